@@ -1,0 +1,265 @@
+"""The :class:`Pipeline` users call: clean → segment → infer → resolve → assemble.
+
+>>> import stancekit
+>>> nlp = stancekit.load()                                    # doctest: +SKIP
+>>> article = nlp("Tokyo rejected the plan. Abe called it reckless.")   # doctest: +SKIP
+>>> [(c.text, c.primary_actor, c.stance) for c in article.claims]      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from stancekit import actors as _actors
+from stancekit.cleaning import normalize
+from stancekit.errors import InputError
+from stancekit.segmenting import Span, segment
+from stancekit.types import Article, Unit
+
+__all__ = ["Pipeline", "load", "decode", "read_article"]
+
+#: Articles larger than this are refused: the segmenter and resolver are linear, but a single
+#: "article" of this size is almost always a whole corpus concatenated by mistake.
+MAX_ARTICLE_CHARS = 50_000_000
+
+
+def decode(data: bytes, source: str = "<bytes>") -> str:
+    """Decode UTF-8 bytes (a BOM is dropped), or raise :class:`InputError` naming the byte offset.
+
+    Raises:
+        InputError: if ``data`` is not valid UTF-8.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"{source}: not UTF-8 text: byte 0x{data[err.start]:02x} at byte offset {err.start} "
+            f"({err.reason}). Convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)."
+        ) from err
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def read_article(path: str | PathLike[str]) -> str:
+    """Read one article file as UTF-8 text.
+
+    Raises:
+        InputError: if the path is missing, a directory, or not UTF-8.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file. Pass the path of a UTF-8 text file, or - for stdin.")
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, expected a text file. Use `stancekit score {p} -o OUT` for a folder.")
+    return decode(p.read_bytes(), str(p))
+
+
+@dataclass
+class _Pending:
+    """An article waiting for its units' predictions inside one window of :meth:`Pipeline.pipe`."""
+
+    text: str
+    norm: str  # normalize(text): what the model reads; same length as text
+    id: str | None
+    spans: list[Span]
+    body: list[int]  # indices into spans of units that go through the model
+    extra: list[list[tuple[int, int]]]
+
+
+class Pipeline:
+    """Analyse articles with one model: ``nlp(text) -> Article``, ``nlp.pipe(texts) -> Iterator[Article]``.
+
+    Args:
+        model: a :class:`~stancekit.modeling.StanceModel`.
+        tokenizer: its fast tokenizer.
+        device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:1"``.
+        precision: ``"auto"``, ``"fp32"``, ``"bf16"``, ``"fp16"``, ``"int8"``; see :mod:`stancekit.inference`.
+        batch_size: the most units in one encoder batch.
+        max_batch_tokens: the most padded tokens in one encoder batch.
+        claim_threshold: a unit is a claim when its claim score is at least this.
+
+    Raises:
+        DeviceError: if the requested device is not available.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        device: str = "auto",
+        precision: str = "auto",
+        batch_size: int = 64,
+        max_batch_tokens: int = 8192,
+        claim_threshold: float = 0.5,
+        model_path: str | None = None,
+    ) -> None:
+        from stancekit.inference import Engine
+
+        if not 0.0 <= claim_threshold <= 1.0:
+            raise InputError(f"claim_threshold must lie in [0, 1], got {claim_threshold}.")
+        self.engine = Engine(
+            model, tokenizer, device=device, precision=precision, batch_size=batch_size, max_batch_tokens=max_batch_tokens
+        )
+        self.model = model
+        self.tokenizer = tokenizer
+        self.claim_threshold = claim_threshold
+        self.batch_size = batch_size
+        self.model_path = model_path
+
+    def __repr__(self) -> str:
+        return f"Pipeline(model={self.model_path!r}, engine={self.engine!r})"
+
+    def __call__(self, text: str | Article, *, id: str | None = None) -> Article:
+        """Analyse one article.
+
+        Args:
+            text: the article text, or an :class:`Article` (its text and id are reused).
+            id: an identifier carried into the result (``article_id`` in JSONL).
+
+        Returns:
+            The analysed :class:`Article`; an empty or whitespace-only text gives one with no units.
+
+        Raises:
+            InputError: if ``text`` is not a ``str`` / ``Article`` or is too large.
+        """
+        return next(self.pipe([text], ids=[id]))
+
+    def pipe(
+        self,
+        texts: Iterable[str | Article],
+        *,
+        batch_size: int | None = None,
+        ids: Iterable[str | None] | None = None,
+        window_units: int | None = None,
+    ) -> Iterator[Article]:
+        """Lazily analyse many articles, yielding them in input order.
+
+        Articles are gathered into windows of about ``window_units`` units (default 16 batches'
+        worth) so that the encoder sees full, length-sorted batches across article boundaries,
+        while memory stays bounded however long the iterator is.
+
+        Args:
+            texts: an iterable of article texts or :class:`Article` objects (may be unbounded).
+            batch_size: the most units in one encoder batch (default: the pipeline's).
+            ids: optional identifiers, one per text.
+            window_units: units gathered before running the encoder.
+
+        Yields:
+            One :class:`Article` per input, in input order.
+        """
+        if batch_size is not None and batch_size < 1:
+            raise InputError(f"batch_size must be at least 1, got {batch_size}.")
+        bs = batch_size or self.batch_size
+        window = window_units or max(256, 16 * bs)
+        id_iter: Iterator[str | None] = iter(ids) if ids is not None else itertools.repeat(None)
+        pending: list[_Pending] = []
+        n_units = 0
+        for item in texts:
+            p = self._prepare(item, next(id_iter, None))
+            pending.append(p)
+            n_units += len(p.body)
+            if n_units >= window:
+                yield from self._run(pending, bs)
+                pending, n_units = [], 0
+        if pending:
+            yield from self._run(pending, bs)
+
+    def _prepare(self, item: str | Article, id: str | None) -> _Pending:
+        if isinstance(item, Article):
+            text, id = item.text, id if id is not None else item.id
+        elif isinstance(item, str):
+            text = item
+        elif isinstance(item, bytes | bytearray):
+            text = decode(bytes(item))
+        else:
+            raise InputError(f"expected article text as str (or an Article), got {type(item).__name__}.")
+        if len(text) > MAX_ARTICLE_CHARS:
+            raise InputError(
+                f"article {id or ''} has {len(text):,} characters, more than MAX_ARTICLE_CHARS="
+                f"{MAX_ARTICLE_CHARS:,}; split the input into articles first."
+            )
+        spans = segment(text)
+        norm = normalize(text)
+        body = [i for i, s in enumerate(spans) if s.reason is None]
+        extra = [_actors.reference_spans(norm[spans[i].start : spans[i].end]) for i in body]
+        return _Pending(text=text, norm=norm, id=id, spans=spans, body=body, extra=extra)
+
+    def _run(self, pending: Sequence[_Pending], batch_size: int) -> Iterator[Article]:
+        texts: list[str] = []
+        extra: list[list[tuple[int, int]]] = []
+        for p in pending:
+            texts.extend(p.norm[p.spans[i].start : p.spans[i].end] for i in p.body)
+            extra.extend(p.extra)
+        predictions = self.engine.predict(texts, extra_spans=extra, batch_size=batch_size) if texts else []
+        cursor = 0
+        for p in pending:
+            preds = predictions[cursor : cursor + len(p.body)]
+            cursor += len(p.body)
+            yield self._assemble(p, preds)
+
+    def _assemble(self, p: _Pending, preds: Sequence[Any]) -> Article:
+        by_span = {i: k for k, i in enumerate(p.body)}
+        inputs = []
+        for i, span in enumerate(p.spans):
+            k = by_span.get(i)
+            pred = preds[k] if k is not None else None
+            is_claim = pred is not None and pred.claim_score >= self.claim_threshold
+            extra = p.extra[k] if k is not None else []
+            inputs.append(
+                _actors.UnitInput(start=span.start, end=span.end, is_claim=is_claim, prediction=pred, extra_spans=extra)
+            )
+        res = _actors.resolve(p.text, inputs)
+        units = []
+        for i, (span, inp) in enumerate(zip(p.spans, inputs, strict=True)):
+            score = float(inp.prediction.claim_score) if inp.prediction is not None else 0.0
+            units.append(
+                Unit(
+                    index=i,
+                    text=p.text[span.start : span.end],
+                    start=span.start,
+                    end=span.end,
+                    is_claim=inp.is_claim,
+                    claim_score=min(1.0, max(0.0, score)),
+                    reason=span.reason,
+                    actors=res.unit_actors[i],
+                    primary_actor=res.primary[i],
+                    stance=res.stances[i],
+                    source=res.sources[i],
+                )
+            )
+        return Article(text=p.text, units=tuple(units), actors=res.actors, id=p.id)
+
+
+def load(
+    path: str | PathLike[str] | None = None,
+    *,
+    device: str = "auto",
+    precision: str = "auto",
+    batch_size: int = 64,
+    max_batch_tokens: int = 8192,
+    claim_threshold: float = 0.5,
+) -> Pipeline:
+    """Load a model directory as a :class:`Pipeline`; ``None`` loads the shipped default model.
+
+    Raises:
+        ModelLoadError: if the directory is not a usable stancekit model.
+        DeviceError: if the requested device is not available.
+    """
+    from stancekit.serialization import load_model
+
+    model, tokenizer = load_model(path, device="cpu")
+    return Pipeline(
+        model,
+        tokenizer,
+        device=device,
+        precision=precision,
+        batch_size=batch_size,
+        max_batch_tokens=max_batch_tokens,
+        claim_threshold=claim_threshold,
+        model_path=None if path is None else str(path),
+    )
