@@ -1,0 +1,943 @@
+"""The batch inference engine: every prediction stancekit makes goes through :class:`Engine`.
+
+One encoder pass per unit gives the claim score, the actor-mention tags and a stance score for each
+tagged mention and for each span the caller adds (pronouns, role descriptions).
+
+How it is fast (each choice is measured in ``benchmarks/throughput.py``, results in
+``benchmarks/RESULTS.md``):
+
+* the fast (Rust) tokenizer encodes whole chunks of units at once, with character offsets, in a
+  producer thread that also sorts, batches and pads, so the model never waits on Python;
+* units are sorted by token length and cut into batches by a padded-token budget
+  (``max_batch_tokens``) and a count cap (``batch_size``); each batch is padded to its longest row
+  rounded up to a multiple of 8; results come back in input order;
+* ``torch.inference_mode``, the encoder's scaled-dot-product attention, mention decoding on the
+  device (one host sync per batch), outputs moved back to the CPU per batch;
+* precision ``"auto"``: bf16 autocast on CPUs with AVX-512-bf16/AMX and on CUDA (fp16 on GPUs
+  without bf16), else fp32; ``"int8"`` (CPU, opt-in) quantises the linear layers dynamically.
+
+Units longer than the model's ``max_length`` are scored in overlapping windows: every token (and so
+every mention and every given span) belongs to the window where it sits most centrally; a unit's
+claim score is the mean over its windows. Such units are counted in :attr:`Engine.stats` and
+warned about once per call.
+
+Batch invariance: the same input gives the same labels, and scores equal within ``1e-4`` (fp32),
+whatever ``batch_size``, ``max_batch_tokens`` and the input order (tested with hypothesis).
+
+>>> from stancekit.serialization import load_model
+>>> model, tokenizer = load_model()                                   # doctest: +SKIP
+>>> engine = Engine(model, tokenizer)                                 # doctest: +SKIP
+>>> [p.claim_score for p in engine.predict(["Abe called the plan reckless."])]   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import queue
+import threading
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from stancekit.errors import DeviceError, InputError
+
+__all__ = ["MentionPrediction", "UnitPrediction", "Engine", "PRECISIONS", "MENTION_TYPES", "resolve_precision"]
+
+#: Precision modes accepted by :class:`Engine`.
+PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp16", "int8")
+#: Tag type suffix → mention type.
+MENTION_TYPES: dict[str, str] = {"PER": "person", "ORG": "organisation", "LOC": "location", "GRP": "group"}
+
+#: Units tokenized and sorted together. Larger chunks sort better (less padding); this bounds the
+#: memory a stream keeps in flight (a few MB of token ids).
+_CHUNK_UNITS = 4096
+#: Batches prepared ahead of the model by the producer thread.
+_QUEUE_DEPTH = 4
+_PAD_MULTIPLE = 8
+
+
+@dataclass(frozen=True)
+class MentionPrediction:
+    """A mention found by the tagger (or given by the caller) in one unit.
+
+    Attributes:
+        start / end: unit-relative character offsets.
+        type: ``"person"``, ``"organisation"``, ``"location"``, ``"group"``; ``"other"`` for given spans.
+        score: the tagger's mean confidence over the mention's words (1.0 for given spans).
+        stance_scores: (favor, against, neutral) probabilities.
+    """
+
+    start: int
+    end: int
+    type: str
+    score: float
+    stance_scores: tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class UnitPrediction:
+    """Everything one encoder pass says about one unit."""
+
+    claim_score: float
+    mentions: tuple[MentionPrediction, ...]
+    extra: tuple[MentionPrediction, ...]
+
+
+# --------------------------------------------------------------------------------------------
+# devices and precision
+
+
+def _resolve_device(device: str | torch.device) -> torch.device:
+    if isinstance(device, torch.device):
+        device = str(device)
+    if not isinstance(device, str):
+        raise DeviceError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}.")
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise DeviceError(
+                f"device={device!r} was requested but torch.cuda.is_available() is False. "
+                "Pass device='cpu' or device='auto'."
+            )
+        try:
+            index = int(device.split(":")[1]) if ":" in device else 0
+        except ValueError as err:
+            raise DeviceError(f"device must be 'cuda' or 'cuda:N' with N an integer, got {device!r}.") from err
+        if index >= torch.cuda.device_count():
+            raise DeviceError(
+                f"device={device!r} was requested but only {torch.cuda.device_count()} CUDA device(s) exist. "
+                "Pass an index below that, or device='auto'."
+            )
+        return torch.device("cuda", index)
+    if device != "cpu":
+        raise DeviceError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}.")
+    return torch.device("cpu")
+
+
+def _cpu_has_bf16() -> bool:
+    """AVX-512-bf16 or AMX: where oneDNN runs bf16 matmuls natively (measured 2x+ fp32 here)."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # pragma: no cover - very old or stripped torch builds
+        return False
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """The concrete precision (``fp32``/``bf16``/``fp16``/``int8``) that ``precision`` means on ``device``.
+
+    Raises:
+        InputError: an unknown precision, ``int8`` on CUDA, or ``fp16`` on CPU.
+    """
+    if precision not in PRECISIONS:
+        raise InputError(f"precision must be one of {PRECISIONS}, got {precision!r}.")
+    if device.type == "cuda":
+        if precision == "int8":
+            raise InputError(
+                "precision='int8' is a CPU path (dynamic quantisation); on CUDA use 'auto', 'bf16' or 'fp16'."
+            )
+        if precision == "auto":
+            return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        return precision
+    if precision == "fp16":
+        raise InputError("precision='fp16' is for CUDA; on CPU use 'auto', 'bf16', 'int8' or 'fp32'.")
+    if precision == "auto":
+        return "bf16" if _cpu_has_bf16() else "fp32"
+    return precision
+
+
+def _configure_threads() -> None:
+    """Never run more intra-op threads than the CPUs this process may use (cgroup/affinity limits)."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        n = os.cpu_count() or 1
+    if torch.get_num_threads() > n:
+        torch.set_num_threads(n)
+
+
+def _pad_to(n: int, multiple: int = _PAD_MULTIPLE) -> int:
+    return max(multiple, -(-n // multiple) * multiple)
+
+
+# --------------------------------------------------------------------------------------------
+# host-side data: rows (one encoder input each) and batches
+
+
+@dataclass
+class _Row:
+    """One encoder input: a unit, or one window of a long unit, with everything to map tokens back."""
+
+    unit: int  # index of the unit in its chunk
+    ids: np.ndarray  # [L] int64, with special tokens
+    type_ids: np.ndarray | None  # [L] for the pair form
+    word_first: np.ndarray  # [L] position of the first sub-token of each token's word (own position if none)
+    content: np.ndarray  # [L] bool: tokens of the unit text (can carry tags)
+    char_start: np.ndarray  # [L] unit-relative char offset of each token (0 for specials)
+    char_end: np.ndarray  # [L]
+    word_index: np.ndarray | None  # [L] word index for predict_tags (-1 for specials)
+    own_lo: int = 0  # tokens [own_lo, own_hi] are owned by this row (windows of long units)
+    own_hi: int = 1 << 30
+    extras: list[tuple[int, int, int]] = field(default_factory=list)  # (k, tok_lo, tok_hi) spans to score
+
+
+@dataclass
+class _Batch:
+    rows: list[_Row]
+    ids: torch.Tensor
+    mask: torch.Tensor
+    type_ids: torch.Tensor | None
+    word_first: torch.Tensor
+    content: torch.Tensor
+    extra_mask: torch.Tensor  # [E, P] float
+    extra_row: torch.Tensor  # [E] long
+    extra_key: list[tuple[int, int]]  # (row index in batch, k)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _collate(rows: list[_Row], pin: bool) -> _Batch:
+    """Pad ``rows`` to their longest length rounded up to a multiple of 8."""
+    b = len(rows)
+    p = _pad_to(max(len(r.ids) for r in rows))
+    ids = np.zeros((b, p), dtype=np.int64)
+    mask = np.zeros((b, p), dtype=np.int64)
+    word_first = np.tile(np.arange(p, dtype=np.int64), (b, 1))
+    content = np.zeros((b, p), dtype=bool)
+    type_ids = np.zeros((b, p), dtype=np.int64) if any(r.type_ids is not None for r in rows) else None
+    extra_key: list[tuple[int, int]] = []
+    spans: list[tuple[int, int, int]] = []
+    for i, r in enumerate(rows):
+        n = len(r.ids)
+        ids[i, :n] = r.ids
+        mask[i, :n] = 1
+        word_first[i, :n] = r.word_first
+        content[i, :n] = r.content
+        if type_ids is not None and r.type_ids is not None:
+            type_ids[i, :n] = r.type_ids
+        for k, lo, hi in r.extras:
+            extra_key.append((i, k))
+            spans.append((i, lo, hi))
+    extra_mask = np.zeros((len(spans), p), dtype=np.float32)
+    for j, (_, lo, hi) in enumerate(spans):
+        extra_mask[j, lo : hi + 1] = 1.0
+    extra_row = np.asarray([s[0] for s in spans], dtype=np.int64)
+
+    def t(a: np.ndarray) -> torch.Tensor:
+        x = torch.from_numpy(a)
+        return x.pin_memory() if pin else x
+
+    return _Batch(
+        rows=rows,
+        ids=t(ids),
+        mask=t(mask),
+        type_ids=t(type_ids) if type_ids is not None else None,
+        word_first=t(word_first),
+        content=t(content),
+        extra_mask=t(extra_mask),
+        extra_row=t(extra_row),
+        extra_key=extra_key,
+    )
+
+
+def _cut_batches(lengths: Sequence[int], batch_size: int, max_batch_tokens: int) -> list[list[int]]:
+    """Indices of ``lengths`` sorted longest first, cut so that no batch has more than ``batch_size``
+    rows nor more than ``max_batch_tokens`` padded tokens (a single row over the budget is a batch of
+    its own). Ties keep input order, so the cut is deterministic."""
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    batches: list[list[int]] = []
+    cur: list[int] = []
+    width = 0  # padded width of the current batch: its first (longest) row's
+    for i in order:
+        if cur and (len(cur) >= batch_size or (len(cur) + 1) * width > max_batch_tokens):
+            batches.append(cur)
+            cur = []
+        if not cur:
+            width = _pad_to(lengths[i])
+        cur.append(i)
+    if cur:
+        batches.append(cur)
+    return batches
+
+
+def _window_starts(n: int, size: int) -> list[int]:
+    """Starts of windows of ``size`` tokens over ``n`` tokens, overlapping by half a window, the last
+    one flush with the end, so that every token has at least a quarter window of context on each
+    side in the window that owns it (except at the ends of the unit)."""
+    if n <= size:
+        return [0]
+    step = max(1, size // 2)
+    starts = list(range(0, n - size, step))
+    starts.append(n - size)
+    return starts
+
+
+def _owned_ranges(starts: list[int], size: int, n: int) -> list[tuple[int, int]]:
+    """Content-token range each window owns: the tokens that sit more centrally in it than in any
+    other window (ties go to the earlier window)."""
+    bounds = []
+    for w in range(len(starts) - 1):
+        end_w = min(starts[w] + size, n) - 1
+        bounds.append((end_w + starts[w + 1]) // 2)
+    out = []
+    lo = 0
+    for w in range(len(starts)):
+        hi = bounds[w] if w < len(bounds) else n - 1
+        out.append((lo, hi))
+        lo = hi + 1
+    return out
+
+
+def _span_tokens(cs: np.ndarray, ce: np.ndarray, start: int, end: int) -> tuple[int, int]:
+    """First and last content token overlapping chars [start, end); the nearest token if none does."""
+    n = len(cs)
+    if n == 0:
+        return (0, -1)
+    lo = int(np.searchsorted(ce, start, side="right"))  # first token ending after start
+    hi = int(np.searchsorted(cs, end, side="left")) - 1  # last token starting before end
+    if end <= start or lo > hi:
+        j = min(max(lo, 0), n - 1)
+        return (j, j)
+    return (lo, hi)
+
+
+# --------------------------------------------------------------------------------------------
+# the engine
+
+
+class _Request:
+    """What one call asks of each unit: the text, an optional target (pair form) and spans to score."""
+
+    __slots__ = ("text", "target", "char_spans", "words")
+
+    def __init__(
+        self,
+        text: str,
+        target: str | None = None,
+        char_spans: Sequence[tuple[int, int]] = (),
+        words: Sequence[str] | None = None,
+    ) -> None:
+        self.text = text
+        self.target = target
+        self.char_spans = char_spans
+        self.words = words
+
+
+class Engine:
+    """The batch inference engine over a :class:`~stancekit.modeling.StanceModel`.
+
+    Args:
+        model: a ``StanceModel`` (moved to ``device`` and put in eval mode).
+        tokenizer: its ``transformers`` fast tokenizer.
+        device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+        precision: ``"auto"`` (bf16 autocast on CPUs with AVX-512-bf16/AMX and on CUDA, fp16 on older
+            GPUs, else fp32), ``"fp32"``, ``"bf16"``, ``"fp16"`` (CUDA), ``"int8"`` (CPU, dynamic
+            quantisation of the linear layers, opt-in).
+        batch_size: at most this many encoder rows per batch.
+        max_batch_tokens: at most this many padded tokens per batch (a single longer row runs alone).
+
+    Raises:
+        DeviceError: the device is not available.
+        InputError: an unknown precision or a non-positive batch size / budget.
+
+    Attributes:
+        stats: running counts: ``units``, ``rows``, ``batches``, ``windowed_units`` (units longer than
+            ``max_length``), ``oom_splits`` (batches halved after running out of device memory).
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        device: str | torch.device = "auto",
+        precision: str = "auto",
+        batch_size: int = 64,
+        max_batch_tokens: int = 8192,
+    ) -> None:
+        self.device = _resolve_device(device)
+        self.precision = resolve_precision(precision, self.device)
+        self.requested_precision = precision
+        _check_sizes(batch_size, max_batch_tokens)
+        self.batch_size = int(batch_size)
+        self.max_batch_tokens = int(max_batch_tokens)
+        self.tokenizer = tokenizer
+        self.max_length = int(getattr(getattr(model, "config", None), "max_length", 0) or 512)
+        self.tag_labels: tuple[str, ...] = tuple(model.config.tag_labels)
+        self._check_tag_labels()
+        if self.device.type == "cpu":
+            _configure_threads()
+        model = model.to(self.device).eval()
+        if self.precision == "int8":
+            with warnings.catch_warnings():
+                # torch.ao.quantization is deprecated in favour of torchao, which is not a dependency;
+                # quantize_dynamic still works in the torch versions stancekit supports (<2.14).
+                warnings.simplefilter("ignore")
+                from torch.ao.quantization import quantize_dynamic
+
+                model = quantize_dynamic(copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
+        self.model = model
+        self._tok = _backend_tokenizer(tokenizer)
+        self._cls = int(tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id)
+        self._sep = int(tokenizer.sep_token_id if tokenizer.sep_token_id is not None else tokenizer.eos_token_id)
+        self._pin = self.device.type == "cuda"
+        self.stats: dict[str, int] = {"units": 0, "rows": 0, "batches": 0, "windowed_units": 0, "oom_splits": 0}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (
+            f"Engine(device={str(self.device)!r}, precision={self.precision!r}, batch_size={self.batch_size}, "
+            f"max_batch_tokens={self.max_batch_tokens}, max_length={self.max_length})"
+        )
+
+    def _check_tag_labels(self) -> None:
+        labels = self.tag_labels
+        ok = labels[0] == "O" and len(labels) % 2 == 1
+        for i in range(1, len(labels), 2):
+            ok = ok and labels[i].startswith("B-") and labels[i + 1] == "I-" + labels[i][2:]
+        if not ok:
+            raise InputError(f"the engine expects tag labels ('O', 'B-X', 'I-X', 'B-Y', 'I-Y', …), got {labels}.")
+        kinds = [labels[i][2:] for i in range(1, len(labels), 2)]
+        self._tag_types = tuple(MENTION_TYPES.get(k, k.lower()) for k in kinds)
+
+    # ---------------------------------------------------------------- public API
+
+    def predict(
+        self,
+        texts: Sequence[str],
+        extra_spans: Sequence[Sequence[tuple[int, int]]] | None = None,
+        *,
+        batch_size: int | None = None,
+    ) -> list[UnitPrediction]:
+        """One encoder pass per unit: claim score, tagged mentions with stance, and stance for given spans.
+
+        Args:
+            texts: unit texts.
+            extra_spans: per unit, unit-relative ``(start, end)`` character spans (pronouns, role
+                descriptions) to score for stance; the results are in ``UnitPrediction.extra``, same order.
+            batch_size: overrides the engine's count cap for this call.
+
+        Returns:
+            One :class:`UnitPrediction` per text, in input order.
+
+        Raises:
+            InputError: a text is not a ``str`` or ``extra_spans`` does not match ``texts``.
+        """
+        texts = _check_texts(texts)
+        if extra_spans is not None and len(extra_spans) != len(texts):
+            raise InputError(
+                f"extra_spans must have one entry per text: got {len(extra_spans)} for {len(texts)} texts."
+            )
+        reqs = [
+            _Request(t, None, _check_spans(extra_spans[i], t, i) if extra_spans is not None else ())
+            for i, t in enumerate(texts)
+        ]
+        before = self.stats["windowed_units"]
+        out = list(self._run(iter(reqs), "full", batch_size))
+        self._warn_windows(self.stats["windowed_units"] - before)
+        return out  # type: ignore[return-value]
+
+    def predict_stream(
+        self,
+        units: Iterable[str | tuple[str, Sequence[tuple[int, int]]]],
+        *,
+        chunk_size: int = _CHUNK_UNITS,
+    ) -> Iterator[UnitPrediction]:
+        """:meth:`predict` over an unbounded iterable, lazily, in input order, with bounded memory.
+
+        Each item is a unit text or ``(text, extra_spans)``. At most about two chunks of
+        ``chunk_size`` units are in flight: one being tokenized while the previous one runs.
+        """
+        if chunk_size < 1:
+            raise InputError(f"chunk_size must be a positive integer, got {chunk_size!r}.")
+
+        def requests() -> Iterator[_Request]:
+            for i, u in enumerate(units):
+                if isinstance(u, str):
+                    yield _Request(u)
+                elif isinstance(u, tuple) and len(u) == 2 and isinstance(u[0], str):
+                    yield _Request(u[0], None, _check_spans(u[1], u[0], i))
+                else:
+                    raise InputError(f"unit {i}: expected a str or (text, extra_spans), got {type(u).__name__}.")
+
+        before = self.stats["windowed_units"]
+        warned = False
+        for pred in self._run(requests(), "full", None, chunk_size=chunk_size):
+            if not warned and self.stats["windowed_units"] > before:
+                warned = True
+                self._warn_windows(self.stats["windowed_units"] - before, stream=True)
+            yield pred  # type: ignore[misc]
+
+    def predict_stance(
+        self,
+        texts: Sequence[str],
+        targets: Sequence[str | None],
+        spans: Sequence[tuple[int, int] | None],
+    ) -> np.ndarray:
+        """Stance (favor, against, neutral) of each text toward a target.
+
+        With a span, the mention form scores the tokens of ``text[start:end]``; without one, the pair
+        form ``target [SEP] text`` scores the target's tokens.
+
+        Returns:
+            float32 array [N, 3].
+
+        Raises:
+            InputError: lengths differ, or a row has neither a span nor a target.
+        """
+        texts = _check_texts(texts)
+        if not (len(texts) == len(targets) == len(spans)):
+            raise InputError(
+                f"texts, targets and spans must have the same length, got {len(texts)}, {len(targets)}, {len(spans)}."
+            )
+        reqs = []
+        for i, (t, tg, sp) in enumerate(zip(texts, targets, spans, strict=True)):
+            if sp is not None:
+                reqs.append(_Request(t, None, _check_spans([sp], t, i)))
+            elif tg:
+                reqs.append(_Request(t, str(tg), ()))
+            else:
+                raise InputError(f"row {i}: give a span (mention form) or a non-empty target (pair form), got neither.")
+        before = self.stats["windowed_units"]
+        out = np.asarray(list(self._run(iter(reqs), "stance", None)), dtype=np.float32).reshape(len(reqs), 3)
+        self._warn_windows(self.stats["windowed_units"] - before)
+        return out
+
+    def predict_claims(self, texts: Sequence[str]) -> np.ndarray:
+        """Probability that each text is a claim, float32 [N]."""
+        texts = _check_texts(texts)
+        before = self.stats["windowed_units"]
+        out = np.asarray(list(self._run((_Request(t) for t in texts), "claims", None)), dtype=np.float32)
+        self._warn_windows(self.stats["windowed_units"] - before)
+        return out
+
+    def predict_tags(self, tokens: Sequence[Sequence[str]]) -> list[list[str]]:
+        """Word-level BIO tags (the tag of each word's first sub-token) for pre-split words.
+
+        Returns:
+            One list of tags (from the model's ``tag_labels``) per sentence, as long as its words.
+        """
+        if isinstance(tokens, (str, bytes)) or any(isinstance(s, (str, bytes)) for s in tokens):
+            raise InputError("predict_tags expects a list of sentences, each a list of word strings.")
+        reqs = [_Request(" ".join(ws), None, (), words=list(ws)) for ws in tokens]
+        before = self.stats["windowed_units"]
+        out = list(self._run(iter(reqs), "tags", None))
+        self._warn_windows(self.stats["windowed_units"] - before)
+        return out  # type: ignore[return-value]
+
+    # ---------------------------------------------------------------- internals
+
+    def _warn_windows(self, n: int, stream: bool = False) -> None:
+        if n <= 0:
+            return
+        more = " (counting so far; see Engine.stats['windowed_units'])" if stream else ""
+        warnings.warn(
+            f"{n} unit(s) exceeded max_length={self.max_length} tokens and were scored in overlapping windows"
+            f"{more}. Split long units (the segmenter does) for the model's best accuracy.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+    def _run(
+        self, reqs: Iterator[_Request], mode: str, batch_size: int | None, chunk_size: int = _CHUNK_UNITS
+    ) -> Iterator[Any]:
+        """Results of ``mode`` for each request, in order. A producer thread tokenizes and batches
+        chunk k+1 while the model runs chunk k."""
+        bs = self.batch_size if batch_size is None else int(batch_size)
+        _check_sizes(bs, self.max_batch_tokens)
+        q: queue.Queue[Any] = queue.Queue(maxsize=_QUEUE_DEPTH)
+        stop = threading.Event()
+
+        def put(item: Any) -> bool:
+            while not stop.is_set():
+                try:
+                    q.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def produce() -> None:
+            try:
+                while not stop.is_set():
+                    chunk = _take(reqs, chunk_size)
+                    if not chunk:
+                        break
+                    rows = self._rows(chunk, mode)
+                    lengths = [len(r.ids) for r in rows]
+                    batches = _cut_batches(lengths, bs, self.max_batch_tokens)
+                    if not put(("chunk", chunk, rows, len(batches))):
+                        return
+                    for idx in batches:
+                        if not put(("batch", _collate([rows[i] for i in idx], self._pin))):
+                            return
+                put(("end",))
+            except BaseException as err:  # handed to the consumer, which re-raises it
+                put(("error", err))
+
+        thread = threading.Thread(target=produce, name="stancekit-tokenize", daemon=True)
+        thread.start()
+        try:
+            while True:
+                msg = q.get()
+                if msg[0] == "end":
+                    break
+                if msg[0] == "error":
+                    raise msg[1]
+                _, chunk, rows, n_batches = msg
+                acc = _Accumulator(len(chunk), mode, self)
+                for _ in range(n_batches):
+                    m = q.get()
+                    if m[0] == "error":
+                        raise m[1]
+                    for row, res in self._run_batch_safe(m[1], mode):
+                        acc.add(row, res)
+                with self._lock:
+                    self.stats["units"] += len(chunk)
+                    self.stats["rows"] += len(rows)
+                    self.stats["batches"] += n_batches
+                    self.stats["windowed_units"] += len({r.unit for r in rows if r.own_hi < (1 << 30)})
+                yield from acc.results(chunk)
+        finally:
+            stop.set()
+            thread.join()
+
+    # -- tokenization into rows
+
+    def _rows(self, chunk: list[_Request], mode: str) -> list[_Row]:
+        tok = self._tok
+        if chunk[0].words is not None:
+            encs = tok.encode_batch([r.words for r in chunk], is_pretokenized=True, add_special_tokens=False)
+        else:
+            encs = tok.encode_batch([r.text for r in chunk], add_special_tokens=False)
+        targets = [r.target for r in chunk]
+        tenc: dict[int, Any] = {}
+        if any(t is not None for t in targets):
+            idx = [i for i, t in enumerate(targets) if t is not None]
+            for i, e in zip(idx, tok.encode_batch([targets[i] for i in idx], add_special_tokens=False), strict=True):
+                tenc[i] = e
+        rows: list[_Row] = []
+        for u, (req, enc) in enumerate(zip(chunk, encs, strict=True)):
+            rows.extend(self._unit_rows(u, req, enc, tenc.get(u), mode))
+        return rows
+
+    def _unit_rows(self, u: int, req: _Request, enc: Any, tenc: Any, mode: str) -> list[_Row]:
+        ids = np.asarray(enc.ids, dtype=np.int64)
+        n = len(ids)
+        offs = np.asarray(enc.offsets, dtype=np.int64).reshape(n, 2)
+        cs, ce = offs[:, 0], offs[:, 1]
+        wids = np.asarray([-1 if w is None else w for w in enc.word_ids], dtype=np.int64)
+        # position of the first sub-token of each token's word
+        if n:
+            new_word = np.ones(n, dtype=bool)
+            new_word[1:] = (wids[1:] != wids[:-1]) | (wids[1:] < 0)
+            first = np.maximum.accumulate(np.where(new_word, np.arange(n), 0))
+        else:
+            first = np.zeros(0, dtype=np.int64)
+        prefix: np.ndarray | None = None
+        if req.target is not None:
+            prefix = np.asarray(tenc.ids[: self.max_length // 2], dtype=np.int64)
+        head = 1 + (len(prefix) + 1 if prefix is not None else 0)  # [CLS] (target [SEP])
+        size = max(1, self.max_length - head - 1)
+        starts = _window_starts(n, size)
+        owned = _owned_ranges(starts, size, n) if len(starts) > 1 else [(0, max(n - 1, 0))]
+        spans = [_span_tokens(cs, ce, s, e) for s, e in req.char_spans]
+        rows: list[_Row] = []
+        for w, ws in enumerate(starts):
+            we = min(ws + size, n)
+            m = we - ws
+            L = head + m + 1
+            row_ids = np.empty(L, dtype=np.int64)
+            row_ids[0] = self._cls
+            type_ids = None
+            if prefix is not None:
+                row_ids[1 : 1 + len(prefix)] = prefix
+                row_ids[1 + len(prefix)] = self._sep
+                type_ids = np.zeros(L, dtype=np.int64)
+                type_ids[head:] = 1
+            row_ids[head : head + m] = ids[ws:we]
+            row_ids[L - 1] = self._sep
+            wf = np.arange(L, dtype=np.int64)
+            wf[head : head + m] = np.maximum(first[ws:we], ws) - ws + head
+            content = np.zeros(L, dtype=bool)
+            content[head : head + m] = True
+            rcs = np.zeros(L, dtype=np.int64)
+            rce = np.zeros(L, dtype=np.int64)
+            rcs[head : head + m] = cs[ws:we]
+            rce[head : head + m] = ce[ws:we]
+            row = _Row(
+                unit=u,
+                ids=row_ids,
+                type_ids=type_ids,
+                word_first=wf,
+                content=content,
+                char_start=rcs,
+                char_end=rce,
+                word_index=None,
+            )
+            if mode == "tags":
+                wi = np.full(L, -1, dtype=np.int64)
+                wi[head : head + m] = wids[ws:we]
+                row.word_index = wi
+            if len(starts) > 1:
+                lo, hi = owned[w]
+                row.own_lo, row.own_hi = lo - ws + head, hi - ws + head
+            if prefix is not None:
+                if w == 0:  # the pair form's span is the target itself; score it in the first window
+                    row.extras.append((0, 1, len(prefix)))
+            for k, (lo, hi) in enumerate(spans):
+                if hi < lo:  # empty unit: the span pools nothing
+                    if w == 0:
+                        row.extras.append((k, head, head - 1))
+                    continue
+                centre = (lo + hi) // 2
+                w_owner = next((j for j, (a, b) in enumerate(owned) if a <= centre <= b), 0)
+                if w_owner == w:
+                    row.extras.append((k, max(lo, ws) - ws + head, min(hi, we - 1) - ws + head))
+            rows.append(row)
+        return rows
+
+    # -- the model
+
+    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
+        if self.precision in ("bf16", "fp16"):
+            dtype = torch.bfloat16 if self.precision == "bf16" else torch.float16
+            return torch.autocast(device_type=self.device.type, dtype=dtype)
+        return contextlib.nullcontext()
+
+    def _run_batch_safe(self, batch: _Batch, mode: str) -> list[tuple[_Row, Any]]:
+        """Run one batch; on out-of-memory halve it and retry each half (never drop or repeat a row)."""
+        try:
+            return self._forward(batch, mode)
+        except torch.OutOfMemoryError as err:
+            if len(batch) == 1:
+                raise DeviceError(
+                    f"one unit of {int(batch.mask.sum())} tokens does not fit in {self.device} memory even alone. "
+                    "Lower max_length, free device memory, or use device='cpu'."
+                ) from err
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()
+            with self._lock:
+                self.stats["oom_splits"] += 1
+            half = len(batch) // 2
+            out = []
+            for part in (batch.rows[:half], batch.rows[half:]):
+                out.extend(self._run_batch_safe(_collate(part, self._pin), mode))
+            return out
+
+    def _forward(self, batch: _Batch, mode: str) -> list[tuple[_Row, Any]]:
+        dev = self.device
+        nb = self._pin
+        model = self.model
+        with torch.inference_mode(), self._autocast():
+            ids = batch.ids.to(dev, non_blocking=nb)
+            mask = batch.mask.to(dev, non_blocking=nb)
+            tt = batch.type_ids.to(dev, non_blocking=nb) if batch.type_ids is not None else None
+            hidden = model.encode(ids, mask, tt) if tt is not None else model.encode(ids, mask)
+            b, p = ids.shape
+            if mode == "claims":
+                claim = torch.softmax(model.claim_logits(hidden, mask).float(), -1)[:, 1].cpu().tolist()
+                return [(r, c) for r, c in zip(batch.rows, claim, strict=True)]
+            if mode == "stance":
+                em = batch.extra_mask.to(dev, non_blocking=nb)
+                er = batch.extra_row.to(dev, non_blocking=nb)
+                st = torch.softmax(model.stance_logits(hidden, mask, em, er).float(), -1).cpu().numpy()
+                per_row: list[list[tuple[int, np.ndarray]]] = [[] for _ in batch.rows]
+                for (i, k), s in zip(batch.extra_key, st, strict=True):
+                    per_row[i].append((k, s))
+                return [(r, x) for r, x in zip(batch.rows, per_row, strict=True)]
+            word_first = batch.word_first.to(dev, non_blocking=nb)
+            content = batch.content.to(dev, non_blocking=nb)
+            probs = torch.softmax(model.tag_logits(hidden).float(), -1)
+            tprob, tag = probs.max(-1)  # [B, P]
+            # word level: every sub-token takes its word's first sub-token's tag; a B- there becomes I-
+            wtag = tag.gather(1, word_first)
+            wprob = tprob.gather(1, word_first)
+            pos = torch.arange(p, device=dev).expand(b, p)
+            cont = word_first != pos
+            wtag = torch.where(cont & (wtag % 2 == 1), wtag + 1, wtag)
+            wtag = torch.where(content, wtag, torch.zeros_like(wtag))
+            if mode == "tags":
+                tags = wtag.cpu().numpy()
+                return [(r, tags[i]) for i, r in enumerate(batch.rows)]
+            claim_t = torch.softmax(model.claim_logits(hidden, mask).float(), -1)[:, 1]
+            typ = (wtag + 1) // 2  # 0 for O, else the type index (1-based)
+            prev = torch.zeros_like(typ)
+            prev[:, 1:] = typ[:, :-1]
+            member = typ > 0
+            start = member & ((wtag % 2 == 1) | (typ != prev))
+            flat_start = start.reshape(-1)
+            mid = torch.cumsum(flat_start.long(), 0) - 1  # mention id of each token (valid on members)
+            sb, stok = start.nonzero(as_tuple=True)  # one sync: the number of mentions
+            n_m = int(sb.shape[0])
+            flat_member = member.reshape(-1)
+            mem_id = mid[flat_member]
+            mem_pos = pos.reshape(-1)[flat_member]
+            last = torch.zeros(n_m, dtype=torch.long, device=dev).scatter_reduce(0, mem_id, mem_pos, "amax")
+            is_word = (~cont & member).reshape(-1)[flat_member].float()
+            psum = torch.zeros(n_m, device=dev).index_add_(0, mem_id, wprob.reshape(-1)[flat_member] * is_word)
+            wcount = torch.zeros(n_m, device=dev).index_add_(0, mem_id, is_word)
+            mscore = psum / wcount.clamp_min(1.0)
+            mtype = typ[sb, stok] - 1
+            span_mask = torch.zeros((n_m, p), device=dev)
+            span_mask[mem_id, mem_pos] = 1.0
+            em = batch.extra_mask.to(dev, non_blocking=nb)
+            er = batch.extra_row.to(dev, non_blocking=nb)
+            all_mask = torch.cat([span_mask, em], 0)
+            all_row = torch.cat([sb, er], 0)
+            if all_mask.shape[0]:
+                stance = torch.softmax(model.stance_logits(hidden, mask, all_mask, all_row).float(), -1)
+            else:
+                stance = torch.zeros((0, 3), device=dev)
+            ints = torch.stack([sb, stok, last, mtype], 1).cpu().numpy()
+            floats = torch.cat([mscore[:, None], stance[:n_m]], 1).cpu().numpy()
+            extra_st = stance[n_m:].cpu().numpy()
+            claim = claim_t.cpu().tolist()
+        results: list[tuple[Any, Any]] = [(r, [c, [], []]) for r, c in zip(batch.rows, claim, strict=True)]
+        for (i, f, last_tok, ty), fl in zip(ints.tolist(), floats.tolist(), strict=True):
+            r = batch.rows[i]
+            if not (r.own_lo <= (f + last_tok) // 2 <= r.own_hi):
+                continue  # a window's mention that sits more centrally in a neighbouring window
+            results[i][1][1].append(
+                MentionPrediction(
+                    int(r.char_start[f]), int(r.char_end[last_tok]), self._tag_types[ty], fl[0], tuple(fl[1:4])
+                )
+            )
+        for (i, k), s in zip(batch.extra_key, extra_st.tolist(), strict=True):
+            results[i][1][2].append((k, s))
+        return results
+
+
+class _Accumulator:
+    """Collects row results of one chunk and merges windows into one result per unit."""
+
+    def __init__(self, n: int, mode: str, engine: Engine) -> None:
+        self.mode = mode
+        self.engine = engine
+        self.parts: list[list[tuple[_Row, Any]]] = [[] for _ in range(n)]
+
+    def add(self, row: _Row, res: Any) -> None:
+        self.parts[row.unit].append((row, res))
+
+    def results(self, chunk: list[_Request]) -> Iterator[Any]:
+        for u, parts in enumerate(self.parts):
+            req = chunk[u]
+            if self.mode == "claims":
+                yield sum(r for _, r in parts) / len(parts)
+            elif self.mode == "stance":
+                yield next(s for _, res in parts for k, s in res)
+            elif self.mode == "tags":
+                yield self._tags(req, parts)
+            else:
+                yield self._unit(req, parts)
+
+    def _tags(self, req: _Request, parts: list[tuple[_Row, Any]]) -> list[str]:
+        labels = self.engine.tag_labels
+        words = req.words or []
+        out = ["O"] * len(words)
+        seen = [False] * len(words)
+        for row, tags in sorted(parts, key=lambda x: x[0].own_lo):
+            wi = row.word_index
+            assert wi is not None
+            for j in np.flatnonzero(wi >= 0).tolist():
+                w = int(wi[j])
+                if seen[w] or not (row.own_lo <= j <= row.own_hi):
+                    continue
+                if j > 0 and wi[j - 1] == w and row.content[j - 1]:
+                    continue  # not the word's first sub-token in this row
+                seen[w] = True
+                out[w] = labels[int(tags[j])]
+        return out
+
+    def _unit(self, req: _Request, parts: list[tuple[_Row, Any]]) -> UnitPrediction:
+        if len(parts) == 1:
+            claim, mentions, extras = parts[0][1]
+        else:
+            claim = sum(p[1][0] for p in parts) / len(parts)
+            mentions = _dedupe([m for p in parts for m in p[1][1]])
+            extras = [e for p in parts for e in p[1][2]]
+        extra = [None] * len(req.char_spans)
+        for k, s in extras:
+            start, end = req.char_spans[k]
+            extra[k] = MentionPrediction(start, end, "other", 1.0, tuple(s))
+        return UnitPrediction(float(claim), tuple(mentions), tuple(extra))  # type: ignore[arg-type]
+
+
+def _dedupe(mentions: list[MentionPrediction]) -> list[MentionPrediction]:
+    """Mentions of neighbouring windows sorted by start; overlapping ones keep the more confident."""
+    out: list[MentionPrediction] = []
+    for m in sorted(mentions, key=lambda m: (m.start, -m.end)):
+        if out and m.start < out[-1].end:
+            if m.score > out[-1].score:
+                out[-1] = m
+            continue
+        out.append(m)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _backend_tokenizer(tokenizer: Any) -> Any:
+    """A private copy of the Rust tokenizer with truncation and padding off (we window and pad)."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        raise InputError(
+            f"the engine needs a fast (Rust) tokenizer with offsets, got {type(tokenizer).__name__}. "
+            "Load it with transformers.AutoTokenizer (use_fast=True)."
+        )
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_str(backend.to_str())
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+def _take(it: Iterator[_Request], n: int) -> list[_Request]:
+    out: list[_Request] = []
+    for r in it:
+        out.append(r)
+        if len(out) >= n:
+            break
+    if out and any((r.words is None) != (out[0].words is None) for r in out):  # pragma: no cover - internal
+        raise InputError("cannot mix word lists and texts in one call.")
+    return out
+
+
+def _check_sizes(batch_size: int, max_batch_tokens: int) -> None:
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise InputError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    if not isinstance(max_batch_tokens, int) or isinstance(max_batch_tokens, bool) or max_batch_tokens < 8:
+        raise InputError(f"max_batch_tokens must be an integer of at least 8, got {max_batch_tokens!r}.")
+
+
+def _check_texts(texts: Sequence[str]) -> Sequence[str]:
+    if isinstance(texts, str):
+        raise InputError("expected a list of unit texts, got one str; wrap it in a list.")
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise InputError(f"text {i}: expected str, got {type(t).__name__}.")
+    return texts
+
+
+def _check_spans(spans: Sequence[tuple[int, int]], text: str, i: int) -> list[tuple[int, int]]:
+    out = []
+    for s in spans:
+        try:
+            start, end = int(s[0]), int(s[1])
+        except (TypeError, ValueError, IndexError) as err:
+            raise InputError(f"unit {i}: a span must be (start, end) character offsets, got {s!r}.") from err
+        if not (0 <= start <= end <= len(text)):
+            raise InputError(f"unit {i}: span ({start}, {end}) lies outside the unit text of {len(text)} characters.")
+        out.append((start, end))
+    return out
+
