@@ -1,0 +1,552 @@
+"""Official metrics per labelled set, and reports of a model scored on a labelled file.
+
+:func:`compute_metrics` is pure (labels in, numbers out; scikit-learn underneath) and is what the
+training loop calls on dev; :func:`evaluate` loads a model, predicts a labelled file and builds the
+report (:func:`build_report`) that the CLI prints with :func:`render_table`.
+
+The metric of each set is the one its paper or shared task reports:
+
+========================  ==============================================================
+set                       primary metric (``primary_metric(name)``)
+========================  ==============================================================
+NewsMTSC                  ``f1_macro`` (F1m, three classes); also ``accuracy``
+SemEval-2016 Task 6       ``f_avg`` = (F1 favor + F1 against) / 2, all targets pooled
+P-Stance                  ``f1_macro_avg``: macro-F1 of favor/against per target, averaged
+VAST                      ``f1_macro`` (three classes); also ``f1_macro_zero``/``_few``
+IBM Claim Stance          ``accuracy``
+ClaimBuster, CLEF, AAE    ``f1_claim`` (F1 of the claim class)
+CoNLL, WikiANN, WNUT-17   ``f1_micro`` (entity-level, conlleval/seqeval chunking)
+PerSenT                   ``accuracy`` (article level); also ``f1_macro``
+========================  ==============================================================
+
+>>> compute_metrics("newsmtsc", {"label": ["favor", "against"]}, ["favor", "neutral"])["accuracy"]
+0.5
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+from stancekit.errors import DatasetError, InputError
+
+__all__ = [
+    "compute_metrics",
+    "primary_metric",
+    "metric_family",
+    "entity_spans",
+    "stance_inputs",
+    "build_report",
+    "evaluate",
+    "render_table",
+    "write_plot",
+]
+
+STANCE_LABELS: tuple[str, ...] = ("favor", "against", "neutral")
+CLAIM_LABELS: tuple[str, ...] = ("not_claim", "claim")  # the order of modeling.CLAIM_LABELS
+ENTITY_TYPES: tuple[str, ...] = ("PER", "ORG", "LOC", "GRP")
+
+_FAMILIES: dict[str, tuple[str, str]] = {
+    # family: (task, primary metric)
+    "newsmtsc": ("stance", "f1_macro"),
+    "semeval2016": ("stance", "f_avg"),
+    "pstance": ("stance", "f1_macro_avg"),
+    "vast": ("stance", "f1_macro"),
+    "ibm-claim-stance": ("stance", "accuracy"),
+    "claim": ("claim", "f1_claim"),
+    "mentions": ("mentions", "f1_micro"),
+    "persent": ("articles", "accuracy"),
+}
+#: Sets whose target is an annotated mention in the text: stance is predicted in the mention form
+#: (the target's character span). All other stance sets use the target form (``target [SEP] text``),
+#: because their target is a topic or a person the stance is about as a whole.
+MENTION_FORM_FAMILIES = frozenset({"newsmtsc"})
+
+
+def metric_family(name: str) -> str:
+    """The metric family of a data set name (``newsmtsc-rw`` → ``newsmtsc``, ``wnut17`` → ``mentions``)."""
+    from stancekit.data import spec
+
+    s = spec(name)
+    if s.task == "claim":
+        return "claim"
+    if s.task == "mentions":
+        return "mentions"
+    if s.task == "articles":
+        return "persent"
+    for fam in ("newsmtsc", "semeval2016", "pstance", "vast", "ibm-claim-stance"):
+        if s.name.startswith(fam):
+            return fam
+    raise DatasetError(f"No metric is defined for data set {name!r}.")  # pragma: no cover - registry is closed
+
+
+def primary_metric(name: str) -> str:
+    """The key of the official metric of ``name`` in :func:`compute_metrics`'s result."""
+    return _FAMILIES[metric_family(name)][1]
+
+
+def _column(dataset: Any, key: str) -> list[Any] | None:
+    try:
+        names = dataset.column_names if hasattr(dataset, "column_names") else list(dataset.keys())
+    except AttributeError:
+        names = list(dataset[0].keys()) if len(dataset) else []
+        return [row[key] for row in dataset] if key in names else None
+    return list(dataset[key]) if key in names else None
+
+
+def _labels_of(predictions: Any, labels: Sequence[str], n: int) -> list[str]:
+    """Predicted labels from strings, or from an [N, len(labels)] score array (argmax)."""
+    if isinstance(predictions, np.ndarray) and predictions.ndim == 2:
+        if predictions.shape != (n, len(labels)):
+            raise InputError(f"Expected scores of shape ({n}, {len(labels)}), got {predictions.shape}.")
+        return [labels[i] for i in predictions.argmax(axis=1)]
+    out = [str(p) for p in predictions]
+    if len(out) != n:
+        raise InputError(f"Expected {n} predictions (one per example), got {len(out)}.")
+    return out
+
+
+def _f1(y: Sequence[str], p: Sequence[str], labels: Sequence[str]) -> float:
+    return float(f1_score(y, p, labels=list(labels), average="macro", zero_division=0))
+
+
+def _per_label(y: Sequence[str], p: Sequence[str], labels: Sequence[str]) -> dict[str, dict[str, float]]:
+    prec, rec, f1, sup = precision_recall_fscore_support(y, p, labels=list(labels), zero_division=0)
+    return {
+        lab: {"precision": float(prec[i]), "recall": float(rec[i]), "f1": float(f1[i]), "support": int(sup[i])}
+        for i, lab in enumerate(labels)
+    }
+
+
+# -- entity chunks, conlleval rules (the same as seqeval's default mode) -----------------------
+
+
+def _split_tag(tag: str) -> tuple[str, str]:
+    if tag in ("O", "", "."):
+        return "O", ""
+    if len(tag) > 2 and tag[1] in "-_":
+        return tag[0], tag[2:]
+    return tag[0], ""
+
+
+def _end_of_chunk(prev_tag: str, tag: str, prev_type: str, type_: str) -> bool:
+    if prev_tag in ("E", "S"):
+        return True
+    if prev_tag in ("B", "I") and tag in ("B", "S", "O"):
+        return True
+    return prev_tag not in ("O", ".") and prev_type != type_
+
+
+def _start_of_chunk(prev_tag: str, tag: str, prev_type: str, type_: str) -> bool:
+    if tag in ("B", "S"):
+        return True
+    if prev_tag in ("E", "S", "O") and tag in ("E", "I"):
+        return True
+    return tag not in ("O", ".") and prev_type != type_
+
+
+def entity_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
+    """Entities of one tag sequence as ``(type, first, last)`` token indices (inclusive), conlleval rules.
+
+    >>> entity_spans(["B-PER", "I-PER", "O", "I-LOC"])
+    [('PER', 0, 1), ('LOC', 3, 3)]
+    """
+    out: list[tuple[str, int, int]] = []
+    prev_tag, prev_type, begin = "O", "", 0
+    for i, t in enumerate([*tags, "O"]):
+        tag, type_ = _split_tag(t)
+        if _end_of_chunk(prev_tag, tag, prev_type, type_):
+            out.append((prev_type, begin, i - 1))
+        if _start_of_chunk(prev_tag, tag, prev_type, type_):
+            begin = i
+        prev_tag, prev_type = tag, type_
+    return out
+
+
+def _mention_metrics(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> tuple[dict, dict]:
+    if len(gold) != len(pred):
+        raise InputError(f"Expected {len(gold)} tag sequences (one per sentence), got {len(pred)}.")
+    g: set[tuple[int, str, int, int]] = set()
+    p: set[tuple[int, str, int, int]] = set()
+    for k, (gt, pt) in enumerate(zip(gold, pred, strict=True)):
+        if len(gt) != len(pt):
+            raise InputError(f"Sentence {k}: {len(gt)} gold tags but {len(pt)} predicted tags.")
+        g.update((k, *e) for e in entity_spans(gt))
+        p.update((k, *e) for e in entity_spans(pt))
+
+    def prf(gs: set, ps: set) -> dict[str, float]:
+        tp = len(gs & ps)
+        prec = tp / len(ps) if ps else 0.0
+        rec = tp / len(gs) if gs else 0.0
+        f = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        return {"precision": prec, "recall": rec, "f1": f, "support": len(gs)}
+
+    total = prf(g, p)
+    types = sorted({e[1] for e in g} | {e[1] for e in p})
+    per = {t: prf({e for e in g if e[1] == t}, {e for e in p if e[1] == t}) for t in types}
+    metrics = {"f1_micro": total["f1"], "precision": total["precision"], "recall": total["recall"]}
+    metrics.update({f"f1_{t}": v["f1"] for t, v in per.items()})
+    return metrics, per
+
+
+def _token_types(tags: Sequence[Sequence[str]]) -> list[str]:
+    return [_split_tag(t)[1] or "O" for seq in tags for t in seq]
+
+
+# -- metrics -------------------------------------------------------------------------------
+
+
+def _claim_label(p: Any) -> str:
+    """``claim``/``not_claim`` from a label, a bool, or a probability of ``claim`` (>= 0.5)."""
+    if isinstance(p, bool | np.bool_):
+        return "claim" if p else "not_claim"
+    if isinstance(p, int | float | np.integer | np.floating):
+        return "claim" if p >= 0.5 else "not_claim"
+    return str(p)
+
+
+def _details(name: str, dataset: Any, predictions: Any) -> tuple[dict[str, float], dict, list[str], list, list]:
+    """Metrics, per-label P/R/F1, and (labels, gold, predicted) for the confusion matrix."""
+    fam = metric_family(name)
+    task = _FAMILIES[fam][0]
+    gold_col = "tags" if task == "mentions" else "label"
+    gold = _column(dataset, gold_col)
+    if gold is None:
+        raise InputError(f"{name}: the data set has no {gold_col!r} column to score against.")
+    if task == "mentions":
+        pred_tags = [list(map(str, s)) for s in predictions]
+        metrics, per = _mention_metrics(gold, pred_tags)
+        labels = ["O", *ENTITY_TYPES]
+        return metrics, per, labels, _token_types(gold), _token_types(pred_tags)
+
+    labels = list(CLAIM_LABELS if task == "claim" else STANCE_LABELS)
+    if task == "claim" and not (isinstance(predictions, np.ndarray) and predictions.ndim == 2):
+        pred = _labels_of([_claim_label(p) for p in predictions], labels, len(gold))
+    else:
+        pred = _labels_of(predictions, labels, len(gold))
+    unknown = sorted(set(pred) - set(labels))
+    if unknown:
+        raise InputError(f"{name}: predictions must be in {labels}, got {unknown}.")
+    m: dict[str, float] = {"accuracy": float(accuracy_score(gold, pred))}
+    if fam == "claim":
+        prec, rec, f1, _ = precision_recall_fscore_support(
+            gold, pred, labels=["claim"], zero_division=0
+        )
+        m.update({"f1_claim": float(f1[0]), "precision_claim": float(prec[0]), "recall_claim": float(rec[0])})
+        m["f1_macro"] = _f1(gold, pred, labels)
+    elif fam == "semeval2016":
+        f = f1_score(gold, pred, labels=["favor", "against"], average=None, zero_division=0)
+        m["f_avg"] = float(np.mean(f))
+        m["f1_macro"] = _f1(gold, pred, labels)
+        targets = _column(dataset, "target")
+        if targets is not None:
+            for t in sorted(set(targets)):
+                idx = [i for i, x in enumerate(targets) if x == t]
+                ft = f1_score([gold[i] for i in idx], [pred[i] for i in idx], labels=["favor", "against"],
+                              average=None, zero_division=0)
+                m[f"f_avg[{t}]"] = float(np.mean(ft))
+    elif fam == "pstance":
+        m["f1_macro_pooled"] = _f1(gold, pred, ["favor", "against"])
+        targets = _column(dataset, "target") or ["all"] * len(gold)
+        per_t = []
+        for t in sorted(set(targets)):
+            idx = [i for i, x in enumerate(targets) if x == t]
+            v = _f1([gold[i] for i in idx], [pred[i] for i in idx], ["favor", "against"])
+            m[f"f1_macro[{t}]"] = v
+            per_t.append(v)
+        m["f1_macro_avg"] = float(np.mean(per_t))
+    else:
+        m["f1_macro"] = _f1(gold, pred, labels)
+        if fam == "vast":
+            shots = _column(dataset, "shot")
+            if shots is not None:
+                for s in ("zero", "few"):
+                    idx = [i for i, x in enumerate(shots) if x == s]
+                    if idx:
+                        m[f"f1_macro_{s}"] = _f1([gold[i] for i in idx], [pred[i] for i in idx], labels)
+    return m, _per_label(gold, pred, labels), labels, gold, pred
+
+
+def compute_metrics(name: str, dataset: Any, predictions: Any) -> dict[str, float]:
+    """The official metrics of data set ``name`` for ``predictions`` on ``dataset``.
+
+    Args:
+        name: a data set name of :data:`stancekit.data.DATASETS` (decides the metric).
+        dataset: a :class:`datasets.Dataset`, a mapping of columns, or a list of row dicts with the
+            gold ``label`` (``tags`` for mention sets) and, where a metric needs them, ``target``
+            (SemEval, P-Stance) and ``shot`` (VAST).
+        predictions: one label per example (``favor``/``against``/``neutral``; ``claim``/``not_claim``
+            or booleans), an ``[N, 3]`` / ``[N, 2]`` score array in label order
+            (``("favor", "against", "neutral")`` / ``("not_claim", "claim")``), claim probabilities, or one tag list per
+            sentence for mention sets.
+
+    Returns:
+        Metric name → value in [0, 1]; the official one is ``primary_metric(name)``.
+
+    Raises:
+        InputError: predictions of the wrong length or with unknown labels.
+    """
+    return _details(name, dataset, predictions)[0]
+
+
+# -- model predictions ----------------------------------------------------------------------
+
+
+def stance_inputs(name: str, dataset: Any) -> tuple[list[str], list[str], list[tuple[int, int] | None]]:
+    """``(texts, targets, spans)`` for ``Engine.predict_stance``: spans for mention-form sets, else None.
+
+    The training loop should build its stance inputs with this too, so that train and evaluation
+    use the same input form per set.
+    """
+    texts = [str(t) for t in _column(dataset, "text") or []]
+    targets = [str(t) for t in _column(dataset, "target") or []]
+    if metric_family(name) in MENTION_FORM_FAMILIES:
+        starts = _column(dataset, "target_start") or [None] * len(texts)
+        ends = _column(dataset, "target_end") or [None] * len(texts)
+        spans: list[tuple[int, int] | None] = [
+            (int(s), int(e)) if s is not None and e is not None else None for s, e in zip(starts, ends, strict=True)
+        ]
+    else:
+        spans = [None] * len(texts)
+    return texts, targets, spans
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.lower().replace("'s", "").split())
+
+
+def _match_actor(actor_name: str, actors: Sequence[Any]) -> Any | None:
+    """The article actor that is the labelled person: by name or alias, else by a mention, else by surname."""
+    want = _norm(actor_name)
+    parts = want.split()
+    best, best_key = None, (0, 0)
+    for a in actors:
+        names = {_norm(a.name), *(_norm(x) for x in getattr(a, "aliases", ()))}
+        mentions = {_norm(m.text) for m in getattr(a, "mentions", ())}
+        if want in names:
+            level = 3
+        elif want in mentions:
+            level = 2
+        elif parts and any(parts[-1] in n.split() for n in names | mentions):
+            level = 1
+        else:
+            continue
+        key = (level, len(getattr(a, "mentions", ())))
+        if key > best_key:
+            best, best_key = a, key
+    return best
+
+
+def _predict(pipeline: Any, name: str, ds: Any, batch_size: int) -> tuple[Any, dict[str, Any]]:
+    fam = metric_family(name)
+    task = _FAMILIES[fam][0]
+    engine = pipeline.engine
+    info: dict[str, Any] = {}
+    if task == "stance":
+        texts, targets, spans = stance_inputs(name, ds)
+        return np.asarray(engine.predict_stance(texts, targets, spans)), info
+    if task == "claim":
+        threshold = float(getattr(pipeline, "claim_threshold", 0.5))
+        probs = np.asarray(engine.predict_claims(list(ds["text"])))
+        info["claim_threshold"] = threshold
+        return ["claim" if p >= threshold else "not_claim" for p in probs], info
+    if task == "mentions":
+        return engine.predict_tags([list(t) for t in ds["tokens"]]), info
+    preds, unmatched = [], 0
+    for row, article in zip(ds, pipeline.pipe(list(ds["text"]), batch_size=batch_size), strict=True):
+        actor = _match_actor(row["actor"], article.actors)
+        if actor is None:
+            unmatched += 1
+            preds.append("neutral")
+        else:
+            preds.append(actor.stance)
+    info["articles_without_matching_actor"] = unmatched
+    return preds, info
+
+
+# -- reports --------------------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _file_info(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    if path.is_file():
+        return {"path": str(path), "sha256": _sha256(path)}
+    files = sorted(p for p in path.rglob("*") if p.is_file())
+    h = hashlib.sha256()
+    for p in files:
+        h.update(str(p.relative_to(path)).encode() + b"\0" + _sha256(p).encode())
+    return {"path": str(path), "sha256": h.hexdigest(), "files": len(files)}
+
+
+def _n(dataset: Any) -> int:
+    return len(_column(dataset, "tags") or _column(dataset, "label") or [])
+
+
+def build_report(
+    name: str,
+    dataset: Any,
+    predictions: Any,
+    *,
+    model: str | None = None,
+    file: str | os.PathLike[str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The evaluation report of ``predictions`` on ``dataset`` (JSON-serialisable).
+
+    Keys: ``dataset``, ``n``, ``primary_metric`` (``{name, value}``), ``metrics``, ``per_label``
+    (precision, recall, F1, support), ``confusion_matrix`` (``{labels, matrix}``, rows = gold; token
+    entity types for mention sets), ``model``, ``file`` (``{path, sha256}``), ``stancekit_version``,
+    ``date`` and anything in ``extra``.
+    """
+    from stancekit import __version__
+
+    metrics, per, labels, gold, pred = _details(name, dataset, predictions)
+    cm = confusion_matrix(gold, pred, labels=labels).tolist() if gold else [[0] * len(labels) for _ in labels]
+    key = primary_metric(name)
+    report: dict[str, Any] = {
+        "dataset": name,
+        "n": _n(dataset),
+        "primary_metric": {"name": key, "value": metrics[key]},
+        "metrics": metrics,
+        "per_label": per,
+        "confusion_matrix": {"labels": labels, "matrix": cm},
+        "model": model,
+        "file": _file_info(Path(file)) if file is not None else None,
+        "stancekit_version": __version__,
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    report.update(extra or {})
+    return report
+
+
+def evaluate(
+    model: str | os.PathLike[str] | None = None,
+    *,
+    dataset: str,
+    file: str | os.PathLike[str] | None = None,
+    output: str | os.PathLike[str] | None = None,
+    plot: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    batch_size: int = 64,
+    device: str = "auto",
+    max_batch_tokens: int = 8192,
+    pipeline: Any = None,
+) -> dict[str, Any]:
+    """Score a model on a labelled file with the set's official metric.
+
+    Args:
+        model: a model directory (``None``: the shipped default), loaded with :func:`stancekit.load`.
+        dataset: the set's name (``newsmtsc-rw``, ``semeval2016``, ``conll2003``, …); decides the
+            file format and the metric.
+        file: any file in that set's format; ``None`` reads the set's dev split (test where the set
+            has no dev) from ``data_dir``.
+        output: write the report JSON here.
+        plot: write the confusion matrix as PNG here (needs matplotlib).
+        data_dir: root of the labelled sets (default :func:`stancekit.data.data_dir`).
+        batch_size, device, max_batch_tokens: passed to :func:`stancekit.load`.
+        pipeline: an already loaded pipeline (anything with ``.engine`` and ``.pipe``) instead of ``model``.
+
+    Returns:
+        The report of :func:`build_report`.
+
+    Raises:
+        DatasetError: unknown set, missing or malformed file.
+        ModelLoadError, DeviceError: from loading the model.
+    """
+    from stancekit import data
+
+    s = data.spec(dataset)
+    if file is not None:
+        src = Path(file)
+        if not src.exists():
+            raise DatasetError(f"{s.name}: file {src} not found. Pass a file in the set's format.")
+        ds = data.load(s.name, path=src)
+    else:
+        folder = Path(data_dir) / s.folder if data_dir is not None else None
+        split = s.eval_splits[0]
+        src = data.split_path(s.name, split, folder)
+        ds = data.load(s.name, split, path=folder)
+    if pipeline is None:
+        import stancekit
+
+        pipeline = stancekit.load(model, device=device, batch_size=batch_size, max_batch_tokens=max_batch_tokens)
+    preds, info = _predict(pipeline, s.name, ds, batch_size)
+    model_name = str(model) if model is not None else getattr(pipeline, "model_path", None) or "default"
+    report = build_report(s.name, ds, preds, model=model_name, file=src, extra=info)
+    if output is not None:
+        Path(output).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if plot is not None:
+        write_plot(report, plot)
+    return report
+
+
+def render_table(report: Mapping[str, Any]) -> Any:
+    """A :class:`rich.table.Table` of a report: the metrics, then per-label precision/recall/F1."""
+    from rich.table import Table
+
+    prim = report["primary_metric"]["name"]
+    title = f"{report['dataset']} · n={report['n']} · model={report.get('model')}"
+    table = Table(title=title)
+    table.add_column("metric / label")
+    for col in ("value", "precision", "recall", "f1", "support"):
+        table.add_column(col, justify="right")
+    for k, v in report["metrics"].items():
+        label = f"[bold]{k}[/bold] (primary)" if k == prim else k
+        table.add_row(label, f"{100 * v:.2f}", "", "", "", "")
+    for lab, d in report["per_label"].items():
+        table.add_row(lab, "", f"{100 * d['precision']:.2f}", f"{100 * d['recall']:.2f}",
+                      f"{100 * d['f1']:.2f}", str(d["support"]))
+    return table
+
+
+def write_plot(report: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write the report's confusion matrix as a PNG (matplotlib, Agg backend).
+
+    Raises:
+        InputError: if matplotlib is not installed (``pip install 'stancekit[plot]'``).
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as err:
+        raise InputError(
+            "--plot needs matplotlib, which is not installed. Install it with pip install 'stancekit[plot]'."
+        ) from err
+    labels = report["confusion_matrix"]["labels"]
+    cm = np.asarray(report["confusion_matrix"]["matrix"])
+    fig, ax = plt.subplots(figsize=(1.2 * len(labels) + 2, 1.2 * len(labels) + 1.5))
+    ax.imshow(cm, cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("gold")
+    peak = cm.max() if cm.size else 0
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            ax.text(j, i, str(cm[i, j]), ha="center", va="center", color="white" if cm[i, j] > peak / 2 else "black")
+    prim = report["primary_metric"]
+    ax.set_title(f"{report['dataset']}: {prim['name']} = {100 * prim['value']:.1f}")
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
