@@ -1,0 +1,351 @@
+"""Article cleaning: text normalisation that keeps offsets, and boilerplate detection.
+
+Web-scraped articles carry page furniture around the body: repeated title lines, navigation
+("Recent Features", "Share on X"), photo captions and credits ("Credit: …", "… REUTERS/Name"),
+section headings, bylines and dates, and an author bio at the end. :func:`find_blocks` cuts the
+article into blocks (non-empty lines, with hard-wrapped lines joined back into their paragraph)
+and marks each boilerplate block with a reason from :data:`stancekit.types.NON_CLAIM_REASONS`.
+Nothing is dropped: every non-space character of the article lies in exactly one block, and all
+offsets point into the original text.
+
+:func:`normalize` maps Unicode spaces to ``" "``, line and paragraph separators to ``"\\n"`` and
+curly quotes to straight ones, one character for one character, so the model can read the
+normalised text while results slice the original.
+
+Everything here is linear in the length of the text: the regular expressions have no nested
+or overlapping quantifiers, and per-block checks look at a bounded prefix or suffix of a block.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Block", "normalize", "find_blocks", "LINE_BREAKS"]
+
+#: The characters :meth:`str.splitlines` treats as line boundaries ("\r\n" counts as one break).
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+# Unicode "Zs" space separators other than U+0020 (fixed list: the category is stable).
+_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_TRANSLATION = {ord(c): " " for c in _SPACES}
+_TRANSLATION.update({ord(c): "\n" for c in "\x85\u2028\u2029"})
+_TRANSLATION.update({ord(c): '"' for c in "\u201c\u201d\u201e\u201f\u2033"})
+_TRANSLATION.update({ord(c): "'" for c in "\u2018\u2019\u201a\u201b\u2032"})
+
+
+@dataclass(frozen=True)
+class Block:
+    """A non-empty line or paragraph of an article: ``text[start:end]``, stripped.
+
+    ``reason`` says why the block is boilerplate (``"heading"``, ``"caption"``, ``"byline"``,
+    ``"bio"``, ``"duplicate"``, ``"navigation"``), or is ``None`` for body text.
+    """
+
+    start: int
+    end: int
+    reason: str | None = None
+
+
+def normalize(text: str) -> str:
+    """Return ``text`` with Unicode spaces, line separators and curly quotes made plain.
+
+    The result has the same length as ``text``, character for character: NBSP, thin and other
+    Unicode spaces become ``" "``, U+0085/U+2028/U+2029 become ``"\\n"``, curly and angle quotes
+    become ``'"'`` or ``"'"``; dashes, ellipses and everything else are kept.
+
+    Example:
+        >>> normalize("Tokyo\\u00a0said \\u201cno\\u201d")
+        'Tokyo said "no"'
+    """
+    return text.translate(_TRANSLATION)
+
+
+# --- line-level patterns (applied to normalised block text) ----------------------------------
+
+_LINE_RE = re.compile(f"[^{LINE_BREAKS}]+")
+_TERMINAL = ".!?:;,…\"')]"
+
+_NAV_RE = re.compile(
+    r"(?:skip to (?:main )?content|recent features|advertisement|advertising|sponsored(?: content)?"
+    r"|share(?: this(?: article| story| page)?| on \w+| via \w+)?|print(?: this article)?|email"
+    r"|subscribe\b.*|sign up\b.*|newsletter\b.*|log ?in|sign in|register|menu|search|home|close"
+    r"|most (?:read|popular|viewed)|trending(?: now)?|top stories|latest(?: news)?"
+    r"|related(?: articles| stories| content)?"
+    r"|recommended(?: stories| for you| reading)?|continue reading|read (?:more|next|also)\b.*|see also\b.*"
+    r"|related ?:.*|tags? ?:.*|topics? ?:.*|filed under ?:.*|follow (?:us|\w+ \w+) on\b.*|click here\b.*"
+    r"|comments?(?: \(\d+\))?|back to top|watch(?: video)?|listen(?: to this article)?|\d+ min(?:ute)? read)",
+    re.IGNORECASE,
+)
+# A line made only of separators/symbols ("___", "* * *", "— — —").
+_SEPARATOR_RE = re.compile(r"[\W_]+")
+# Breadcrumbs: "Home › World › Europe", "News > Asia".
+_BREADCRUMB_RE = re.compile(r"\w[^›»>]{0,40}(?:\s[›»>]\s[^›»>]{1,40}){1,6}")
+
+_CAPTION_START_RE = re.compile(
+    r"(?:credits?|photo(?:graph)?s?|image|picture|caption|illustration|video|source|file photo)\s*:\s*\S",
+    re.IGNORECASE,
+)
+_CAPTION_CREDIT_RE = re.compile(
+    r"(?:\b(?:REUTERS|Reuters|AFP|EPA(?:-EFE)?|Xinhua|Kyodo|Yonhap|Anadolu|Sputnik|TASS|ANSA|Bloomberg)/\S[^/]{0,60}"
+    r"|\(?AP Photo\b[^()]{0,80}\)?|\b(?:via )?Getty Images\)?"
+    r"|\((?:Photo|Image|Picture)s? (?:by|courtesy)\b[^()]{0,80}\)"
+    r"|\b(?:Photo|Image|Credit)s?:\s[^.!?]{1,80}|\((?:Kyodo|Xinhua|Yonhap|AP|AFP|Reuters)\))\s*$"
+)
+
+_BYLINE_RE = re.compile(r"(?:by|written by|words by|reporting by)\s+(?P<rest>\S.{0,200})", re.IGNORECASE)
+_BYLINE_LOWER_OK = frozenset(
+    "and in of the for from with at de da di del van von der bin al la le y e du des dos staff writer reporter"
+    " correspondent editor ret".split()
+)
+_AGENCY_RE = re.compile(
+    r"(?:the )?(?:associated press|reuters|agence france-presse|afp|bloomberg(?: news)?|kyodo(?: news)?|yonhap"
+    r"(?: news agency)?|xinhua|tass|dpa|ap|staff reporter|staff writer|(?:our )?foreign staff|wire services)",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
+)
+# A dateline/timestamp line: dates, times, time zones and a few filler words only.
+_DATE_TOKEN_RE = re.compile(
+    rf"\b(?:{_MONTHS})\b\.?|\b\d{{1,4}}(?::\d\d)?(?:st|nd|rd|th)?\b|\b[ap]\.?m\b\.?"
+    r"|\b(?:published|updated|posted|last updated|modified|at|on|am|pm|gmt|utc|bst|cet|cest|jst|kst|est|edt|pst|pdt"
+    r"|et|pt|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun|ago|hours?|mins?"
+    r"|minutes?|days?)\b|[\W_]",
+    re.IGNORECASE,
+)
+_YEAR_OR_MONTH_RE = re.compile(rf"\b(?:{_MONTHS})\b|\b(?:19|20)\d\d\b|\b\d+ (?:hours?|minutes?|days?) ago\b", re.I)
+_CREDIT_LINE_RE = re.compile(
+    r"contributed (?:reporting )?to (?:this|the) (?:report|story|article)|\breporting by\b|\bediting by\b"
+    r"|^\S+(?: \S+){0,3} reported from [A-Z][\w ]{0,40}\.",
+    re.IGNORECASE,
+)
+
+_BIO_NAME_RE = re.compile(
+    r"[*—–-]?\s*(?:(?:Dr|Prof|Gen|Adm|Col|Lt|Amb|Sen|Rep|Mr|Ms|Mrs)\.?\s+)?(?:\((?:ret|Ret)\.?\)\s+)?"
+    r"[A-Z][\w'.-]*(?:\s+(?:[A-Z][\w'.-]*|de|van|von|bin|al|da|di|del|la|le)){0,4}"
+    r"\s+(?:is|was|are|has been|serves as)\s"
+)
+_BIO_ROLE_RE = re.compile(
+    r"\b(?:diplomat|fellow|professor|lecturer|journalist|correspondent|writer|editor|author|analyst|researcher"
+    r"|director|reporter|columnist|contributor|minister|ambassador|commander|scholar|economist|officer|advis[eo]r"
+    r"|consultant|student|candidate|chair(?:man|woman)?|founder|partner|expert|historian|member|president|head"
+    r"|specialist|associate|lawyer|practitioner|who (?:served|covers|writes|worked|teaches|specializes|specialises))",
+    re.IGNORECASE,
+)
+_BIO_OTHER_RE = re.compile(
+    r"(?:the (?:author|writer)s? (?:is|are|was)\b|the views expressed\b|the opinions expressed\b"
+    r"|follow (?:him|her|them) on\b)",
+    re.IGNORECASE,
+)
+
+_SMALL_WORDS = frozenset(
+    "a an the and or but nor of in on at to for by with from as vs via into onto over per than up out off".split()
+)
+
+
+def _is_navigation(s: str) -> bool:
+    if len(s) > 120:
+        return False
+    t = s
+    # Trailing punctuation, arrows and emoji after a navigation label ("Share via Email ✉️", "Menu ›").
+    while t and (t[-1].isspace() or not t[-1].isalnum()) and t[-1] not in ")]":
+        t = t[:-1]
+    if not t or _SEPARATOR_RE.fullmatch(s):
+        return True
+    return bool(_NAV_RE.fullmatch(t) or _BREADCRUMB_RE.fullmatch(t))
+
+
+def _is_caption(s: str) -> bool:
+    if len(s) > 600:
+        return False
+    if _CAPTION_START_RE.match(s):
+        return True
+    return bool(_CAPTION_CREDIT_RE.search(s[-120:]))
+
+
+def _is_byline(s: str) -> bool:
+    if len(s) > 300:
+        return False
+    m = _BYLINE_RE.fullmatch(s)
+    if m:
+        words = re.findall(r"[^\W\d_][\w'.-]*|\d+", m.group("rest"))
+        if words and words[0][0].isupper() and len(words) <= 25:
+            lower = [w for w in words if w[0].islower() and w.lower().strip(".") not in _BYLINE_LOWER_OK]
+            if not lower or (words[0][0].isupper() and len(lower) <= 1 and len(words) >= 6):
+                return True
+    if _AGENCY_RE.fullmatch(s.strip(" ,.-—|")):
+        return True
+    if len(s) <= 80 and _YEAR_OR_MONTH_RE.search(s) and not _DATE_TOKEN_RE.sub("", s).strip():
+        return True
+    return bool(_CREDIT_LINE_RE.search(s))
+
+
+def _is_bio(s: str) -> bool:
+    head = s[:400]
+    if _BIO_OTHER_RE.match(head.lstrip("*—–- ")):
+        return True
+    m = _BIO_NAME_RE.match(head)
+    return bool(m and _BIO_ROLE_RE.search(head, m.end()))
+
+
+def _words(s: str) -> list[str]:
+    return re.findall(r"[\w'’.-]+", s)
+
+
+def _is_title_case(s: str) -> bool:
+    words = [w.strip("'’.-") for w in _words(s)]
+    content = [w for w in words if w and w.lower() not in _SMALL_WORDS]
+    if len(content) < 2:
+        return False
+    caps = sum(1 for w in content if not w[0].isalpha() or w[0].isupper())
+    return caps >= 0.85 * len(content)
+
+
+def _is_all_caps(s: str) -> bool:
+    letters = [c for c in s if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters if c.isascii() or c.isupper() or c.islower())
+
+
+def _is_heading(s: str) -> bool:
+    if len(s) > 160 or len(_words(s)) > 20:
+        return False
+    if _is_all_caps(s) and s[-1] not in ".!":
+        return True
+    last = s[-1]
+    if last in _TERMINAL or last == "?":
+        # A Title Case headline may end with "?" ("… but Can It Last?"); a sentence may not look Title Case.
+        return last == "?" and _is_title_case(s[:-1]) and len(_words(s)) >= 4
+    if _is_title_case(s):
+        return True
+    # A short sentence-case line with no final punctuation ("What happens next").
+    return len(_words(s)) <= 8 and s[0].isupper()
+
+
+def _line_kind(s: str) -> str | None:
+    """The boilerplate reason that a single line shows by itself (not position-dependent)."""
+    if _is_navigation(s):
+        return "navigation"
+    if _is_caption(s):
+        return "caption"
+    if _is_byline(s):
+        return "byline"
+    return None
+
+
+def _continues(prev: str, prev_kind: str | None, cur: str, cur_kind: str | None, min_len: int) -> bool:
+    """Whether line ``cur`` continues line ``prev`` in a hard-wrapped paragraph."""
+    if prev_kind in ("navigation", "caption", "heading") or cur_kind in ("navigation", "caption"):
+        return False
+    if prev_kind == "byline" and not _CREDIT_LINE_RE.search(prev + " " + cur):
+        return False
+    if cur_kind == "byline" and _BYLINE_RE.match(cur):
+        return False
+    return len(prev) >= min_len and not _ends_sentence(prev)
+
+
+def _ends_sentence(line: str) -> bool:
+    """Whether a line ends with final punctuation, possibly followed by closing quotes/brackets."""
+    return line.rstrip("\"')]”’»").endswith((".", "!", "?", "…", ":", ";"))
+
+
+def _wrap_width(norm: str, lines: list[tuple[int, int, bool]]) -> int:
+    """The line width of a hard-wrapped article, or 0 if its lines are whole paragraphs.
+
+    Hard-wrapped text (wire copy, e-mail, plain-text archives) has no line longer than about
+    100 characters and several long lines that end mid-sentence and run on into the next line.
+    Web-scraped text has one line per paragraph, and its lines are never joined.
+    """
+    width = max(end - start for start, end, _ in lines)
+    if width > 100:
+        return 0
+    runs_on = sum(
+        1
+        for (start, end, _), (_, _, para) in zip(lines, lines[1:], strict=False)
+        if not para and end - start >= 0.6 * width and not _ends_sentence(norm[max(start, end - 8) : end])
+    )
+    return width if runs_on >= 2 else 0
+
+
+def _lines(text: str, norm: str) -> list[tuple[int, int, bool]]:
+    """Stripped non-empty lines as (start, end, paragraph_break_before)."""
+    out: list[tuple[int, int, bool]] = []
+    prev_end = 0
+    for m in _LINE_RE.finditer(norm):
+        seg = m.group()
+        stripped = seg.strip()
+        if not stripped:
+            continue
+        start = m.start() + (len(seg) - len(seg.lstrip()))
+        end = start + len(stripped)
+        gap = norm[prev_end:start]
+        breaks = sum(gap.count(c) for c in LINE_BREAKS) - gap.count("\r\n")
+        out.append((start, end, breaks >= 2 or not out))
+        prev_end = end
+    return out
+
+
+def find_blocks(text: str) -> list[Block]:
+    """Cut an article into blocks and mark boilerplate.
+
+    A block is a non-empty line, stripped; consecutive lines of a hard-wrapped paragraph (a long
+    line with no final punctuation followed directly by another body line) form one block.
+    ``reason`` is one of ``"navigation"``, ``"caption"``, ``"byline"``, ``"duplicate"`` (the same
+    text as an earlier block, e.g. a repeated title), ``"bio"`` (an author bio among the last
+    blocks), ``"heading"`` (title, section headings: short Title Case or capitalised lines
+    without final punctuation), or ``None`` for body text.
+
+    Args:
+        text: the article text, as read (not normalised).
+
+    Returns:
+        The blocks in order; they never overlap and cover every non-space character of ``text``.
+
+    Example:
+        >>> [b.reason for b in find_blocks("Recent Features\\nBy Jane Doe\\nTokyo said no.")]
+        ['navigation', 'byline', None]
+    """
+    if not text or text.isspace():
+        return []
+    norm = normalize(text)
+    lines = _lines(text, norm)
+    width = _wrap_width(norm, lines)
+    # Join hard-wrapped lines into paragraphs: [start, end, start of last line, merged].
+    groups: list[list[int]] = []
+    kinds: list[str | None] = []
+    for start, end, para in lines:
+        s = norm[start:end]
+        kind = _line_kind(s)
+        if width and groups and not para:
+            g = groups[-1]
+            prev = norm[g[2] : g[1]]
+            prev_kind = kinds[-1] or ("heading" if not g[3] and _is_all_caps(prev) else None)
+            if _continues(prev, prev_kind, s, kind, int(0.5 * width)):
+                g[1], g[2], g[3] = end, start, 1
+                kinds[-1] = None
+                continue
+        groups.append([start, end, start, 0])
+        kinds.append(kind)
+
+    reasons: list[str | None] = []
+    seen: set[str] = set()
+    for (start, end, _, merged), kind in zip(groups, kinds, strict=True):
+        s = norm[start:end]
+        reason = _line_kind(" ".join(s.split())) if merged else kind
+        key = " ".join(s.casefold().split())
+        if reason is None and key in seen and len(key) >= 8:
+            reason = "duplicate"
+        seen.add(key)
+        if reason is None and not merged and _is_heading(s):
+            reason = "heading"
+        reasons.append(reason)
+
+    # Author bios sit among the last few non-navigation blocks.
+    tail = [i for i, r in enumerate(reasons) if r not in ("navigation",)][-3:]
+    for i in tail:
+        if reasons[i] is None:
+            start, end = groups[i][0], groups[i][1]
+            if _is_bio(" ".join(norm[start : min(end, start + 600)].split())):
+                reasons[i] = "bio"
+    return [Block(g[0], g[1], r) for g, r in zip(groups, reasons, strict=True)]
