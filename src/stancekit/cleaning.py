@@ -74,9 +74,20 @@ _NAV_RE = re.compile(
     r"|related(?: articles| stories| content)?"
     r"|recommended(?: stories| for you| reading)?|continue reading|read (?:more|next|also)\b.*|see also\b.*"
     r"|related ?:.*|tags? ?:.*|topics? ?:.*|filed under ?:.*|follow (?:us|\w+ \w+) on\b.*|click here\b.*"
-    r"|comments?(?: \(\d+\))?|back to top|watch(?: video)?|listen(?: to this article)?|\d+ min(?:ute)? read)",
+    r"|comments|comment \(\d+\)|comments \(\d+\)"
+    r"|back to top|watch(?: video)?|listen(?: to this article)?|\d+ min(?:ute)? read)",
     re.IGNORECASE,
 )
+# Section names that stand alone on a line above the headline ("World", "Asia").
+_SECTION_RE = re.compile(
+    r"(?:world|world news|news|home|asia|asia[- ]pacific|europe|africa|americas|middle east|politics|business"
+    r"|economy|markets|sports?|tech(?:nology)?|science|culture|lifestyle|health|climate|environment|video"
+    r"|u\.?s\.?|u\.?k\.?|china|japan|india|russia|ukraine|korea|international|national|local|regional|diplomacy"
+    r"|security|defen[cs]e|society|features?|analysis|explainers?)",
+    re.IGNORECASE,
+)
+# A link line: a short line ending with an arrow or chevron ("Why the shoal matters ›").
+_ARROWS = ("›", "»", "→", ">", "▸", "►", "⟶", "⇒")
 # A line made only of separators/symbols ("___", "* * *", "— — —").
 _SEPARATOR_RE = re.compile(r"[\W_]+")
 # Breadcrumbs: "Home › World › Europe", "News > Asia".
@@ -111,7 +122,7 @@ _MONTHS = (
 _DATE_TOKEN_RE = re.compile(
     rf"\b(?:{_MONTHS})\b\.?|\b\d{{1,4}}(?::\d\d)?(?:st|nd|rd|th)?\b|\b[ap]\.?m\b\.?"
     r"|\b(?:published|updated|posted|last updated|modified|at|on|am|pm|gmt|utc|bst|cet|cest|jst|kst|est|edt|pst|pdt"
-    r"|et|pt|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun|ago|hours?|mins?"
+    r"|et|pt|ist|hkt|sgt|aest|aedt|msk|wib|pht|ict|cat|eat|wat|sast|hst|mst|mdt|cst|cdt|ast|akst|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun|ago|hours?|mins?"
     r"|minutes?|days?)\b|[\W_]",
     re.IGNORECASE,
 )
@@ -154,7 +165,9 @@ def _is_navigation(s: str) -> bool:
         t = t[:-1]
     if not t or _SEPARATOR_RE.fullmatch(s):
         return True
-    return bool(_NAV_RE.fullmatch(t) or _BREADCRUMB_RE.fullmatch(t))
+    if s.endswith(_ARROWS) and len(s) <= 100:
+        return True
+    return bool(_NAV_RE.fullmatch(t) or _BREADCRUMB_RE.fullmatch(t) or _SECTION_RE.fullmatch(t))
 
 
 def _is_caption(s: str) -> bool:

@@ -8,7 +8,8 @@ sentences, and sentences into claim units:
   the lead-in stays with the first item, and each later unit starts at its marker, or at an
   "and"/"or" directly before it;
 - independent clauses joined by ";" are separate units (the ";" stays with the left one), when
-  both sides have a finite verb, so a ";"-separated list of names does not split;
+  both sides read as clauses (a finite verb, or several lowercase content words), so a
+  ";"-separated list of names does not split;
 - a parenthetical aside "(…)" or "[…]" stays inside its claim: ";" inside brackets never splits.
 
 Why our own sentence splitter: ``benchmarks/segmenters.py`` compares pysbd, sentencex,
@@ -75,6 +76,10 @@ _VERBS = frozenset(
     stands lies wins loses sees spends""".split()
 )
 
+_FUNCTION_WORDS = frozenset(
+    "a an the and or but nor of in on at to for by with from as into than that this these those its his her their"
+    " our your my who whom whose which what also not only up out".split()
+)
 _ENUM_RE = re.compile(r"[(\[](\d{1,2}|[a-h]|i{1,3}|iv|vi{0,3})[)\]]")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8}
 _BRACKETS_SEMI_RE = re.compile(r"[()\[\];]")
@@ -159,14 +164,24 @@ def _strip(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
-def _has_verb(text: str, s: int, e: int) -> bool:
+def _is_clause(text: str, s: int, e: int) -> bool:
+    """Whether ``text[s:e]`` reads as a clause rather than an item of a list of names.
+
+    A clause has a finite verb from a closed list (or a word in "-ed"/"n't"), or is long with
+    several lowercase content words; "Yoko Kamikawa of Japan" is neither.
+    """
+    lower = 0
+    n = 0
     for m in _WORD_RE.finditer(text, s, e):
         w = m.group()
+        n += 1
         if w[0].isupper():
             continue
         if w in _VERBS or (len(w) > 4 and w.endswith("ed")) or w.endswith("n't"):
             return True
-    return False
+        if w not in _FUNCTION_WORDS:
+            lower += 1
+    return n >= 7 and lower >= 3
 
 
 def _enum_starts(text: str, s: int, e: int, depth_at: dict[int, int]) -> list[int]:
@@ -223,7 +238,7 @@ def split_claims(text: str, s: int, e: int) -> list[tuple[int, int]]:
         for i, p in enumerate(semis):
             left_s, right_e = bounds[i], bounds[i + 2]
             nxt = _strip(text, p + 1, right_e)[0]
-            if _has_verb(text, left_s, p) and _has_verb(text, p + 1, right_e):
+            if _is_clause(text, left_s, p) and _is_clause(text, p + 1, right_e):
                 cuts.add(nxt)
     # A cut right after a ";" that also starts an enumeration item is the same boundary.
     out: list[tuple[int, int]] = []
