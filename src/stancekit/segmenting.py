@@ -14,13 +14,21 @@ sentences, and sentences into claim units:
 
 Why our own sentence splitter: ``benchmarks/segmenters.py`` compares pysbd, sentencex,
 blingfire and syntok, each fed the same cleaned body blocks with offsets mapped back, on the
-13 gold articles in ``tests/data/articles`` (unit-boundary F1 = exact (start, end) match of a
-unit). Even with our claim splitting added on top, each library stays below this splitter: they
-split after "U.S." and initials before names, or miss boundaries after quotes and brackets
-(see ``benchmarks/results/segmenters.json``). The rules here are few and explicit (a list of
-abbreviations that never end a sentence, and dotted abbreviations like "U.S." or "a.m." that end
-one only before a typical sentence opener such as "The"), need no dependency, and run in linear
-time: one pass of ``re.finditer`` over whitespace runs, with bounded look-back at each.
+17 gold articles in ``tests/data/articles`` (unit boundary = exact (start, end) of a unit) and on
+40 hand-written hard sentence pairs (``hard-sentences.jsonl``: "U.S." before a name or a new
+sentence, initials, "Mr."/"Sen." after a question, quotes, brackets, ellipses). With our claim
+splitting on top, blingfire matches this splitter on the gold articles (body-unit F1 1.000 for
+both) and sentencex/syntok/pysbd reach 0.98/0.99/0.91; on the hard cases this splitter gets
+39/40, syntok 36, pysbd and sentencex 35, blingfire 33 (it splits "Mr." after a question and
+"“Why?” he asked"). Caveat: the rules were tuned on the 13 dev articles and the hard cases were
+written by the same engineer; on the 4 held-out articles, measured once before any change, the
+segmenter scored F1 0.969 (the ";" rule missed two clause pairs, since fixed). We keep our own
+because it ties or beats every library on these checks, gives exact offsets without the
+re-alignment that blingfire, pysbd and sentencex need, adds no dependency, and its rules are few
+and explicit: abbreviations that never end a sentence ("Mr.", "Gen.", "No." before a number);
+dotted abbreviations and initials ("U.S.", "a.m.", "J.") that end one only before a typical
+sentence opener ("The", "He", …); a lowercase next word never starts a sentence. It runs in
+linear time: one pass of ``re.finditer`` over whitespace runs, with bounded look-back at each.
 """
 
 from __future__ import annotations
@@ -42,12 +50,13 @@ class Span:
     reason: str | None = None
 
 
-# Abbreviations that (almost) never end a sentence: titles before a name, and "No. 5".
+# Abbreviations that (almost) never end a sentence: titles before a name, "approx.", "vs.".
 _NEVER_FINAL = frozenset(
-    "mr mrs ms dr prof gen lt col maj capt sgt adm cmdr cdr brig sen rep gov pres rev hon amb st sr jr mt ft"
-    " no nos vol vols pp pg fig figs ch art sec para approx ca cf vs etc al ret dept est".split()
+    "mr mrs ms dr prof gen lt col maj capt sgt adm cmdr cdr brig sen rep gov pres rev hon amb st mt"
+    " approx ca cf vs al ret dept".split()
 )
-_NEVER_FINAL = _NEVER_FINAL - {"etc", "jr", "sr", "est"}
+# Abbreviations that never end a sentence before a number ("No. 10", "Fig. 2"); words otherwise.
+_BEFORE_NUMBER = frozenset("no nos vol vols pp pg p fig figs ch art sec para op".split())
 # Abbreviations that end a sentence only before a typical sentence opener.
 _MAYBE_FINAL = frozenset(
     "jan feb mar apr jun jul aug sep sept oct nov dec inc co corp ltd bros etc jr sr est univ assn".split()
@@ -121,7 +130,7 @@ def _is_boundary(norm: str, ws_start: int, ws_end: int, lo: int, hi: int) -> boo
         return nxt.isupper() or nxt.isdigit() or k > ws_end
     word = _word_before(norm, j - 1, lo).lstrip(_OPEN_PUNCT)
     key = word.lower()
-    if key in _NEVER_FINAL:
+    if key in _NEVER_FINAL or (key in _BEFORE_NUMBER and nxt.isdigit()):
         return False
     follows = _WORD_RE.match(norm, k, min(hi, k + 30))
     opener = follows is not None and follows.group().lower() in _OPENERS and nxt.isupper()
