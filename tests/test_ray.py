@@ -1,0 +1,115 @@
+"""Ray Data integration against a local Ray started here: same rows as the single-process scorer."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from stancekit.errors import InputError
+from stancekit.scoring import score
+
+ray = pytest.importorskip("ray")
+pytest.importorskip("ray.data")
+
+from stancekit.integrations.ray import errors_dataset, score_dataset, score_files  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+import test_scoring  # noqa: E402
+
+pytestmark = pytest.mark.ray
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Any:
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    # The stand-in pipeline lives in a test module the workers cannot import: ship it by value.
+    ray.cloudpickle.register_pickle_by_value(test_scoring)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture()
+def model(request: pytest.FixtureRequest) -> Any:
+    """The tiny real model when tests/conftest.py provides it, else the deterministic stand-in."""
+    try:
+        return str(request.getfixturevalue("tiny_model_dir"))
+    except pytest.FixtureLookupError:
+        return test_scoring.FakePipeline
+
+
+def _rows(n: int) -> list[dict]:
+    rows = test_scoring._articles(n)
+    rows[3]["text"] = "   "
+    rows[7]["text"] = None
+    return rows
+
+
+def _single_process(tmp_path: Path, rows: list[dict], model: Any) -> list[dict]:
+    inp = tmp_path / "single.jsonl"
+    inp.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    nlp = model() if callable(model) else model
+    score(inp, tmp_path / "single.parquet", model=nlp, device="cpu", progress=False)
+    return pq.read_table(tmp_path / "single.parquet").to_pylist()
+
+
+def test_score_dataset_gives_the_rows_of_the_single_process_path(local_ray: Any, model: Any, tmp_path: Path) -> None:
+    rows = _rows(20)
+    expected = _single_process(tmp_path, rows, model)
+    ds = local_ray.data.from_arrow(pa.Table.from_pylist(rows))
+    units = score_dataset(ds, model=model, concurrency=1, articles_per_batch=6, batch_size=8)
+    got = sorted(units.take_all(), key=lambda r: (int(r["article_id"][1:]), r["index"]))
+    assert got == expected
+    assert {r["article_id"] for r in got} == {r["id"] for i, r in enumerate(rows) if i not in (3, 7)}
+
+
+def test_errors_dataset_lists_articles_without_text(local_ray: Any) -> None:
+    ds = local_ray.data.from_arrow(pa.Table.from_pylist(_rows(10)))
+    got = sorted(errors_dataset(ds).take_all(), key=lambda r: r["article_id"])
+    assert got == [
+        {"article_id": "a3", "reason": "empty text"},
+        {"article_id": "a7", "reason": "missing text field 'text'"},
+    ]
+
+
+def test_score_files_reads_and_writes_through_ray_data(local_ray: Any, model: Any, tmp_path: Path) -> None:
+    rows = _rows(16)
+    expected = _single_process(tmp_path, rows, model)
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "in.parquet", row_group_size=5)
+    summary = score_files(tmp_path / "in.parquet", tmp_path / "out.parquet", model=model, articles_per_batch=4)
+    files = sorted((tmp_path / "out.parquet").glob("*.parquet"))
+    assert files, "Ray wrote no Parquet files"
+    got = pa.concat_tables([pq.read_table(f) for f in files]).to_pylist()
+    assert sorted(got, key=lambda r: (int(r["article_id"][1:]), r["index"])) == expected
+    assert summary.units == len(expected) and summary.articles == 14 and summary.errors == 2
+
+    summary = score_files(tmp_path / "in.parquet", tmp_path / "out.jsonl", model=model, articles_per_batch=4)
+    lines = [json.loads(x) for f in sorted((tmp_path / "out.jsonl").glob("*.json")) for x in f.read_text().splitlines()]
+    assert [
+        (r["article_id"], r["index"], r["text"]) for r in sorted(lines, key=lambda r: int(r["article_id"][1:]))
+    ] == [(r["article_id"], r["index"], r["text"]) for r in expected]
+    assert summary.units == len(expected)
+    with pytest.raises(InputError, match="--resume"):
+        score_files(tmp_path / "in.parquet", tmp_path / "out.parquet", model=model, resume=True)
+
+
+def test_score_files_reads_a_folder_of_txt_files(local_ray: Any, model: Any, tmp_path: Path) -> None:
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    texts = {"one": "Merkel praised Biden at the summit. Short.", "sub/two": "Abe criticised Russia on Monday."}
+    for name, text in texts.items():
+        (tmp_path / "in" / f"{name}.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "in" / "empty.txt").write_text("\n", encoding="utf-8")
+    summary = score_files(tmp_path / "in", tmp_path / "out.parquet", model=model)
+    got = pa.concat_tables([pq.read_table(f) for f in sorted((tmp_path / "out.parquet").glob("*.parquet"))])
+    nlp = model() if callable(model) else None
+    if nlp is not None:
+        expected = {name: [u.to_dict(name) for u in nlp(text).units] for name, text in texts.items()}
+        by_id = {name: [r for r in got.to_pylist() if r["article_id"] == name] for name in texts}
+        assert by_id == expected
+    assert set(got.column("article_id").to_pylist()) == set(texts)
+    assert summary.errors == 1
