@@ -153,21 +153,34 @@ _SPEECH_VERBS = (
     "thought|maintained|maintains|asserted|asserts|stressed|stresses|suggested|suggests|acknowledged|"
     "acknowledges|admitted|admits|explained|explains|contended|contends|emphasized|emphasised|emphasizes|"
     "emphasises|predicted|predicts|vowed|vows|promised|promises|complained|complains|tweeted|tweets|"
-    "alleged|alleges|denied|denies|confirmed|confirms|countered|counters|replied|replies|responded|responds"
+    "alleged|alleges|denied|denies|confirmed|confirms|expects|expect|expected|reported|reports|report"
 )
 _ADVERBS = (
     r"(?:has|have|had|also|then|later|again|reportedly|publicly|repeatedly|previously|once|recently|long|never|"
     r"always|firmly|clearly|openly|often|now|already|flatly|privately|since|last\s+\w+|on\s+\w+|in\s+\w+)"
 )
-_SPEAKER_AFTER = re.compile(rf"^(?:\s*,[^,.;]{{1,90}},)?(?:\s+{_ADVERBS}){{0,3}}\s+(?:{_SPEECH_VERBS})\b", re.I)
-_SPEAKER_BEFORE = re.compile(rf"""(?:^|[,"'“”‘’:—–-])\s*(?:{_SPEECH_VERBS})\s+(?:the\s+)?$""", re.I)
-_ACCORDING_TO = re.compile(r"\baccording\s+to\s+(?:the\s+)?$", re.I)
+# A speaker noun between an actor word and the verb: "Japanese officials say", "Chinese state media reported".
+_SPEAKER_NOUN = (
+    r"(?:\s+(?:state\s+)?(?:officials?|diplomats?|sources?|spokes(?:man|woman|person)|authorities|media|ministry|"
+    r"government|leaders?|negotiators?|analysts?|economists?|experts?|envoys?|president|prime\s+minister))?"
+)
+_SPEAKER_AFTER = re.compile(
+    rf"^{_SPEAKER_NOUN}(?:\s*,[^;]{{1,120}}?,)?(?:\s+{_ADVERBS}){{0,3}}\s+(?:{_SPEECH_VERBS})\b", re.I
+)
+# '…," said (NATO Secretary General) Jens Stoltenberg': titles may stand between verb and name.
+_SPEAKER_BEFORE = re.compile(
+    rf"""(?:^|[,"'“”‘’:—–-])\s*(?:{_SPEECH_VERBS})\s+(?:the\s+)?(?-i:(?:[A-Z][\w.'-]*\s+){{0,4}})$""", re.I
+)
+_ACCORDING_TO = re.compile(r"\baccording\s+to\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,4}$")
 _LOCATIVE = re.compile(
     r"\b(?:in|at|near|to|from|into|outside|around|across|via|visit|visited|visiting|visits|toward|towards|"
     r"throughout|within|between|inside|of)\s+(?:the\s+)?$",
     re.I,
 )
-_DATELINE = re.compile(r"^[A-Z][A-Z .'-]+\s*[—–-]")
+# "VILNIUS, Lithuania —", "GENEVA, Nov 29 (Reuters) -", "HIROSHIMA —": the place a story was filed from.
+_DATELINE = re.compile(r"^[A-Z][A-Z .'-]+(?:,\s*[A-Z][\w .'-]*?)?(?:\s*\([^)]{1,30}\))?\s*[—–-]")
+# "in Lima, Peru": a country right after a place is part of the setting.
+_LOCATIVE_CITY = re.compile(r"\b(?:in|at|near|from|to)\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?,\s*$")
 # Same-length character map: the resolver reads straight quotes whatever the article uses.
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 _POSSESSIVE = re.compile(r"(?:'s|')$")
@@ -445,6 +458,19 @@ _COPULA_ROLE = re.compile(
     rf"(?:\s+(?:of|in|for)\s+(?P<c>(?-i:[A-Z][\w.']*(?:\s+[A-Z][\w.']*){{0,2}})))?",
     re.I,
 )
+_ROLE_AFTER = re.compile(rf"^\s+(?i:then-|former\s+|acting\s+)?(?i:{_ROLE_ALT})\b")
+# A title right before a name: "(former) President ", "Mr. ", "Prime Minister ".
+_TITLE_TAIL = re.compile(
+    rf"(?P<past>then-|former\s+)?(?:acting\s+)?(?P<role>(?i:{_ROLE_ALT})|Mr\.?|Mrs\.?|Ms\.?|Sir|Dr\.?|Gen\.?|Sen\.?|PM)"
+    rf"\s*,?\s*$"
+)
+# "Russian President Vladimir Putin", "Japan's Prime Minister Abe" anywhere in the text (captions too).
+_TEXT_TITLE = re.compile(
+    rf"(?:'s)?\s+(?P<past>then-|former\s+)?(?P<role>(?i:{_ROLE_ALT}))\s+"
+    rf"(?P<name>[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){{0,3}})"
+)
+# "the Lithuanian capital", "Japanese waters": a demonym naming a place.
+_PLACE_AFTER = re.compile(r"^\s+(?:capital|city|border|coast|waters|territory|soil|airspace|island|islands|port)\b", re.I)
 # After a country word: "('s) (then-)Prime Minister Shinzo" — a title before a capitalised name.
 _TITLE_AFTER = re.compile(rf"^(?:'s)?\s+(?i:then-|former\s+|acting\s+)?(?i:{_ROLE_ALT})\s+(?:[A-Z]|of\s+[A-Z])")
 
@@ -466,6 +492,7 @@ class _M:
     actor: int | None = None
     source: bool = False
     dropped: bool = False
+    covers: list[_M] = field(default_factory=list)  # tagged names inside a description span
 
 
 @dataclass
@@ -607,7 +634,7 @@ class _Resolver:
         if b <= a:
             return None
         # A tagger may include a trailing possessive; keep it in the span (the core drops it).
-        if self.norm[b : b + 2] == "'s" and (b + 2 == len(self.norm) or not self.norm[b + 2].isalnum()):
+        if span is None and self.norm[b : b + 2] == "'s" and (b + 2 == len(self.norm) or not self.norm[b + 2].isalnum()):
             b += 2
         txt = self.norm[a:b]
         scores = _clean_scores(getattr(mp, "stance_scores", None))
@@ -634,9 +661,11 @@ class _Resolver:
             if not over:
                 out.append(x)
             elif x.kind == "description" and all(x.start <= k.start and k.end <= x.end for k in over):
-                # "the Russian leader" over a tagged "Russian": the description is the mention.
+                # "the Russian leader" over a tagged "Russian": the description is the mention if it
+                # resolves; if not, the names inside it stay ("Japan's ambassador" → Japan).
                 if not any(k.tag == "person" for k in over):
-                    out = [k for k in out if k not in over] + [x]
+                    x.covers = over
+                    out.append(x)
             elif x.kind == "name":
                 # Both saw a name: keep the tagger's span, and average in the extra score if same span.
                 pass
@@ -675,7 +704,9 @@ class _Resolver:
                 if self._title_modifier(m):
                     m.dropped = True
                     continue
-                if kind in ("capital", "seat") and (_LOCATIVE.search(pre) or self._dateline(m)):
+                if self._dateline(m) or (
+                    kind in ("capital", "seat") and _LOCATIVE.search(pre)
+                ) or _LOCATIVE_CITY.search(pre) or _PLACE_AFTER.match(self.norm[m.end : m.end + 30]):
                     m.dropped = True  # a setting, not an actor
                     continue
                 iso = target[2:]
@@ -684,7 +715,7 @@ class _Resolver:
                 self.actors[m.actor].names.append(core)
                 continue
             if found is not None and found[0].startswith("O:"):
-                if found[1] == "seat" and (_LOCATIVE.search(pre) or self._dateline(m)):
+                if self._title_modifier(m) or (found[1] == "seat" and (_LOCATIVE.search(pre) or self._dateline(m))):
                     m.dropped = True
                     continue
                 org = _facts().orgs.get(found[0][2:])
@@ -692,7 +723,7 @@ class _Resolver:
                 self.actors[m.actor].canonical = found[0][2:]
                 self.actors[m.actor].names.append(core)
                 continue
-            if m.tag == "location" and _LOCATIVE.search(pre):
+            if m.tag == "location" and (_LOCATIVE.search(pre) or self._dateline(m)):
                 m.dropped = True
                 continue
             if not m.from_tagger:
@@ -705,16 +736,38 @@ class _Resolver:
             m.actor = self._actor_for(f"N:{type_}:{_fold(core)}", type_)
             self.actors[m.actor].names.append(core)
         self._link_acronyms()
+        self._text_facts()
+
+    def _text_facts(self) -> None:
+        """Tie people to roles and countries from titles anywhere in the text, captions included."""
+        people = [a for a in self.actors if a.type == "person" and a.tokens]
+        if not people:
+            return
+        for hit in _facts().surface_re.finditer(self.norm):
+            found = _lookup(_name_core(hit.group(0)))
+            if not found or not found[0].startswith("C:"):
+                continue
+            t = _TEXT_TITLE.match(self.norm, hit.end())
+            if not t:
+                continue
+            toks = _tokens(t.group("name"))
+            for a in people:
+                if toks and toks[-1] in a.tokens or (toks and set(toks) <= a.tokens):
+                    a.roles.add((_norm_role(t.group("role")), found[0], bool(t.group("past"))))
 
     def _dateline(self, m: _M) -> bool:
         us = self.bounds[m.unit][0]
-        return m.start == us and bool(_DATELINE.match(self.norm[us : us + 60])) and m.text.isupper()
+        d = _DATELINE.match(self.norm[us : us + 80])
+        return d is not None and m.end <= us + d.end()
 
     def _title_modifier(self, m: _M) -> bool:
         """Whether a country word only qualifies a person's title: "Japanese Prime Minister Abe"."""
         after = self.norm[m.end : m.end + 60]
         if _TITLE_AFTER.match(after):
             return True
+        found = _lookup(_name_core(m.text))
+        if found is not None and found[1] == "demonym" and _ROLE_AFTER.match(after):
+            return True  # "a South Korean president", "Japanese Prime Minister": the role's, not the country's
         # "Russia's Putin": a possessive country right before a person tagged by the model
         if after.startswith("'s "):
             nxt = next((k for k in self.mentions if k.start >= m.end + 3 and k.start <= m.end + 4), None)
@@ -766,29 +819,23 @@ class _Resolver:
         pre = self.norm[max(us, m.start - 80) : m.start]
         role = country = gender = None
         past = False
-        tail = re.search(
-            rf"(?:(?P<c>(?:[A-Z][\w.]*\s+){{0,2}}[A-Z][\w.]*)(?P<poss>'s)?\s+)?(?P<past>then-|former\s+)?(?:acting\s+)?"
-            rf"(?P<role>{_ROLE_ALT}|Mr\.?|Mrs\.?|Ms\.?|Sir|Dr\.?|Gen\.?|Sen\.?|PM)?,?\s*$",
-            pre,
-            re.I,
-        )
+        tail = _TITLE_TAIL.search(pre)
         if tail:
-            c = tail.group("c")
             past = bool(tail.group("past"))
-            if tail.group("role"):
-                r = tail.group("role").rstrip(".").lower()
-                if r in _TITLES and _TITLES[r]:
-                    gender = _TITLES[r]
-                elif r in _ROLES or r in _ROLE_ALIASES:
-                    role = _norm_role(r)
-            if c:
-                # the capitalised words before: find a country among their last words
-                words = c.split()
-                for n in range(len(words), 0, -1):
-                    found = _lookup(" ".join(words[-n:]))
-                    if found and found[0].startswith("C:"):
-                        country = found[0]
-                        break
+            r = tail.group("role").rstrip(".").lower()
+            if r in _TITLES and _TITLES[r]:
+                gender = _TITLES[r]
+            elif r in _ROLES or r in _ROLE_ALIASES:
+                role = _norm_role(r)
+            pre = pre[: tail.start()]
+        # a country right before (the title): "Russian (President)", "Russia's (President)", "U.S."
+        words = pre.split()[-4:]
+        for n in range(len(words), 0, -1):
+            cand = _POSSESSIVE.sub("", " ".join(words[-n:]))
+            found = _lookup(cand) if cand[:1].isupper() else None
+            if found and found[0].startswith("C:"):
+                country = found[0]
+                break
         post = self.norm[m.end : min(ue, m.end + 90)]
         app = re.match(
             rf"^\s*,\s*(?:the|a|an)?\s*(?P<mods>(?:[\w.'-]+\s+){{0,3}}?)(?P<past>then-|former\s+)?(?P<role>{_ROLE_ALT})\b",
@@ -852,21 +899,36 @@ class _Resolver:
     # ---------------------------------------------------------------- references
     def resolve_references(self) -> None:
         history: list[_M] = []  # resolved mentions so far, in article order
+        previous: _M | None = None
         for m in self.mentions:
-            if m.dropped:
-                continue
             if m.kind == "name":
-                if m.actor is not None:
+                if not m.dropped and m.actor is not None:
                     history.append(m)
+                previous = m
                 continue
             if m.kind == "description":
-                m.actor = self._description(m, history)
+                if (
+                    previous is not None
+                    and previous.unit == m.unit
+                    and not previous.dropped
+                    and previous.actor is not None
+                    and self.actors[previous.actor].type == "person"
+                    and re.fullmatch(r"\s*,\s*", self.norm[previous.end : m.start])
+                ):
+                    m.actor = previous.actor  # apposition: "Lee Jae-myung, the leader of …"
+                else:
+                    m.actor = self._description(m, history)
+            elif m.text.lower().endswith(("self", "selves")) and previous is not None and previous.unit == m.unit:
+                m.actor = previous.actor if not previous.dropped else None  # "the Russian leader himself"
             else:
                 m.actor = self._pronoun(m, history)
             if m.actor is None:
                 m.dropped = True
             else:
                 history.append(m)
+                for k in m.covers:  # the description stands for the names inside it
+                    k.dropped = True
+            previous = m
 
     def _description(self, m: _M, history: list[_M]) -> int | None:
         d = m.desc
@@ -934,13 +996,15 @@ class _Resolver:
         # each from its first mention; at most 6 units back. An object pronoun ("him", "them")
         # does not refer to its own clause's subject ("Park refused to meet him").
         by_unit: dict[int, list[_M]] = {}
+        # Plural pronouns mostly refer to things or to a noun phrase nearby: look one unit back only.
+        window = 1 if p == "pl" else 6
         for h in history:
-            if h.unit <= m.unit and m.unit - h.unit <= 6 and h.actor is not None:
-                if h.unit == m.unit and word in ("him", "them"):
-                    continue
+            if h.unit <= m.unit and m.unit - h.unit <= window and h.actor is not None:
                 by_unit.setdefault(h.unit, []).append(h)
         for u in sorted(by_unit, reverse=True):
             for h in by_unit[u]:
+                if u == m.unit and word in ("him", "them") and h is by_unit[u][0]:
+                    continue  # an object pronoun is not its own clause's subject ("Park refused to meet him")
                 if h.actor is not None and fits(h.actor):
                     a = self.actors[h.actor]
                     if p in ("m", "f") and a.gender is None:
@@ -950,6 +1014,12 @@ class _Resolver:
 
     # ---------------------------------------------------------------- claimants
     def find_sources(self) -> list[int | None]:
+        """Mark the mentions that attribute a unit, and return each unit's source actor.
+
+        A speaker ("Y said", "said Y") wins over "according to Y" (the outlet that reported it);
+        every attributing mention, and an apposition right after it ("Lee, the opposition
+        leader"), is left out of the actors the unit is about.
+        """
         sources: list[int | None] = [None] * len(self.units)
         by_unit: dict[int, list[_M]] = {}
         for m in self.mentions:
@@ -961,16 +1031,24 @@ class _Resolver:
             for m in ms:
                 pre = self.norm[us : m.start]
                 post = self.norm[m.end : ue]
-                if _ACCORDING_TO.search(pre):
+                if _SPEAKER_BEFORE.search(pre) or (_SPEAKER_AFTER.match(post) and self._subject(m, ms)):
                     rank = 0
-                elif _SPEAKER_BEFORE.search(pre) or (_SPEAKER_AFTER.match(post) and self._subject(m, ms)):
+                elif _ACCORDING_TO.search(pre):
                     rank = 1
                 else:
                     continue
+                if rank == 1:
+                    m.source = True  # the outlet: not what the claim is about either
                 if best is None or rank < best[0]:
                     best = (rank, m)
             if best is not None:
                 best[1].source = True
+            for m in ms:
+                if m.source:
+                    for k in ms:
+                        if k.actor == m.actor and k.start >= m.end and re.fullmatch(r"\s*,\s*", self.norm[m.end : k.start]):
+                            k.source = True
+            if best is not None:
                 sources[ui] = best[1].actor
         return sources
 
@@ -980,9 +1058,12 @@ class _Resolver:
         pre = self.norm[us : m.start]
         if not pre.strip() or re.search(r"""[,"':;—–]\s*$""", pre):
             return True
-        # "Russian President Vladimir Putin told …": only titles and country words before it
-        words = pre.split()
-        return all(w[:1].isupper() or w.lower() in ("the", "former", "then") for w in words) and len(words) <= 5
+        # "Russian President Vladimir Putin told …", '…," European Commission President X said':
+        # only capitalised title words since the clause began.
+        words = re.split(r"""[,"':;—–]""", pre)[-1].split()
+        return len(words) <= 6 and all(
+            w[:1].isupper() or w.lower() in ("the", "former", "then", *_ROLES) for w in words
+        )
 
     # ---------------------------------------------------------------- output
     def build(self) -> Resolution:
