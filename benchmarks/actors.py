@@ -234,11 +234,10 @@ def run_gold(engine: Any = None, verbose: bool = False) -> dict[str, Any]:
         gold = load_gold(path)
         res = resolve_gold(gold, engine)
         tally = by_split.setdefault(gold.split, Tally())
-        for ui, g in gold.claims.items():
+        for ui in gold.claims:
             if not gold.units[ui]["is_claim"]:
                 continue
             tally.add(gold, ui, res.unit_actors[ui], res.primary[ui], res.sources[ui])
-        del g
     if verbose:
         for split, t in by_split.items():
             print(f"--- {split}", file=sys.stderr)

@@ -117,7 +117,7 @@ _PRONOUNS: dict[str, str] = {
     "he": "m", "him": "m", "his": "m", "himself": "m",
     "she": "f", "her": "f", "hers": "f", "herself": "f",
     "they": "pl", "them": "pl", "their": "pl", "theirs": "pl", "themselves": "pl",
-    "its": "it",
+    "its": "it", "it": "it-subject",
 }  # fmt: skip
 # Roles of a head of state or government: a generic "the X leader" matches any of them.
 _HEAD_ROLES = (
@@ -130,7 +130,7 @@ _OTHER_ROLES = (
     "secretary of state", "secretary-general", "secretary general", "general secretary", "minister",
     "vice president", "vice-president", "governor", "senator", "mayor", "ambassador", "envoy",
     "chief executive", "chairman", "chairwoman", "spokesman", "spokeswoman", "spokesperson",
-    "foreign secretary", "opposition leader", "crown prince", "pope",
+    "foreign secretary", "opposition leader", "crown prince", "pope", "chief of staff", "commander", "chief",
 )  # fmt: skip
 _GENERIC_ROLES = {"leader", "strongman", "dictator", "ruler", "autocrat", "head of state", "head of government"}
 _ROLES = tuple(sorted(set(_HEAD_ROLES + _OTHER_ROLES), key=len, reverse=True))
@@ -153,16 +153,19 @@ _SPEECH_VERBS = (
     "thought|maintained|maintains|asserted|asserts|stressed|stresses|suggested|suggests|acknowledged|"
     "acknowledges|admitted|admits|explained|explains|contended|contends|emphasized|emphasised|emphasizes|"
     "emphasises|predicted|predicts|vowed|vows|promised|promises|complained|complains|tweeted|tweets|"
-    "alleged|alleges|denied|denies|confirmed|confirms|expects|expect|expected|reported|reports|report"
+    "alleged|alleges|denied|denies|confirmed|confirms|expects|expect|expected|reported|reports|report|"
+    # answering verbs attribute only with what was said: "replied on Monday that …"
+    r"(?:replied|replies|responded|responds|countered|counters)(?=[^.;]{0,40}?(?:\bthat\b|[:\"“]))"
 )
 _ADVERBS = (
-    r"(?:has|have|had|also|then|later|again|reportedly|publicly|repeatedly|previously|once|recently|long|never|"
+    r"(?:has|have|had|also|then|later|again|reportedly|publicly|repeatedly|previously|once|recently|long|"
     r"always|firmly|clearly|openly|often|now|already|flatly|privately|since|last\s+\w+|on\s+\w+|in\s+\w+)"
 )
 # A speaker noun between an actor word and the verb: "Japanese officials say", "Chinese state media reported".
 _SPEAKER_NOUN = (
-    r"(?:\s+(?:state\s+)?(?:officials?|diplomats?|sources?|spokes(?:man|woman|person)|authorities|media|ministry|"
-    r"government|leaders?|negotiators?|analysts?|economists?|experts?|envoys?|president|prime\s+minister))?"
+    r"(?:'s)?(?:\s+(?:state\s+|foreign\s+|defen[cs]e\s+)?(?:officials?|diplomats?|sources?|spokes(?:man|woman|person)|"
+    r"authorities|media|ministry|government|leaders?|negotiators?|analysts?|economists?|experts?|envoys?|president|"
+    r"prime\s+minister|coast\s+guard|military|army|navy|embassy|office))?"
 )
 _SPEAKER_AFTER = re.compile(
     rf"^{_SPEAKER_NOUN}(?:\s*,[^;]{{1,120}}?,)?(?:\s+{_ADVERBS}){{0,3}}\s+(?:{_SPEECH_VERBS})\b", re.I
@@ -171,16 +174,16 @@ _SPEAKER_AFTER = re.compile(
 _SPEAKER_BEFORE = re.compile(
     rf"""(?:^|[,"'“”‘’:—–-])\s*(?:{_SPEECH_VERBS})\s+(?:the\s+)?(?-i:(?:[A-Z][\w.'-]*\s+){{0,4}})$""", re.I
 )
-_ACCORDING_TO = re.compile(r"\baccording\s+to\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,4}$")
+_ACCORDING_TO = re.compile(r"\b[Aa]ccording\s+to\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,4}$")
 _LOCATIVE = re.compile(
     r"\b(?:in|at|near|to|from|into|outside|around|across|via|visit|visited|visiting|visits|toward|towards|"
-    r"throughout|within|between|inside|of)\s+(?:the\s+)?$",
+    r"throughout|within|between|inside|of|aboard|onboard)\s+(?:the\s+|[A-Z][\w.]*'s\s+)?$",
     re.I,
 )
 # "VILNIUS, Lithuania —", "GENEVA, Nov 29 (Reuters) -", "HIROSHIMA —": the place a story was filed from.
 _DATELINE = re.compile(r"^[A-Z][A-Z .'-]+(?:,\s*[A-Z][\w .'-]*?)?(?:\s*\([^)]{1,30}\))?\s*[—–-]")
 # "in Lima, Peru": a country right after a place is part of the setting.
-_LOCATIVE_CITY = re.compile(r"\b(?:in|at|near|from|to)\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?,\s*$")
+_LOCATIVE_CITY = re.compile(r"\b(?:in|at|near|from|to)\s+(?P<place>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?),\s*$")
 # Same-length character map: the resolver reads straight quotes whatever the article uses.
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 _POSSESSIVE = re.compile(r"(?:'s|')$")
@@ -246,7 +249,7 @@ def _facts() -> _Facts:
         iso = (row.get("ISO") or {}).get("alpha3")
         if not iso:
             continue
-        names[iso] = row["name"]
+        names.setdefault(iso, row["name"])
         pops[iso] = int(row.get("population") or 0)
         target = f"C:{iso}"
         surfaces: list[tuple[str, str]] = [(row["name"], "name")]
@@ -323,7 +326,16 @@ def _lookup(core: str) -> tuple[str, str] | None:
 # --------------------------------------------------------------------------------------------
 
 _ROLE_ALT = "|".join(re.escape(r).replace(r"\ ", r"\s+") for r in _ROLES)
-_PRONOUN_RE = re.compile(r"\b(?:" + "|".join(_PRONOUNS) + r")\b", re.I)
+_PRONOUN_RE = re.compile(r"\b(?:" + "|".join(p for p in _PRONOUNS if p != "it") + r")\b", re.I)
+# "it" only as a subject that is not expletive: "In 2018, it answered …", "Iran denies it seeks …";
+# not "It is a remarkable turnaround", not the object in "adopted it".
+_IT_RE = re.compile(
+    r"(?:^|[,;:]\s*|\b(?:that|and|but|because|when|if|while|since|so|then|says|said|denies|denied|insists|"
+    r"insisted|claims|claimed|argues|argued|warned|warns)\s+)(?P<it>[Ii]t)\b"
+    r"(?!\s+(?:is|was|'s|seems|seemed|appears|appeared|remains|remained|would\s+be|will\s+be|could\s+be|may\s+be|"
+    r"might\s+be|has\s+been|had\s+been|takes|took|makes|made|matters|mattered|means|meant|depends|turns|"
+    r"turned|follows|followed|emerged|offers|offered|can\b|cannot|can't)\b)"
+)
 # "the (tough) (Russian|U.S.|Japan's) (former) leader" not followed by a name (then it is a title).
 _DESC_RE = re.compile(
     rf"\b(?P<det>[Tt]he)\s+(?P<mods>(?:(?:[\w.'-]+)\s+){{0,3}}?)(?P<role>{_ROLE_ALT}|{'|'.join(_COUNTRY_BODIES)})\b"
@@ -439,6 +451,8 @@ def reference_spans(unit_text: str) -> list[tuple[int, int]]:
         found.append((m.start(), m.end(), 1))
     for m in _PRONOUN_RE.finditer(text):
         found.append((m.start(), m.end(), 2))
+    for m in _IT_RE.finditer(text):
+        found.append((m.start("it"), m.end("it"), 2))
     found.sort(key=lambda x: (x[2], x[0], -(x[1] - x[0])))
     kept: list[tuple[int, int]] = []
     for s, e, _ in found:
@@ -470,7 +484,9 @@ _TEXT_TITLE = re.compile(
     rf"(?P<name>[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){{0,3}})"
 )
 # "the Lithuanian capital", "Japanese waters": a demonym naming a place.
-_PLACE_AFTER = re.compile(r"^\s+(?:capital|city|border|coast|waters|territory|soil|airspace|island|islands|port)\b", re.I)
+_PLACE_AFTER = re.compile(
+    r"^\s+(?:capital|city|border|coast(?!\s+guard)|waters|territory|soil|airspace|island|islands|port)\b", re.I
+)
 # After a country word: "('s) (then-)Prime Minister Shinzo" — a title before a capitalised name.
 _TITLE_AFTER = re.compile(rf"^(?:'s)?\s+(?i:then-|former\s+|acting\s+)?(?i:{_ROLE_ALT})\s+(?:[A-Z]|of\s+[A-Z])")
 
@@ -611,7 +627,8 @@ class _Resolver:
                 if m is not None:
                     tagged.append(m)
             extras: list[_M] = []
-            for span, mp in zip(getattr(unit, "extra_spans", ()) or (), getattr(pred, "extra", ()) or ()):
+            pairs = zip(getattr(unit, "extra_spans", ()) or (), getattr(pred, "extra", ()) or (), strict=False)
+            for span, mp in pairs:  # a length mismatch scores only the pairs there are
                 m = self._make(ui, s, e, mp, span)
                 if m is not None:
                     extras.append(m)
@@ -634,7 +651,8 @@ class _Resolver:
         if b <= a:
             return None
         # A tagger may include a trailing possessive; keep it in the span (the core drops it).
-        if span is None and self.norm[b : b + 2] == "'s" and (b + 2 == len(self.norm) or not self.norm[b + 2].isalnum()):
+        at_end = b + 2 == len(self.norm) or not self.norm[b + 2 : b + 3].isalnum()
+        if span is None and self.norm[b : b + 2] == "'s" and at_end:
             b += 2
         txt = self.norm[a:b]
         scores = _clean_scores(getattr(mp, "stance_scores", None))
@@ -695,18 +713,17 @@ class _Resolver:
             if m.tag == "person":
                 self._person(m, core, persons)
                 continue
+            if self._dateline(m) or self._title_modifier(m) or self._possessive_modifier(m):
+                m.dropped = True  # the place a story was filed from, or a word qualifying another name
+                continue
             found = _lookup(core)
-            if found is None and " " in core:
-                # "Japanese Prime Minister" tagged as location/group: try the modifier alone
-                found = None
             if found is not None and found[0].startswith("C:"):
                 target, kind = found
-                if self._title_modifier(m):
-                    m.dropped = True
-                    continue
-                if self._dateline(m) or (
-                    kind in ("capital", "seat") and _LOCATIVE.search(pre)
-                ) or _LOCATIVE_CITY.search(pre) or _PLACE_AFTER.match(self.norm[m.end : m.end + 30]):
+                if (
+                    (kind in ("capital", "seat") and _LOCATIVE.search(pre))
+                    or self._after_city(pre)
+                    or _PLACE_AFTER.match(self.norm[m.end : m.end + 30])
+                ):
                     m.dropped = True  # a setting, not an actor
                     continue
                 iso = target[2:]
@@ -715,7 +732,7 @@ class _Resolver:
                 self.actors[m.actor].names.append(core)
                 continue
             if found is not None and found[0].startswith("O:"):
-                if self._title_modifier(m) or (found[1] == "seat" and (_LOCATIVE.search(pre) or self._dateline(m))):
+                if found[1] == "seat" and _LOCATIVE.search(pre):
                     m.dropped = True
                     continue
                 org = _facts().orgs.get(found[0][2:])
@@ -723,7 +740,7 @@ class _Resolver:
                 self.actors[m.actor].canonical = found[0][2:]
                 self.actors[m.actor].names.append(core)
                 continue
-            if m.tag == "location" and (_LOCATIVE.search(pre) or self._dateline(m)):
+            if m.tag in ("location", "other") and _LOCATIVE.search(pre):
                 m.dropped = True
                 continue
             if not m.from_tagger:
@@ -755,10 +772,27 @@ class _Resolver:
                 if toks and toks[-1] in a.tokens or (toks and set(toks) <= a.tokens):
                     a.roles.add((_norm_role(t.group("role")), found[0], bool(t.group("past"))))
 
+    @staticmethod
+    def _after_city(pre: str) -> bool:
+        """ "in Lima, Peru": a country after a place that is not itself a country."""
+        c = _LOCATIVE_CITY.search(pre)
+        if c is None:
+            return False
+        found = _lookup(c.group("place"))
+        return not (found and found[0].startswith("C:") and found[1] != "capital")
+
     def _dateline(self, m: _M) -> bool:
         us = self.bounds[m.unit][0]
         d = _DATELINE.match(self.norm[us : us + 80])
         return d is not None and m.end <= us + d.end()
+
+    def _possessive_modifier(self, m: _M) -> bool:
+        """ "China's Hainan Island", "Beijing's Foreign Ministry": the claim is about the second name."""
+        if not re.match(r"'s\s", self.norm[m.end : m.end + 3]) and not m.text.endswith("'s"):
+            return False
+        end = m.end if m.text.endswith("'s") else m.end + 2
+        nxt = next((k for k in self.mentions if k.unit == m.unit and 0 < k.start - end <= 2), None)
+        return nxt is not None and nxt.from_tagger and nxt.tag in ("location", "organisation", "group", "other")
 
     def _title_modifier(self, m: _M) -> bool:
         """Whether a country word only qualifies a person's title: "Japanese Prime Minister Abe"."""
@@ -982,9 +1016,7 @@ class _Resolver:
             a = self.actors[ai]
             if p in ("m", "f"):
                 return a.type == "person" and a.gender in (None, p)
-            if p == "pl":
-                return a.type in ("group", "organisation", "country")
-            return a.type in ("organisation", "country", "group")
+            return a.type in ("group", "organisation", "country")
 
         word = m.text.lower()
         # "its" refers inside its own unit, to the nearest compatible actor ("NATO told Ukraine that
@@ -997,7 +1029,7 @@ class _Resolver:
         # does not refer to its own clause's subject ("Park refused to meet him").
         by_unit: dict[int, list[_M]] = {}
         # Plural pronouns mostly refer to things or to a noun phrase nearby: look one unit back only.
-        window = 1 if p == "pl" else 6
+        window = {"pl": 1, "it-subject": 2}.get(p, 6)
         for h in history:
             if h.unit <= m.unit and m.unit - h.unit <= window and h.actor is not None:
                 by_unit.setdefault(h.unit, []).append(h)
@@ -1046,7 +1078,8 @@ class _Resolver:
             for m in ms:
                 if m.source:
                     for k in ms:
-                        if k.actor == m.actor and k.start >= m.end and re.fullmatch(r"\s*,\s*", self.norm[m.end : k.start]):
+                        between = self.norm[m.end : k.start]
+                        if k.actor == m.actor and k.start >= m.end and re.fullmatch(r"\s*,\s*", between):
                             k.source = True
             if best is not None:
                 sources[ui] = best[1].actor
@@ -1060,7 +1093,7 @@ class _Resolver:
             return True
         # "Russian President Vladimir Putin told …", '…," European Commission President X said':
         # only capitalised title words since the clause began.
-        words = re.split(r"""[,"':;—–]""", pre)[-1].split()
+        words = re.split(r"""[,":;—–]|'(?!s\b)""", pre)[-1].split()
         return len(words) <= 6 and all(
             w[:1].isupper() or w.lower() in ("the", "former", "then", *_ROLES) for w in words
         )
