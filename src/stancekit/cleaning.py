@@ -104,6 +104,8 @@ _CAPTION_CREDIT_RE = re.compile(
     r"|\b(?:Photo|Image|Credit)s?:\s[^.!?]{1,80}|\((?:Kyodo|Xinhua|Yonhap|AP|AFP|Reuters)\))\s*$"
 )
 
+_CREDIT_KEYS = ("/", "Getty", "Photo", "Image", "Picture", "Credit")
+_CREDIT_LINE_KEYS = ("contributed", "reporting by", "editing by", "reported from")
 _BYLINE_RE = re.compile(r"(?:by|written by|words by|reporting by)\s+(?P<rest>\S.{0,200})", re.IGNORECASE)
 _BYLINE_LOWER_OK = frozenset(
     "and in of the for from with at de da di del van von der bin al la le y e du des dos staff writer reporter"
@@ -125,6 +127,10 @@ _DATE_TOKEN_RE = re.compile(
     r"|et|pt|ist|hkt|sgt|aest|aedt|msk|wib|pht|ict|cat|eat|wat|sast|hst|mst|mdt|cst|cdt|ast|akst|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun|ago|hours?|mins?"
     r"|minutes?|days?)\b|[\W_]",
     re.IGNORECASE,
+)
+# A date line starts with a date word or number (cheap anchored test before the full check).
+_DATE_START_RE = re.compile(
+    rf"(?:{_MONTHS}|\d|published|updated|posted|last|modified|mon|tue|wed|thu|fri|sat|sun)", re.IGNORECASE
 )
 _YEAR_OR_MONTH_RE = re.compile(rf"\b(?:{_MONTHS})\b|\b(?:19|20)\d\d\b|\b\d+ (?:hours?|minutes?|days?) ago\b", re.I)
 _CREDIT_LINE_RE = re.compile(
@@ -175,7 +181,11 @@ def _is_caption(s: str) -> bool:
         return False
     if _CAPTION_START_RE.match(s):
         return True
-    return bool(_CAPTION_CREDIT_RE.search(s[-120:]))
+    tail = s[-120:]
+    # Cheap substring checks first: the credit regex is only worth running on likely captions.
+    if not (any(k in tail for k in _CREDIT_KEYS) or tail.endswith(")")):
+        return False
+    return bool(_CAPTION_CREDIT_RE.search(tail))
 
 
 def _is_byline(s: str) -> bool:
@@ -190,9 +200,15 @@ def _is_byline(s: str) -> bool:
                 return True
     if _AGENCY_RE.fullmatch(s.strip(" ,.-—|")):
         return True
-    if len(s) <= 80 and _YEAR_OR_MONTH_RE.search(s) and not _DATE_TOKEN_RE.sub("", s).strip():
+    if (
+        len(s) <= 80
+        and _DATE_START_RE.match(s)
+        and _YEAR_OR_MONTH_RE.search(s)
+        and not _DATE_TOKEN_RE.sub("", s).strip()
+    ):
         return True
-    return bool(_CREDIT_LINE_RE.search(s))
+    low = s.lower()
+    return any(k in low for k in _CREDIT_LINE_KEYS) and bool(_CREDIT_LINE_RE.search(s))
 
 
 def _is_bio(s: str) -> bool:
@@ -217,16 +233,18 @@ def _is_title_case(s: str) -> bool:
 
 
 def _is_all_caps(s: str) -> bool:
-    letters = [c for c in s if c.isalpha()]
-    return len(letters) >= 3 and all(c.isupper() for c in letters if c.isascii() or c.isupper() or c.islower())
+    # str.isupper: every cased character is uppercase and there is at least one.
+    return len(s) >= 3 and s.isupper()
 
 
 def _is_heading(s: str) -> bool:
-    if len(s) > 160 or len(_words(s)) > 20:
+    if len(s) > 160:
         return False
-    if _is_all_caps(s) and s[-1] not in ".!":
-        return True
     last = s[-1]
+    if last in ".!;,:" or len(_words(s)) > 20:
+        return False
+    if _is_all_caps(s):
+        return True
     if last in _TERMINAL or last == "?":
         # A Title Case headline may end with "?" ("… but Can It Last?"); a sentence may not look Title Case.
         return last == "?" and _is_title_case(s[:-1]) and len(_words(s)) >= 4
@@ -293,7 +311,10 @@ def _lines(text: str, norm: str) -> list[tuple[int, int, bool]]:
         start = m.start() + (len(seg) - len(seg.lstrip()))
         end = start + len(stripped)
         gap = norm[prev_end:start]
-        breaks = sum(gap.count(c) for c in LINE_BREAKS) - gap.count("\r\n")
+        if gap == "\n":
+            breaks = 1
+        else:
+            breaks = sum(gap.count(c) for c in LINE_BREAKS) - gap.count("\r\n")
         out.append((start, end, breaks >= 2 or not out))
         prev_end = end
     return out

@@ -71,7 +71,8 @@ _OPENERS = frozenset(
 _OPEN_PUNCT = "\"'“‘«([{¿¡"
 _CLOSE_PUNCT = "\"'”’»)]}"
 _TERMINALS = ".!?…"
-_WS_RE = re.compile(r"\s+")
+# Whitespace that could end a sentence: right after final punctuation or a closing quote/bracket.
+_CANDIDATE_RE = re.compile(r"(?<=[.!?…\"'”’»)\]}])\s+")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 # Finite verbs and auxiliaries: a clause after ";" must have one to count as independent.
@@ -154,7 +155,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     hi = len(text) if end is None else end
     out: list[tuple[int, int]] = []
     cur = start
-    for m in _WS_RE.finditer(text, start, hi):
+    for m in _CANDIDATE_RE.finditer(text, start, hi):
         ws_start, ws_end = m.span()
         if ws_start == start or ws_end == hi:
             continue
@@ -229,6 +230,8 @@ def split_claims(text: str, s: int, e: int) -> list[tuple[int, int]]:
     Splits an enumeration "(1) … (2) …" into one unit per item and independent clauses joined
     by ";" into one unit each; never splits inside parentheses or brackets.
     """
+    if text.find(";", s, e) < 0 and text.find("(", s, e) < 0 and text.find("[", s, e) < 0:
+        return [_strip(text, s, e)]
     depth = 0
     semis: list[int] = []
     depth_at: dict[int, int] = {}
