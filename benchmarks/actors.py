@@ -221,7 +221,8 @@ def resolve_gold(gold: GoldArticle, engine: Any = None) -> Any:
             inputs.append(actors.UnitInput(u["start"], u["end"], False, None, ()))
             continue
         ms = tuple(
-            _Mention(s, e, t, 1.0, scores_names[k][j]) for j, (s, e, t) in enumerate(names[k])  # type: ignore[arg-type]
+            _Mention(s, e, t, 1.0, scores_names[k][j])
+            for j, (s, e, t) in enumerate(names[k])  # type: ignore[arg-type]
         )
         ex = tuple(_Mention(s, e, "other", 1.0, scores_refs[k][j]) for j, (s, e) in enumerate(refs[k]))  # type: ignore[arg-type]
         inputs.append(actors.UnitInput(u["start"], u["end"], bool(u["is_claim"]), _Prediction(0.9, ms, ex), refs[k]))

@@ -134,9 +134,16 @@ _OTHER_ROLES = (
 )  # fmt: skip
 _GENERIC_ROLES = {"leader", "strongman", "dictator", "ruler", "autocrat", "head of state", "head of government"}
 _ROLES = tuple(sorted(set(_HEAD_ROLES + _OTHER_ROLES), key=len, reverse=True))
-_ROLE_ALIASES = {"premier": "prime minister", "prime-minister": "prime minister", "pm": "prime minister",
-                 "vice-president": "vice president", "secretary general": "secretary-general",
-                 "defense minister": "defence minister", "sen": "senator", "gov": "governor"}
+_ROLE_ALIASES = {
+    "premier": "prime minister",
+    "prime-minister": "prime minister",
+    "pm": "prime minister",
+    "vice-president": "vice president",
+    "secretary general": "secretary-general",
+    "defense minister": "defence minister",
+    "sen": "senator",
+    "gov": "governor",
+}
 # Titles written before a name (case-insensitive, optional "."), with the gender they imply.
 _TITLES: dict[str, str | None] = {
     **{r: None for r in _ROLES},
@@ -546,7 +553,7 @@ _TAG_TYPES = {"person": "person", "per": "person", "organisation": "organisation
 
 
 def _split_title(core: str) -> tuple[str, str | None, str | None, str | None]:
-    """"Japanese Prime Minister Shinzo Abe" → ("Shinzo Abe", "prime minister", "C:JPN", None)."""
+    """ "Japanese Prime Minister Shinzo Abe" → ("Shinzo Abe", "prime minister", "C:JPN", None)."""
     words = core.split()
     role: str | None = None
     country: str | None = None
@@ -721,7 +728,7 @@ class _Resolver:
                 target, kind = found
                 if (
                     (kind in ("capital", "seat") and _LOCATIVE.search(pre))
-                    or self._after_city(pre)
+                    or self._after_city(m, pre)
                     or _PLACE_AFTER.match(self.norm[m.end : m.end + 30])
                 ):
                     m.dropped = True  # a setting, not an actor
@@ -772,11 +779,14 @@ class _Resolver:
                 if toks and toks[-1] in a.tokens or (toks and set(toks) <= a.tokens):
                     a.roles.add((_norm_role(t.group("role")), found[0], bool(t.group("past"))))
 
-    @staticmethod
-    def _after_city(pre: str) -> bool:
-        """ "in Lima, Peru": a country after a place that is not itself a country."""
+    def _after_city(self, m: _M, pre: str) -> bool:
+        """ "in Lima, Peru": a country right after a tagged place that is not itself a country."""
         c = _LOCATIVE_CITY.search(pre)
         if c is None:
+            return False
+        place_end = self.bounds[m.unit][0] + c.end("place")
+        place = next((k for k in self.mentions if k.unit == m.unit and k.end == place_end), None)
+        if place is None or place.tag not in ("location", "other"):
             return False
         found = _lookup(c.group("place"))
         return not (found and found[0].startswith("C:") and found[1] != "capital")
@@ -827,8 +837,11 @@ class _Resolver:
                 if set(toks) <= a.tokens and toks[-1] in a.tokens:
                     best = ai
                     break
-                if a.tokens <= set(toks) and len(a.tokens) >= 1 and max(a.names, key=len).split()[-1:] and (
-                    _tokens(max(a.names, key=len))[-1] == toks[-1]
+                if (
+                    a.tokens <= set(toks)
+                    and len(a.tokens) >= 1
+                    and max(a.names, key=len).split()[-1:]
+                    and (_tokens(max(a.names, key=len))[-1] == toks[-1])
                 ):
                     best = ai
                     break
@@ -1016,6 +1029,8 @@ class _Resolver:
             a = self.actors[ai]
             if p in ("m", "f"):
                 return a.type == "person" and a.gender in (None, p)
+            if word in ("them", "themselves"):
+                return a.type == "group"  # "defended them": mostly things; only a group is safe
             return a.type in ("group", "organisation", "country")
 
         word = m.text.lower()
@@ -1105,8 +1120,9 @@ class _Resolver:
         self.resolve_references()
         sources = self.find_sources()
         live = [m for m in self.mentions if not m.dropped and m.actor is not None]
-        used = sorted({m.actor for m in live if m.actor is not None}, key=lambda ai: min(
-            m.start for m in live if m.actor == ai))
+        used = sorted(
+            {m.actor for m in live if m.actor is not None}, key=lambda ai: min(m.start for m in live if m.actor == ai)
+        )
         names = self._names(used)
         unit_actors: list[tuple[ActorStance, ...]] = []
         primary: list[str | None] = []
