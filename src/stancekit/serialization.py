@@ -1,0 +1,291 @@
+"""Save and load a stancekit model directory.
+
+A model directory holds:
+
+* ``config.json`` — the encoder's own transformers config, plus a ``"stancekit"`` key with the
+  :class:`~stancekit.modeling.ModelConfig` (label sets, heads, input forms, max length, base
+  encoder, format version and the versions of stancekit / transformers / torch that wrote it);
+* ``model.safetensors`` — the encoder's weights under the names ``transformers.AutoModel`` expects,
+  and the heads' weights under the ``stancekit_heads.`` prefix (``AutoModel`` ignores them). No pickle.
+* the tokenizer files, and a ``README.md`` model card.
+
+>>> save(model, tokenizer, "my-model")                 # doctest: +SKIP
+>>> model, tokenizer = load_model("my-model")          # doctest: +SKIP
+>>> encoder = transformers.AutoModel.from_pretrained("my-model")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import transformers
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from stancekit.errors import DeviceError, ModelLoadError
+from stancekit.modeling import CONFIG_FORMAT_VERSION, ModelConfig, StanceModel, base_encoder_path
+
+__all__ = ["ModelCard", "save", "load_model", "default_model_path", "resolve_device"]
+
+#: The shipped default model, relative to the repository root.
+DEFAULT_MODEL_NAME = "stancekit-news-small"
+WEIGHTS_NAME = "model.safetensors"
+CONFIG_NAME = "config.json"
+
+
+@dataclass
+class ModelCard:
+    """The model card written as ``README.md`` next to the weights.
+
+    Attributes:
+        name: model name (the directory name by convention).
+        description: one paragraph on what the model does.
+        training_command: the exact command that trained it.
+        data: the training sets and how they were sampled.
+        seed: the training seed.
+        dev_scores: metric name → value, measured on the dev splits.
+        limits: known weaknesses.
+        notes: anything else (measurements behind design choices, timings).
+    """
+
+    name: str
+    description: str = ""
+    training_command: str = ""
+    data: list[str] = field(default_factory=list)
+    seed: int | None = None
+    dev_scores: dict[str, float] = field(default_factory=dict)
+    limits: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def render(self, config: ModelConfig) -> str:
+        """The card as Markdown."""
+        lines = [f"# {self.name}", "", self.description, ""]
+        lines += [
+            "## Model",
+            "",
+            f"- Base encoder: `{config.base_encoder}` (hidden size {config.hidden_size})",
+            f"- Heads: {', '.join(config.heads)}; stance pooling: mention tokens + unit mean"
+            + (" + mention→unit attention" if config.stance_attention else ""),
+            f"- Max length: {config.max_length} tokens",
+            f"- Labels: stance {list(config.stance_labels)}, claim {list(config.claim_labels)}, "
+            f"tags {list(config.tag_labels)}",
+            "- Input forms: " + "; ".join(f"`{k}`: {v}" for k, v in config.input_forms.items()),
+            f"- Written by: {', '.join(f'{k} {v}' for k, v in config.versions.items())}",
+            "",
+        ]
+        if self.training_command:
+            lines += ["## Training", "", "```", self.training_command, "```", ""]
+            if self.seed is not None:
+                lines += [f"Seed: {self.seed}", ""]
+        if self.data:
+            lines += ["## Data", ""] + [f"- {d}" for d in self.data] + [""]
+        if self.dev_scores:
+            lines += ["## Dev scores", "", "| metric | value |", "|---|---:|"]
+            lines += [f"| {k} | {v:.4f} |" for k, v in self.dev_scores.items()] + [""]
+        if self.limits:
+            lines += ["## Limits", ""] + [f"- {x}" for x in self.limits] + [""]
+        if self.notes:
+            lines += ["## Notes", ""] + [f"- {x}" for x in self.notes] + [""]
+        return "\n".join(lines)
+
+
+def _versions() -> dict[str, str]:
+    from stancekit import __version__
+
+    return {"stancekit": __version__, "transformers": transformers.__version__, "torch": torch.__version__}
+
+
+def default_model_path() -> Path:
+    """``$STANCEKIT_MODEL`` if set, else ``<repo>/models/stancekit-news-small`` found from this file."""
+    env = os.environ.get("STANCEKIT_MODEL")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL_NAME
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` → ``cuda`` if available else ``cpu``; an unavailable CUDA device raises :class:`DeviceError`."""
+    if isinstance(device, torch.device):
+        device = str(device)
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise DeviceError(
+                f"device={device!r} was requested but torch.cuda.is_available() is False. "
+                "Pass device='cpu' or device='auto'."
+            )
+        index = int(device.split(":")[1]) if ":" in device else 0
+        if index >= torch.cuda.device_count():
+            raise DeviceError(
+                f"device={device!r} was requested but only {torch.cuda.device_count()} CUDA device(s) exist. "
+                "Pass an index below that, or device='auto'."
+            )
+    elif device != "cpu":
+        raise DeviceError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}.")
+    return torch.device(device)
+
+
+def save(
+    model: StanceModel,
+    tokenizer: Any,
+    path: str | os.PathLike[str],
+    card: ModelCard | None = None,
+    *,
+    dtype: torch.dtype = torch.float32,
+) -> Path:
+    """Write ``model`` and ``tokenizer`` as a model directory at ``path`` (created if needed).
+
+    Args:
+        model: the :class:`StanceModel`.
+        tokenizer: its (fast) tokenizer.
+        path: the output directory.
+        card: the model card; a minimal one is written if ``None``.
+        dtype: storage dtype of floating-point weights (``torch.float16`` halves the size).
+
+    Returns:
+        The directory path.
+    """
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    model.config.versions = _versions()
+    model.config.format_version = CONFIG_FORMAT_VERSION
+    cfg = model.encoder.config.to_dict()
+    cfg.pop("dtype", None)
+    cfg.pop("torch_dtype", None)
+    cfg["stancekit"] = model.config.to_dict()
+    tensors: dict[str, torch.Tensor] = {}
+    state = {**model.encoder.state_dict(), **model.head_state_dict()}
+    for k, v in state.items():
+        t = v.detach().to("cpu")
+        if t.is_floating_point():
+            t = t.to(dtype)
+        tensors[k] = t.contiguous().clone()
+    save_file(tensors, str(out / WEIGHTS_NAME), metadata={"format": "pt"})
+    (out / CONFIG_NAME).write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tokenizer.save_pretrained(str(out))
+    card = card or ModelCard(name=out.name, description="A stancekit model.")
+    (out / "README.md").write_text(card.render(model.config), encoding="utf-8")
+    return out
+
+
+def _check_dir(path: Path) -> dict[str, Any]:
+    if not path.is_dir():
+        raise ModelLoadError(
+            f"{path} is not a stancekit model directory: it does not exist or is not a directory. "
+            "Pass the directory written by stancekit.serialization.save (or `stancekit train -o DIR`)."
+        )
+    missing = [n for n in (CONFIG_NAME, WEIGHTS_NAME) if not (path / n).is_file()]
+    if missing:
+        found = sorted(p.name for p in path.iterdir())[:10]
+        raise ModelLoadError(
+            f"{path} is not a stancekit model: expected config.json and model.safetensors, missing "
+            f"{missing}, found {found}. Save models with stancekit.serialization.save(model, tokenizer, path)."
+        )
+    try:
+        cfg = json.loads((path / CONFIG_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ModelLoadError(
+            f"{path / CONFIG_NAME} is not valid JSON ({err}). Re-save the model or restore config.json."
+        ) from err
+    sk = cfg.get("stancekit") if isinstance(cfg, dict) else None
+    if not isinstance(sk, dict):
+        raise ModelLoadError(
+            f"{path / CONFIG_NAME} has no 'stancekit' section: this is a plain transformers model, not a "
+            "stancekit model. Fine-tune it with `stancekit train` or load a stancekit model directory."
+        )
+    version = str(sk.get("format_version", "?"))
+    if version.split(".")[0] != CONFIG_FORMAT_VERSION.split(".")[0]:
+        writer = sk.get("versions", {}).get("stancekit", "an unknown stancekit version")
+        raise ModelLoadError(
+            f"{path} was written with model format {version} (by {writer}); this stancekit reads format "
+            f"{CONFIG_FORMAT_VERSION}. Load it with the stancekit version that wrote it, or retrain/re-save it."
+        )
+    return cfg
+
+
+def _load_weights(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        return load_file(str(path / WEIGHTS_NAME))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as err:
+        size = (path / WEIGHTS_NAME).stat().st_size
+        raise ModelLoadError(
+            f"{path / WEIGHTS_NAME} ({size} bytes) cannot be read as safetensors: {err}. The file is probably "
+            "truncated or corrupted; copy or download the model directory again."
+        ) from err
+
+
+def _fresh_default(device: torch.device) -> tuple[StanceModel, Any]:
+    base = base_encoder_path()
+    warnings.warn(
+        f"No shipped stancekit model at {default_model_path()}; using the base encoder {base} with "
+        "untrained heads, so claim, mention and stance scores are meaningless. Set STANCEKIT_MODEL or pass "
+        "the path of a trained model.",
+        UserWarning,
+        stacklevel=3,
+    )
+    model = StanceModel.from_encoder(base)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(base, local_files_only=True)
+    return model.to(device).eval(), tokenizer
+
+
+def load_model(path: str | os.PathLike[str] | None = None, device: str = "cpu") -> tuple[StanceModel, Any]:
+    """Load a model directory as ``(model, tokenizer)``; the model is in eval mode, float32, on ``device``.
+
+    Args:
+        path: the model directory; ``None`` → ``$STANCEKIT_MODEL``, else the shipped
+            ``models/stancekit-news-small``. If neither exists, the base encoder with fresh (untrained)
+            heads is returned, with a warning.
+        device: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"``.
+
+    Raises:
+        ModelLoadError: not a model directory, unreadable or truncated weights, a config from an
+            incompatible format version, or weights that do not match the config.
+        DeviceError: CUDA requested but unavailable.
+    """
+    dev = resolve_device(device)
+    if path is None:
+        default = default_model_path()
+        if "STANCEKIT_MODEL" not in os.environ and not (default / CONFIG_NAME).is_file():
+            return _fresh_default(dev)
+        path = default
+    p = Path(path)
+    cfg = _check_dir(p)
+    sk = ModelConfig.from_dict(cfg["stancekit"])
+    weights = _load_weights(p)
+    try:
+        enc_cfg = transformers.AutoConfig.from_pretrained(str(p), local_files_only=True)
+        encoder = transformers.AutoModel.from_config(enc_cfg)
+    except (OSError, ValueError, KeyError) as err:
+        raise ModelLoadError(
+            f"{p / CONFIG_NAME}: the encoder config cannot be built ({err}). Re-save the model."
+        ) from err
+    model = StanceModel(encoder.float(), sk)
+    prefix = StanceModel.HEAD_PREFIX
+    enc_state = {k: v.float() if v.is_floating_point() else v for k, v in weights.items() if not k.startswith(prefix)}
+    head_state = {k[len(prefix) :]: v.float() for k, v in weights.items() if k.startswith(prefix)}
+    try:
+        result = model.encoder.load_state_dict(enc_state, strict=False)
+        # An encoder saved without its (unused) pooler gets none: AutoModel.from_config always adds one.
+        missing = [k for k in result.missing_keys if not k.startswith("pooler.")]
+        if missing or result.unexpected_keys:
+            raise RuntimeError(f"missing keys {missing[:5]}, unexpected keys {result.unexpected_keys[:5]}")
+        if result.missing_keys and getattr(model.encoder, "pooler", None) is not None:
+            model.encoder.pooler = None
+        model.heads.load_state_dict(head_state, strict=True)
+    except RuntimeError as err:
+        raise ModelLoadError(
+            f"{p / WEIGHTS_NAME} does not match {p / CONFIG_NAME}: {str(err)[:300]}. Re-save the model with "
+            "stancekit.serialization.save."
+        ) from err
+    try:
+        tokenizer = transformers.AutoTokenizer.from_pretrained(str(p), local_files_only=True)
+    except (OSError, ValueError) as err:
+        raise ModelLoadError(f"{p}: the tokenizer files cannot be read ({err}). Re-save the model.") from err
+    return model.to(dev).eval(), tokenizer
