@@ -252,13 +252,13 @@ def split_claims(text: str, s: int, e: int) -> list[tuple[int, int]]:
             nxt = _strip(text, p + 1, right_e)[0]
             if _is_clause(text, left_s, p) and _is_clause(text, p + 1, right_e):
                 cuts.add(nxt)
-    # A cut right after a ";" that also starts an enumeration item is the same boundary.
+    # A cut after a ";" that also starts an enumeration item is one boundary (``cuts`` is a set).
     out: list[tuple[int, int]] = []
     cur = s
-    for c in sorted(cuts):
-        if s < c < e:
-            out.append(_strip(text, cur, c))
-            cur = c
+    for cut in sorted(cuts):
+        if s < cut < e:
+            out.append(_strip(text, cur, cut))
+            cur = cut
     out.append(_strip(text, cur, e))
     return [(a, b) for a, b in out if a < b]
 
