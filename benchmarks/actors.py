@@ -334,6 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=0, help="PerSenT: first N articles only (0 = all)")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--modes", default="gold,pipeline", help="which of gold,pipeline to run (default: both)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every error to stderr")
     args = ap.parse_args(argv)
 
@@ -356,8 +357,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = args.out or RESULTS / "actors-persent.json"
     else:
         engine = getattr(nlp, "engine", None) if nlp is not None else None
-        out["gold_mentions"] = run_gold(engine, args.verbose)
-        if nlp is not None:
+        modes = set(args.modes.split(","))
+        if "gold" in modes:
+            out["gold_mentions"] = run_gold(engine, args.verbose)
+        if nlp is not None and "pipeline" in modes:
             out["pipeline"] = run_pipeline(nlp, args.verbose)
         path = args.out or RESULTS / "actors.json"
     path.parent.mkdir(parents=True, exist_ok=True)

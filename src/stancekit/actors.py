@@ -131,6 +131,7 @@ _OTHER_ROLES = (
     "vice president", "vice-president", "governor", "senator", "mayor", "ambassador", "envoy",
     "chief executive", "chairman", "chairwoman", "spokesman", "spokeswoman", "spokesperson",
     "foreign secretary", "opposition leader", "crown prince", "pope", "chief of staff", "commander", "chief",
+    "director general", "director-general", "director", "head",
 )  # fmt: skip
 _GENERIC_ROLES = {"leader", "strongman", "dictator", "ruler", "autocrat", "head of state", "head of government"}
 _ROLES = tuple(sorted(set(_HEAD_ROLES + _OTHER_ROLES), key=len, reverse=True))
@@ -159,10 +160,12 @@ _SPEECH_VERBS = (
     "insisted|insists|added|adds|announced|announces|noted|notes|wrote|writes|believes|believed|thinks|"
     "thought|maintained|maintains|asserted|asserts|stressed|stresses|suggested|suggests|acknowledged|"
     "acknowledges|admitted|admits|explained|explains|contended|contends|emphasized|emphasised|emphasizes|"
-    "emphasises|predicted|predicts|vowed|vows|promised|promises|complained|complains|tweeted|tweets|"
+    "emphasises|predicted|predicts|complained|complains|tweeted|tweets|"
     "alleged|alleges|denied|denies|confirmed|confirms|expects|expect|expected|reported|reports|report|"
     # answering verbs attribute only with what was said: "replied on Monday that …"
-    r"(?:replied|replies|responded|responds|countered|counters)(?=[^.;]{0,40}?(?:\bthat\b|[:\"“]))"
+    # and so do promising verbs ("promised that …", not "promised a golden era")
+    r"(?:replied|replies|responded|responds|countered|counters|vowed|vows|promised|promises|pledged|pledges)"
+    r"(?=\s*,?\s*(?:(?:on|in|last|this|late|early)\s+\w+\s*,?\s*)?(?:that\b|[:\"“]))"
 )
 _ADVERBS = (
     r"(?:has|have|had|also|then|later|again|reportedly|publicly|repeatedly|previously|once|recently|long|"
@@ -189,6 +192,10 @@ _LOCATIVE = re.compile(
 )
 # "VILNIUS, Lithuania —", "GENEVA, Nov 29 (Reuters) -", "HIROSHIMA —": the place a story was filed from.
 _DATELINE = re.compile(r"^[A-Z][A-Z .'-]+(?:,\s*[A-Z][\w .'-]*?)?(?:\s*\([^)]{1,30}\))?\s*[—–-]")
+# "Many in Beijing thought so": people of a capital, not a place.
+_PEOPLE_IN = re.compile(
+    r"\b(?:many|some|few|most|those|others|officials|people|critics|analysts|diplomats|leaders|voices)\s+in\s+$", re.I
+)
 # "in Lima, Peru": a country right after a place is part of the setting.
 _LOCATIVE_CITY = re.compile(r"\b(?:in|at|near|from|to)\s+(?P<place>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?),\s*$")
 # Same-length character map: the resolver reads straight quotes whatever the article uses.
@@ -727,7 +734,7 @@ class _Resolver:
             if found is not None and found[0].startswith("C:"):
                 target, kind = found
                 if (
-                    (kind in ("capital", "seat") and _LOCATIVE.search(pre))
+                    (kind in ("capital", "seat") and self._setting(m, pre))
                     or self._after_city(m, pre)
                     or _PLACE_AFTER.match(self.norm[m.end : m.end + 30])
                 ):
@@ -778,6 +785,23 @@ class _Resolver:
             for a in people:
                 if toks and toks[-1] in a.tokens or (toks and set(toks) <= a.tokens):
                     a.roles.add((_norm_role(t.group("role")), found[0], bool(t.group("past"))))
+
+    def _setting(self, m: _M, pre: str) -> bool:
+        """Whether a capital or seat names the place of an event ("met in Tokyo"), not its government.
+
+        "Many in Beijing" (people there) is not a setting; "Berlin and Paris" share one reading.
+        """
+        if _PEOPLE_IN.search(pre):
+            return False
+        if _LOCATIVE.search(pre):
+            return True
+        if re.search(r"(?:,|\band|\bor)\s+$", pre):
+            prev = [k for k in self.mentions if k.unit == m.unit and k.end <= m.start and k.kind == "name"]
+            if prev and re.fullmatch(r"\s*(?:,|and|or|,\s*and)\s*", self.norm[prev[-1].end : m.start]):
+                found = _lookup(_name_core(prev[-1].text))
+                if found and found[1] in ("capital", "seat"):
+                    return self._setting(prev[-1], self.norm[self.bounds[m.unit][0] : prev[-1].start])
+        return False
 
     def _after_city(self, m: _M, pre: str) -> bool:
         """ "in Lima, Peru": a country right after a tagged place that is not itself a country."""
@@ -996,6 +1020,8 @@ class _Resolver:
                     continue
                 if d.when == "current" and past:
                     continue
+                if d.when == "former" and not past and role is not None:
+                    continue  # "the former president" is not someone the text calls president now
                 if d.role in _GENERIC_ROLES:
                     if role is None or role in _HEAD_ROLES:
                         return True
@@ -1006,9 +1032,10 @@ class _Resolver:
         for h in reversed(history):
             if h.actor is not None and fits(self.actors[h.actor]):
                 return h.actor
-        for h in self.mentions:  # cataphora: "The Russian leader … Vladimir Putin"
-            if h.start > m.start and h.kind == "name" and h.actor is not None and fits(self.actors[h.actor]):
-                return h.actor
+        for h in self.mentions:  # cataphora, close by: "The Russian leader, Vladimir Putin, …"
+            if h.start > m.start and h.unit - m.unit <= 1 and h.kind == "name" and h.actor is not None:
+                if fits(self.actors[h.actor]):
+                    return h.actor
         if d.country is None:
             # No person holds the role in the text: the most recent person of the last two units
             # whose role the article never states ("Fumio Kishida, …" then "The current prime minister").
