@@ -40,6 +40,7 @@ PROVENANCE_LABEL_COUNTS = {
     ("newsmtsc-flat", "dev-rw"): {"against": 134, "neutral": 136, "favor": 73},
     ("semeval2016", "train"): {"against": 1342 + 53, "favor": 731 + 22, "neutral": 741 + 25},
     ("semeval2016", "test"): {"against": 715, "favor": 304, "neutral": 230},
+    ("semeval2016", "test-b"): {"against": 299, "favor": 148, "neutral": 260},
     ("pstance", "train"): {"against": 3425 + 3254 + 2198, "favor": 2937 + 2552 + 2858},
     ("pstance", "val"): {"against": 440 + 417 + 284, "favor": 374 + 328 + 350},
     ("pstance", "test"): {"against": 425 + 408 + 292, "favor": 352 + 337 + 343},

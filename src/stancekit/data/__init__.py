@@ -120,7 +120,7 @@ def _specs() -> dict[str, DatasetSpec]:
                     {"train": nm_grouped["train"], "dev": nm_grouped["dev-rw"], "test": nm_grouped["test-rw"]},
                     newsmtsc.read, "train", ("dev",), frozenset({"test"})),
         DatasetSpec("semeval2016", "stance", "semeval2016-task6",
-                    {s: "stance-data-all-annotations.zip" for s in ("train", "test")},
+                    {s: "stance-data-all-annotations.zip" for s in ("train", "test", "test-b")},
                     semeval2016.read, "train", ("test",)),
         DatasetSpec("pstance", "stance", "pstance", {s: "." for s in ("train", "val", "test")},
                     partial(pstance.read, binary=True), "train", ("val",), aliases={"dev": "val"}),
