@@ -175,9 +175,9 @@ def _score(args: argparse.Namespace) -> int:
         from stancekit.scoring import score
 
         summary = score(args.input, args.output, progress=None, **kwargs)
-    print(json.dumps(summary if isinstance(summary, dict) else vars(summary), indent=2, default=str))
-    failed = summary["failed"] if isinstance(summary, dict) else getattr(summary, "failed", 0)
-    return 1 if failed else 0
+    print(json.dumps(summary.to_dict(), indent=2, default=str))
+    # Failed articles are written to the errors file and the run goes on; the exit code says so.
+    return 1 if summary.failed else 0
 
 
 def _report(args: argparse.Namespace) -> int:
