@@ -18,11 +18,14 @@ What resolves to what:
   Organization", "G7" / "Group of Seven") from ``resources/organisations.tsv``, plus acronyms the
   article itself defines ("Institute for Emerging Economies (BOFIT)") or whose letters are the
   initials of a long form in the same article.
-- **Pronouns** (he/him/his, she/her, they/them/their, its) → the most salient compatible actor:
-  earlier in the same unit first, then the units before, and within a unit its first (subject)
-  mention first. People get a gender from a title ("Mr.", "Queen") or from the first pronoun
-  that resolved to them, and then only agreeing pronouns resolve to them. A pronoun with no
-  compatible antecedent (e.g. before any name) is left unresolved.
+- **Pronouns** (he/him/his, she/her, they/their/them, its, and "it" as a non-expletive subject)
+  → the most salient compatible actor: earlier in the same unit first, then the units before,
+  and within a unit its first (subject) mention first; an object pronoun ("him") skips its own
+  clause's subject. People get a gender from a title ("Mr.", "Queen") or from the first pronoun
+  that resolved to them, and then only agreeing pronouns resolve to them. "they"/"their" go to
+  groups, organisations and countries at most one unit back, "them" to groups only, "its" to
+  the nearest organisation or country in its own unit (plural and neuter pronouns mostly refer
+  to things). A pronoun with no compatible antecedent (e.g. before any name) is left unresolved.
 - **Descriptions** ("the Russian leader", "the prime minister", "Russia's president") → the
   person the article ties to that role and/or country, from titles ("Russian President Vladimir
   Putin", "Prime Minister Abe"), possessives ("Russia's Putin", "Japan's leader Abe") and
@@ -32,10 +35,12 @@ What resolves to what:
 
 Decisions (documented here because the tests and the benchmark rely on them):
 
-- A place named as a setting ("in Tokyo", "at the White House", "from Brussels") is not an actor,
-  unless it is a country ("sanctions in Russia" is about Russia).
-- A country word that only qualifies a person's title ("*Japanese* Prime Minister Shinzo Abe",
-  "*Russia's* Putin") is not a mention of the country; it ties the person to the country.
+- A place named as a setting ("in Tokyo", "at the White House", "from Brussels", a dateline
+  "VILNIUS, Lithuania —", "in Lima, Peru") is not an actor, unless it is a country ("sanctions in
+  Russia" is about Russia); people of a capital ("many in Beijing") are its country.
+- A country or organisation word that only qualifies a title or another name ("*Japanese* Prime
+  Minister Shinzo Abe", "*Russia's* Putin", "*NATO* Secretary General Jens Stoltenberg",
+  "*China's* Hainan Island") is not a mention of its own; it ties the person to the country.
 - The **primary actor** of a unit is the actor of its first mention that is not the source and not
   of type ``other`` (``other`` only when nothing else is there): in English news the subject comes
   first, and a pronoun subject ("His flagship policy …") counts as a mention of its referent.
@@ -284,22 +289,22 @@ def _facts() -> _Facts:
         for surface, kind in surfaces:
             ci.setdefault(_fold(surface), (target, kind))
     orgs: dict[str, _Org] = {}
-    for row in _read_tsv("organisations.tsv"):
-        aliases = tuple(a for a in row["aliases"].split("|") if a)
-        org = _Org(row["name"], row["type"], aliases)
+    for trow in _read_tsv("organisations.tsv"):
+        aliases = tuple(a for a in trow["aliases"].split("|") if a)
+        org = _Org(trow["name"], trow["type"], aliases)
         orgs[org.name] = org
         for surface in (org.name, *aliases):
             if _is_code(surface):
                 cs.setdefault(surface.replace(".", ""), (f"O:{org.name}", "org"))
             else:
                 ci.setdefault(_fold(surface), (f"O:{org.name}", "org"))
-    for row in _read_tsv("country_aliases.tsv"):
-        target = row["target"]
+    for trow in _read_tsv("country_aliases.tsv"):
+        target = trow["target"]
         target = f"O:{target[4:]}" if target.startswith("org:") else f"C:{target}"
-        if row["kind"] == "code":
-            cs[row["alias"].replace(".", "")] = (target, "name")
+        if trow["kind"] == "code":
+            cs[trow["alias"].replace(".", "")] = (target, "name")
         else:
-            ci[_fold(row["alias"])] = (target, row["kind"])
+            ci[_fold(trow["alias"])] = (target, trow["kind"])
     surfaces_all: set[str] = set()
     for row in ordered:
         for s in [row["name"], row.get("demonym"), row.get("capital")] + list(row.get("altSpellings") or ()):
@@ -311,10 +316,10 @@ def _facts() -> _Facts:
                     surfaces_all.add(s[: -len(" D.C.")])
     for org in orgs.values():
         surfaces_all.update((org.name, *org.aliases))
-    for row in _read_tsv("country_aliases.tsv"):
-        surfaces_all.add(row["alias"])
-        if row["kind"] == "code":
-            surfaces_all.add(".".join(row["alias"]) + ".")  # "U.S." for "US"
+    for trow in _read_tsv("country_aliases.tsv"):
+        surfaces_all.add(trow["alias"])
+        if trow["kind"] == "code":
+            surfaces_all.add(".".join(trow["alias"]) + ".")  # "U.S." for "US"
     surfaces_all = {s for s in surfaces_all if s.strip() and (_fold(s) in ci or s.replace(".", "") in cs)}
     # Keep only capitalised surfaces: lower-case words are not names.
     pattern = "|".join(re.escape(s) for s in sorted(surfaces_all, key=len, reverse=True) if s[:1].isupper())
@@ -1195,10 +1200,10 @@ class _Resolver:
             for sc in claims:
                 counts[stance_of(sc)] += 1
             if claims:
-                mean = {k: sum(sc[k] for sc in claims) / len(claims) for k in STANCE_LABELS}
-                mean = dict(zip(STANCE_LABELS, _clean_scores([mean[k] for k in STANCE_LABELS]), strict=True))
+                raw = [sum(sc[k] for sc in claims) / len(claims) for k in STANCE_LABELS]
+                avg = dict(zip(STANCE_LABELS, _clean_scores(raw), strict=True))
             else:
-                mean = {"favor": 0.0, "against": 0.0, "neutral": 1.0}
+                avg = {"favor": 0.0, "against": 0.0, "neutral": 1.0}
             aliases: list[str] = []
             for m in mine:
                 if m.kind == "pronoun":
@@ -1211,8 +1216,8 @@ class _Resolver:
                     name=names[ai],
                     type=self._type(ai),
                     mentions=tuple(Mention(self.text[m.start : m.end], m.start, m.end) for m in mine),
-                    stance=stance_of(mean),
-                    scores=mean,
+                    stance=stance_of(avg),
+                    scores=avg,
                     counts=counts,
                     aliases=tuple(aliases),
                 )
