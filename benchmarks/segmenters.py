@@ -13,6 +13,11 @@ recall = correct / gold, F1 their harmonic mean. ``body`` scores only units insi
 (gold units with ``reason`` null), so that the boilerplate blocks every variant shares do not
 inflate the figures; ``all`` scores every unit.
 
+**Kept whole** (an outside check on over-splitting): the share of the unique sentences of the
+NewsMTSC training file (real US news sentences, ``$STANCEKIT_DATA`` or ``../shared/data``) that a
+splitter leaves in one piece. Some NewsMTSC items hold two sentences, so 1.0 is not the target;
+a lower share means more false boundaries ("U.S. Sen.", "(R-Ariz.)", "then-D.C.").
+
 Speed: chars/s of :func:`stancekit.segmenting.segment` on a 50 KB and a 5 MB article built from
 the gold articles with a running number in every line (so no line is a duplicate of another),
 median of several runs after a warm-up; equal rates mean linear time.
@@ -207,6 +212,26 @@ def score_hard(hard: list[tuple[str, list[tuple[int, int]]]], splitter: Splitter
     return {"correct": len(hard) - len(failed), "cases": len(hard), "failed": failed}
 
 
+def newsmtsc_sentences() -> list[str]:
+    """Unique sentences of the NewsMTSC training file, or [] when the data directory is absent."""
+    root = Path(os.environ.get("STANCEKIT_DATA", ROOT.parent / "shared" / "data"))
+    path = root / "newsmtsc" / "flat-per-target" / "train.jsonl"
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8") as f:
+        return sorted({json.loads(line)["sentence"] for line in f if line.strip()})
+
+
+def kept_whole(sentences: list[str], splitter: Splitter) -> dict:
+    """Share of ``sentences`` that ``splitter`` leaves in one piece."""
+    split = 0
+    for sent in sentences:
+        norm = normalize(sent)
+        if sum(1 for s, e in splitter(norm) if norm[s:e].strip()) > 1:
+            split += 1
+    return {"kept_whole": round(1 - split / len(sentences), 4), "split": split, "sentences": len(sentences)}
+
+
 def _scaled_article(n_chars: int, gold: list[tuple[str, str, str, list[dict]]]) -> str:
     base = [line for _, _, text, _ in gold for line in text.split("\n")]
     parts, size, i = [], 0, 0
@@ -261,11 +286,15 @@ def main(argv: list[str] | None = None) -> int:
 
     gold = load_gold()
     hard = load_hard()
+    news = newsmtsc_sentences()
     results: dict[str, dict] = {}
     hard_results: dict[str, dict] = {}
+    news_results: dict[str, dict] = {}
     for name, make in SPLITTERS.items():
         splitter = make()
         hard_results[name] = score_hard(hard, splitter)
+        if news:
+            news_results[name] = kept_whole(news, splitter)
         for claims in (False, True):
             if name == "stancekit" and not claims:
                 key = "stancekit sentences"
@@ -299,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "scores": results,
         "hard_sentences": hard_results,
+        "newsmtsc_train_kept_whole": news_results,
     }
     if not args.no_timing:
         report["speed"] = time_segment(gold, args.runs)
@@ -312,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{key:28} {part:14} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f}")
     for name, m in hard_results.items():
         print(f"{name:12} hard sentence cases: {m['correct']}/{m['cases']}")
+    for name, m in news_results.items():
+        print(f"{name:12} NewsMTSC sentences kept whole: {m['kept_whole']:.4f} ({m['split']} split)")
     if "speed" in report:
         for label, m in report["speed"].items():
             print(f"segment() {label}: {m['chars_per_s']:,} chars/s (median of {m['runs']}, {m['median_s']} s)")

@@ -112,6 +112,20 @@ def test_sentence_splitter_handles_abbreviations_quotes_and_brackets(case: dict)
     assert [text[s:e] for s, e in split_sentences(normalize(text))] == case["sentences"]
 
 
+@pytest.mark.parametrize(
+    ("text", "n"),
+    [
+        ("He did early work on the case against then-D.C. Mayor Marion Barry. He won.", 2),
+        ("Sen. John McCain (R-Ariz.) agreed. Others did not.", 2),
+        ("He said we have not yet proven . . . that Albany can be trusted. Then he left.", 2),
+        ("1. Nunes rose to prominence. He fell.", 2),
+        ("The talks in Geneva ended at 6 p.m. Mr. Lavrov left first.", 2),
+    ],
+)
+def test_abbreviation_rules_found_on_newsmtsc_sentences(text: str, n: int) -> None:
+    assert len(split_sentences(normalize(text))) == n
+
+
 def test_numbered_enumeration_gives_one_unit_per_item_with_lead_in_on_the_first() -> None:
     text = (
         "The allies agreed to three things: (1) a new NATO-Ukraine Council, in which Kyiv sits as an equal; "

@@ -22,13 +22,19 @@ both) and sentencex/syntok/pysbd reach 0.98/0.99/0.91; on the hard cases this sp
 39/40, syntok 36, pysbd and sentencex 35, blingfire 33 (it splits "Mr." after a question and
 "“Why?” he asked"). Caveat: the rules were tuned on the 13 dev articles and the hard cases were
 written by the same engineer; on the 4 held-out articles, measured once before any change, the
-segmenter scored F1 0.969 (the ";" rule missed two clause pairs, since fixed). We keep our own
-because it ties or beats every library on these checks, gives exact offsets without the
+segmenter scored F1 0.969 (the ";" rule missed two clause pairs, since fixed). As an outside
+check on false boundaries, it leaves 98.7% of the 7,739 NewsMTSC training sentences whole
+(syntok 98.8%, blingfire 98.4%, sentencex 97.9%, pysbd 91.6%; some of those items really hold
+two sentences, and three rules here — "then-D.C.", "(R-Ariz.)", ". . ." — were added after
+reading its splits, so this too is no longer an unseen test). We keep our own
+because it ties or beats every library on the gold articles and hard cases and is level with
+the best (syntok) on NewsMTSC, gives exact offsets without the
 re-alignment that blingfire, pysbd and sentencex need, adds no dependency, and its rules are few
 and explicit: abbreviations that never end a sentence ("Mr.", "Gen.", "No." before a number);
 dotted abbreviations and initials ("U.S.", "a.m.", "J.") that end one only before a typical
 sentence opener ("The", "He", …); a lowercase next word never starts a sentence. It runs in
-linear time: one pass of ``re.finditer`` over whitespace runs, with bounded look-back at each.
+linear time: one pass of ``re.finditer`` over the whitespace after final punctuation, with
+bounded look-back and look-ahead at each.
 """
 
 from __future__ import annotations
@@ -125,22 +131,30 @@ def _is_boundary(norm: str, ws_start: int, ws_end: int, lo: int, hi: int) -> boo
     nxt = norm[k]
     if nxt.islower():
         return False
+    if nxt == "." and (k + 1 >= hi or norm[k + 1] in " ."):
+        return False  # a spaced ellipsis ". . ." goes on
     if term in "?!":
         return True
     if term == "…" or norm[j - 2 : j] == "..":
         return nxt.isupper() or nxt.isdigit() or k > ws_end
-    word = _word_before(norm, j - 1, lo).lstrip(_OPEN_PUNCT)
+    raw = _word_before(norm, j - 1, lo)
+    word = raw.lstrip(_OPEN_PUNCT)
     key = word.lower()
     if key in _NEVER_FINAL or (key in _BEFORE_NUMBER and nxt.isdigit()):
         return False
+    if word.isdigit() and len(word) <= 2 and j - 1 - len(raw) == lo:
+        return False  # a list number opening the block: "1. Nunes rose to prominence …"
     follows = _WORD_RE.match(norm, k, min(hi, k + 30))
     opener = follows is not None and follows.group().lower() in _OPENERS and nxt.isupper()
     if key in _MAYBE_FINAL:
         return opener
+    if raw.startswith("(") and j < ws_start and norm[j] == ")" and len(raw) <= 12:
+        return opener  # a bracketed abbreviation: "(R-Ariz.)", "(ret.)"
     if len(word) == 1 and word.isupper():
         # An initial ("Donald J. Trump") — or "Plan B." before a new sentence.
         return opener
-    if "." in word and word.replace(".", "").isalpha():
+    last = word.rsplit("-", 1)[-1]  # "then-D.C." → "D.C."
+    if "." in last and last.replace(".", "").isalpha():
         # Dotted abbreviations: "U.S.", "a.m.", "e.g.".
         return opener and key not in ("e.g", "i.e")
     return True
