@@ -161,6 +161,9 @@ def _rel(path: Path) -> str:
         return path.name
 
 
+_PIPELINE: dict[str, Any] = {}
+
+
 def _data_files(name: str, split: str, path: Path) -> list[dict[str, str]]:
     """The data files one split is read from, each with its sha256 (paths relative to the data folder)."""
     if path.is_file():
@@ -213,7 +216,11 @@ def run_row(name: str, split: str, systems: list[str], model: str | None, timing
             preds = predict(ds)
             extra["trained_on"] = spec.train_split
         elif system == "model":
-            rep = evaluation.evaluate(None if model in (None, "default") else model, dataset=name, file=path)
+            if "pipeline" not in _PIPELINE:
+                import stancekit
+
+                _PIPELINE["pipeline"] = stancekit.load(None if model in (None, "default") else model)
+            rep = evaluation.evaluate(model or "default", dataset=name, split=split, pipeline=_PIPELINE["pipeline"])
             preds = None
             entry = {k: rep[k] for k in ("primary_metric", "metrics", "per_label", "confusion_matrix")}
             entry.update({"model": rep["model"], "seconds": round(time.perf_counter() - t0, 1)})

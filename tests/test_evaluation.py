@@ -278,3 +278,19 @@ def test_evaluate_persent_reads_the_target_actor_from_the_article(tmp_path):
     r = evaluation.evaluate(dataset="persent", file=f, pipeline=FakePipeline())
     assert r["metrics"]["accuracy"] == 1.0
     assert r["articles_without_matching_actor"] == 1
+
+
+def test_evaluate_reads_a_split_from_a_folder_or_the_data_dir(tmp_path):
+    folder = tmp_path / "ps"
+    folder.mkdir()
+    for t in ("trump", "biden", "bernie"):
+        (folder / f"raw_test_{t}.csv").write_text(
+            f"Tweet,Target,Stance\ngood {t},T {t},FAVOR\nbad {t},T {t},AGAINST\nmeh,T {t},NONE\n", encoding="utf-8"
+        )
+    r = evaluation.evaluate(dataset="pstance", file=folder, split="test", pipeline=FakePipeline())
+    assert r["n"] == 6 and r["metrics"]["f1_macro_avg"] == 1.0
+    clef = tmp_path / "root" / "clef2019-checkthat-task1" / "test_annotated"
+    clef.mkdir(parents=True)
+    (clef / "d.tsv").write_text("1\tA\tWe will win.\t1\n2\tB\tHello.\t0\n", encoding="utf-8")
+    r = evaluation.evaluate(dataset="clef2019", data_dir=tmp_path / "root", pipeline=FakePipeline())
+    assert r["n"] == 2 and r["primary_metric"] == {"name": "f1_claim", "value": 1.0}

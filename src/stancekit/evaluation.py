@@ -447,6 +447,7 @@ def evaluate(
     batch_size: int = 64,
     device: str = "auto",
     max_batch_tokens: int = 8192,
+    split: str | None = None,
     pipeline: Any = None,
 ) -> dict[str, Any]:
     """Score a model on a labelled file with the set's official metric.
@@ -455,12 +456,14 @@ def evaluate(
         model: a model directory (``None``: the shipped default), loaded with :func:`stancekit.load`.
         dataset: the set's name (``newsmtsc-rw``, ``semeval2016``, ``conll2003``, …); decides the
             file format and the metric.
-        file: any file in that set's format; ``None`` reads the set's dev split (test where the set
-            has no dev) from ``data_dir``.
+        file: any file in that set's format (or a folder laid out like the set's); ``None`` reads
+            the set's dev split (test where the set has no dev) from ``data_dir``.
         output: write the report JSON here.
         plot: write the confusion matrix as PNG here (needs matplotlib).
         data_dir: root of the labelled sets (default :func:`stancekit.data.data_dir`).
         batch_size, device, max_batch_tokens: passed to :func:`stancekit.load`.
+        split: the split to read from ``data_dir`` (or from ``file`` when it is a folder or a file
+            holding several splits, such as the SemEval zip); default: the set's dev split.
         pipeline: an already loaded pipeline (anything with ``.engine`` and ``.pipe``) instead of ``model``.
 
     Returns:
@@ -473,14 +476,19 @@ def evaluate(
     from stancekit import data
 
     s = data.spec(dataset)
+    if split is not None:
+        split = s.aliases.get(split, split)
     if file is not None:
         src = Path(file)
         if not src.exists():
             raise DatasetError(f"{s.name}: file {src} not found. Pass a file in the set's format.")
-        ds = data.load(s.name, path=src)
+        if src.is_dir():  # a folder laid out like the set's folder (P-Stance, CLEF, AAE)
+            ds = data.load(s.name, split or s.eval_splits[0], path=src)
+        else:
+            ds = data.load(s.name, split, path=src)
     else:
         folder = Path(data_dir) / s.folder if data_dir is not None else None
-        split = s.eval_splits[0]
+        split = split or s.eval_splits[0]
         src = data.split_path(s.name, split, folder)
         ds = data.load(s.name, split, path=folder)
     if pipeline is None:
