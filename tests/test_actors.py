@@ -528,3 +528,8 @@ def test_gold_phenomena_are_all_covered() -> None:
                    "Abe’s", "according to", "said"]:  # fmt: skip
         assert needle in text, needle
     assert re.search(r'"source": "[^"]+"', gold)
+
+
+def test_a_country_the_tagger_calls_a_person_is_still_the_country() -> None:
+    res, _ = analyse("Russia and Washington traded barbs.", {0: [("Russia", "person"), ("Washington", "person")]})
+    assert [(a.name, a.type) for a in res.unit_actors[0]] == [("Russia", "country"), ("Washington", "person")]

@@ -730,8 +730,13 @@ class _Resolver:
                 continue
             pre = self.norm[self.bounds[m.unit][0] : m.start]
             if m.tag == "person":
-                self._person(m, core, persons)
-                continue
+                known = _lookup(core)
+                # A tagger's "person" that is a country's or a listed organisation's name is that
+                # actor (capitals excepted: "Washington", "Victoria" are also people's names).
+                if known is None or known[1] == "capital":
+                    self._person(m, core, persons)
+                    continue
+                m.tag = "organisation" if known[0].startswith("O:") else "location"
             if self._dateline(m) or self._title_modifier(m) or self._possessive_modifier(m):
                 m.dropped = True  # the place a story was filed from, or a word qualifying another name
                 continue
