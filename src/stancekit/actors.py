@@ -136,7 +136,7 @@ _OTHER_ROLES = (
     "vice president", "vice-president", "governor", "senator", "mayor", "ambassador", "envoy",
     "chief executive", "chairman", "chairwoman", "spokesman", "spokeswoman", "spokesperson",
     "foreign secretary", "opposition leader", "crown prince", "pope", "chief of staff", "commander", "chief",
-    "director general", "director-general", "director", "head",
+    "director general", "director-general", "director", "head", "national security adviser", "adviser", "advisor",
 )  # fmt: skip
 _GENERIC_ROLES = {"leader", "strongman", "dictator", "ruler", "autocrat", "head of state", "head of government"}
 _ROLES = tuple(sorted(set(_HEAD_ROLES + _OTHER_ROLES), key=len, reverse=True))
@@ -192,7 +192,7 @@ _SPEAKER_BEFORE = re.compile(
 _ACCORDING_TO = re.compile(r"\b[Aa]ccording\s+to\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,4}$")
 _LOCATIVE = re.compile(
     r"\b(?:in|at|near|to|from|into|outside|around|across|via|visit|visited|visiting|visits|toward|towards|"
-    r"throughout|within|between|inside|of|aboard|onboard)\s+(?:the\s+|[A-Z][\w.]*'s\s+)?$",
+    r"throughout|through|within|between|inside|of|aboard|onboard)\s+(?:the\s+|[A-Z][\w.]*'s\s+)?$",
     re.I,
 )
 # "VILNIUS, Lithuania —", "GENEVA, Nov 29 (Reuters) -", "HIROSHIMA —": the place a story was filed from.
@@ -1111,12 +1111,16 @@ class _Resolver:
                 by_unit.setdefault(m.unit, []).append(m)
         for ui, ms in by_unit.items():
             us, ue = self.bounds[ui]
+            # A quoted speaker is the claimant even when an outlet reported it ('"…," said Mimaki,
+            # according to Kyodo'); in reported speech the outlet is ("Xi has told his generals …,
+            # according to U.S. intelligence officials").
+            quoted = '"' in self.norm[us:ue]
             best: tuple[int, _M] | None = None
             for m in ms:
                 pre = self.norm[us : m.start]
                 post = self.norm[m.end : ue]
                 if _SPEAKER_BEFORE.search(pre) or (_SPEAKER_AFTER.match(post) and self._subject(m, ms)):
-                    rank = 0
+                    rank = 0 if quoted else 2
                 elif _ACCORDING_TO.search(pre):
                     rank = 1
                 else:
