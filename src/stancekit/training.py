@@ -41,7 +41,7 @@ from stancekit.errors import DatasetError, InputError
 from stancekit.modeling import STANCE_LABELS, TAG_LABELS, ModelConfig, StanceModel, base_encoder_path
 from stancekit.serialization import ModelCard, save
 
-__all__ = ["TrainConfig", "train", "load_config", "evaluate_model"]
+__all__ = ["TrainConfig", "train", "load_config", "evaluate_model", "export"]
 
 _STANCE = {s: i for i, s in enumerate(STANCE_LABELS)}
 _TAG = {t: i for i, t in enumerate(TAG_LABELS)}
@@ -771,6 +771,7 @@ def train(
         rec = {"epoch": epoch, "scores": scores, "headline": head, "mean": mean, "eval_s": round(time.time() - tev, 1)}
         history.append(rec)
         log({"event": "eval", **rec})
+        model.config.training = {"config": dict(cfg.__dict__), "epoch": epoch, "dev": head}
         if cfg.save_checkpoints:
             save(model, tok, out / f"epoch-{epoch}", _card(cfg, rec, "checkpoint"))
         if best is None or mean > best["mean"]:
@@ -807,6 +808,34 @@ def _card(cfg: TrainConfig, rec: dict[str, Any], kind: str) -> ModelCard:
         data=[f"{k}: sampling weight {v}" for k, v in cfg.weights.items()],
         dev_scores={f"{k} {DEV_METRICS[k]}": v for k, v in rec["headline"].items()},
     )
+
+
+def export(
+    checkpoint: str | os.PathLike[str],
+    output_dir: str | os.PathLike[str],
+    config: str | os.PathLike[str] | dict[str, Any] | None = None,
+    *,
+    card: ModelCard | None = None,
+    dtype: torch.dtype = torch.float16,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Re-save a checkpoint in ``dtype`` (half precision by default) and score both on the dev splits.
+
+    Returns ``{"checkpoint": scores, "exported": scores}`` so the caller can check that dev scores
+    hold in half precision before shipping. ``card`` is written with the exported model's scores
+    added to ``card.dev_scores``.
+    """
+    from stancekit.serialization import load_model
+
+    cfg = load_config(config or {})
+    model, tok = load_model(checkpoint)
+    before = evaluate_model(model, tok, cfg)
+    card = card or ModelCard(name=Path(output_dir).name)
+    save(model, tok, output_dir, card, dtype=dtype)
+    exported, tok2 = load_model(output_dir)
+    after = evaluate_model(exported, tok2, cfg)
+    card.dev_scores = {**card.dev_scores, **{f"{k} {DEV_METRICS[k]}": v for k, v in _headline(after).items()}}
+    (Path(output_dir) / "README.md").write_text(card.render(exported.config), encoding="utf-8")
+    return {"checkpoint": before, "exported": after}
 
 
 def _main(argv: list[str] | None = None) -> int:  # pragma: no cover - convenience for background runs
