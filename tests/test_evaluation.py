@@ -294,3 +294,31 @@ def test_evaluate_reads_a_split_from_a_folder_or_the_data_dir(tmp_path):
     (clef / "d.tsv").write_text("1\tA\tWe will win.\t1\n2\tB\tHello.\t0\n", encoding="utf-8")
     r = evaluation.evaluate(dataset="clef2019", data_dir=tmp_path / "root", pipeline=FakePipeline())
     assert r["n"] == 2 and r["primary_metric"] == {"name": "f1_claim", "value": 1.0}
+
+
+def test_evaluate_runs_a_real_tiny_model_end_to_end(tiny_model_dir, tmp_path):
+    """The contract with stancekit.load / Engine: random weights, so only the report's shape is checked."""
+    f = tmp_path / "test.jsonl"
+    row = {"primary_gid": "a", "sentence_normalized": "Abe met Putin in Tokyo.",
+           "targets": [{"Input.gid": "a1", "from": 0, "to": 3, "mention": "Abe", "polarity": 6.0},
+                       {"Input.gid": "a2", "from": 8, "to": 13, "mention": "Putin", "polarity": 2.0}]}
+    f.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    r = evaluation.evaluate(tiny_model_dir, dataset="newsmtsc", file=f, device="cpu")
+    assert r["n"] == 2 and 0.0 <= r["primary_metric"]["value"] <= 1.0
+    assert sum(map(sum, r["confusion_matrix"]["matrix"])) == 2
+    wnut = tmp_path / "w.conll"
+    wnut.write_text("Merkel\tB-person\nspoke\tO\n", encoding="utf-8")
+    r = evaluation.evaluate(tiny_model_dir, dataset="wnut17", file=wnut, device="cpu")
+    assert r["n"] == 1 and "f1_micro" in r["metrics"]
+    clef = tmp_path / "d.tsv"
+    clef.write_text("1\tA\tWe will win.\t1\n2\tB\tHello.\t0\n", encoding="utf-8")
+    r = evaluation.evaluate(tiny_model_dir, dataset="clef2019", file=clef, device="cpu")
+    assert r["n"] == 2 and r["claim_threshold"] == 0.5
+    per = tmp_path / "p.csv"
+    per.write_text(
+        "DOCUMENT_INDEX,TITLE,TARGET_ENTITY,DOCUMENT,TRUE_SENTIMENT\n"
+        '1,t,Angela Merkel,"Angela Merkel won the vote.\nMerkel thanked her party.",Positive\n',
+        encoding="utf-8",
+    )
+    r = evaluation.evaluate(tiny_model_dir, dataset="persent", file=per, device="cpu")
+    assert r["n"] == 1 and 0 <= r["articles_without_matching_actor"] <= 1
