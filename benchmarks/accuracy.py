@@ -81,12 +81,21 @@ SOTA: dict[tuple[str, str], str] = {
 
 
 def _git_commit() -> str | None:
+    """HEAD when the run started, with ``+dirty`` when tracked code under src/ or benchmarks/ differs from it."""
     try:
-        return subprocess.run(
+        head = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=HERE, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "src", "benchmarks/accuracy.py"],
+            cwd=HERE.parent, capture_output=True, text=True, check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
+    return head + ("+dirty" if dirty else "")
+
+
+_START: dict[str, Any] = {}
 
 
 def _machine() -> dict[str, Any]:
@@ -233,7 +242,8 @@ def run_row(name: str, split: str, systems: list[str], model: str | None, timing
         entry.update({"model": system, "seconds": round(time.perf_counter() - t0, 1), **extra})
         doc["systems"][system] = entry
         timings[f"{name}/{split}/{system}"] = entry["seconds"]
-    doc.update({"commit": _git_commit(), "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    commit = _START.get("commit") or _git_commit()
+    doc.update({"commit": commit, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "machine": _machine(), "command": "python benchmarks/accuracy.py " + " ".join(sys.argv[1:])})
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out_file.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -315,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", default=None, help="model directory for the 'model' system ('default': shipped)")
     p.add_argument("--table-only", action="store_true", help="only rebuild RESULTS.md from results/*.json")
     args = p.parse_args(argv)
+    _START["commit"] = _git_commit()
     if not args.table_only:
         wanted = set(args.sets.split(",")) if args.sets else None
         systems = args.systems.split(",")
