@@ -133,6 +133,25 @@ def test_bio_pattern_counts_only_at_the_end_of_the_article() -> None:
     assert _reasons(text)[0] == (opening, None)
 
 
+def test_closing_sentence_about_a_leader_is_not_a_bio_when_the_byline_names_someone_else() -> None:
+    text = (
+        "By Anna Petrova\n"
+        "The Kremlin is patient.\n"
+        "Vladimir Putin is a former KGB officer who knows how to wait.\n"
+        "Anna Petrova is a journalist based in Riga who covers Russia.\n"
+    )
+    assert [r for _, r in _reasons(text)] == ["byline", None, None, "bio"]
+
+
+def test_without_bylines_only_the_last_block_can_be_a_bio() -> None:
+    text = (
+        "Moscow says turnout will be high.\n"
+        "Kaja Kallas is a former prime minister of Estonia who now leads EU diplomacy.\n"
+        "Jon Berg is a senior fellow at the Nordic Institute who writes on Russia.\n"
+    )
+    assert [r for _, r in _reasons(text)] == [None, None, "bio"]
+
+
 def test_captions_with_agency_credits() -> None:
     text = (
         "Kishida speaks in Tokyo, Japan, May 19, 2023. REUTERS/Kim Kyung-Hoon\n"

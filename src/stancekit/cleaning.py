@@ -139,6 +139,12 @@ _CREDIT_LINE_RE = re.compile(
     re.IGNORECASE,
 )
 
+_BYLINE_NAME_WORD_RE = re.compile(r"[A-Z][\w'’-]+")
+# Capitalised byline words that are not names.
+_NOT_NAMES = frozenset(
+    "by and the in of for from with published updated posted associated press reuters staff writer reporter"
+    " correspondent editor ret dr prof gen".split()
+)
 _BIO_NAME_RE = re.compile(
     r"[*—–-]?\s*(?:(?:Dr|Prof|Gen|Adm|Col|Lt|Amb|Sen|Rep|Mr|Ms|Mrs)\.?\s+)?(?:\((?:ret|Ret)\.?\)\s+)?"
     r"[A-Z][\w'.-]*(?:\s+(?:[A-Z][\w'.-]*|de|van|von|bin|al|da|di|del|la|le)){0,4}"
@@ -211,12 +217,23 @@ def _is_byline(s: str) -> bool:
     return any(k in low for k in _CREDIT_LINE_KEYS) and bool(_CREDIT_LINE_RE.search(s))
 
 
-def _is_bio(s: str) -> bool:
+def _is_bio(s: str, authors: set[str] | None, last: bool) -> bool:
+    """Whether a block near the end is an author bio.
+
+    ``authors`` are the capitalised words of the article's bylines (None if it has none): a bio
+    must then name one of them, so that a closing sentence like "Putin is a former KGB officer
+    who …" stays body text. Without bylines only the very last block can be a bio.
+    """
     head = s[:400]
     if _BIO_OTHER_RE.match(head.lstrip("*—–- ")):
         return True
     m = _BIO_NAME_RE.match(head)
-    return bool(m and _BIO_ROLE_RE.search(head, m.end()))
+    if not (m and _BIO_ROLE_RE.search(head, m.end())):
+        return False
+    if authors is None:
+        return last
+    name = {w.strip(".,'’").casefold() for w in head[: m.end()].split()[:-1]}
+    return bool(name & authors)
 
 
 def _words(s: str) -> list[str]:
@@ -375,11 +392,16 @@ def find_blocks(text: str) -> list[Block]:
             reason = "heading"
         reasons.append(reason)
 
-    # Author bios sit among the last few non-navigation blocks.
+    # Author bios sit among the last few non-navigation blocks and name a byline's author.
+    authors: set[str] | None = None
+    for (start, end, _, _), r in zip(groups, reasons, strict=True):
+        if r == "byline" and end - start <= 300:
+            words = _BYLINE_NAME_WORD_RE.findall(norm[start:end])
+            authors = (authors or set()) | {w.casefold() for w in words if w.casefold() not in _NOT_NAMES}
     tail = [i for i, r in enumerate(reasons) if r not in ("navigation",)][-3:]
     for i in tail:
         if reasons[i] is None:
             start, end = groups[i][0], groups[i][1]
-            if _is_bio(" ".join(norm[start : min(end, start + 600)].split())):
+            if _is_bio(" ".join(norm[start : min(end, start + 600)].split()), authors, i == tail[-1]):
                 reasons[i] = "bio"
     return [Block(g[0], g[1], r) for g, r in zip(groups, reasons, strict=True)]
