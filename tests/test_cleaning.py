@@ -152,6 +152,11 @@ def test_without_bylines_only_the_last_block_can_be_a_bio() -> None:
     assert [r for _, r in _reasons(text)] == [None, None, "bio"]
 
 
+def test_bullet_items_are_body_not_headings() -> None:
+    text = "The EU Agrees New Sanctions\n• Sanctions on Russian diamonds\n• A tighter oil price cap\nHungary objected."
+    assert [r for _, r in _reasons(text)] == ["heading", None, None, None]
+
+
 def test_captions_with_agency_credits() -> None:
     text = (
         "Kishida speaks in Tokyo, Japan, May 19, 2023. REUTERS/Kim Kyung-Hoon\n"

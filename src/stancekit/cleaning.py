@@ -12,6 +12,13 @@ offsets point into the original text.
 curly quotes to straight ones, one character for one character, so the model can read the
 normalised text while results slice the original.
 
+How well: on the 17 gold articles in ``tests/data/articles`` every one of the 102 boilerplate
+units gets its gold reason and no body unit gets one (``tests/test_cleaning.py``); the rules were
+developed on the 13 ``dev`` articles, and on the 4 ``heldout`` articles, scored once before
+any change, 97 of 102 boilerplate decisions over all articles were right (section names such as
+"World" and a "… ›" link line were called headings, a date line with "IST" was missed). The
+rules are plain patterns, so expect misses on page furniture they have not seen.
+
 Everything here is linear in the length of the text: the regular expressions have no nested
 or overlapping quantifiers, and per-block checks look at a bounded prefix or suffix of a block.
 """
@@ -163,6 +170,7 @@ _BIO_OTHER_RE = re.compile(
     re.IGNORECASE,
 )
 
+_BULLETS = "•◦▪‣∙·*-–—>"
 _SMALL_WORDS = frozenset(
     "a an the and or but nor of in on at to for by with from as vs via into onto over per than up out off".split()
 )
@@ -260,6 +268,8 @@ def _is_heading(s: str) -> bool:
     last = s[-1]
     if last in ".!;,:" or len(_words(s)) > 20:
         return False
+    if s[0] in _BULLETS:
+        return False  # a list item ("• Sanctions on Russian oil"), not a heading
     if _is_all_caps(s):
         return True
     if last in _TERMINAL or last == "?":
@@ -288,7 +298,7 @@ def _continues(prev: str, prev_kind: str | None, cur: str, cur_kind: str | None,
         return False
     if prev_kind == "byline" and not _CREDIT_LINE_RE.search(prev + " " + cur):
         return False
-    if cur_kind == "byline" and _BYLINE_RE.match(cur):
+    if cur_kind == "byline" and _BYLINE_RE.match(cur) or cur[0] in _BULLETS:
         return False
     return len(prev) >= min_len and not _ends_sentence(prev)
 
@@ -301,12 +311,12 @@ def _ends_sentence(line: str) -> bool:
 def _wrap_width(norm: str, lines: list[tuple[int, int, bool]]) -> int:
     """The line width of a hard-wrapped article, or 0 if its lines are whole paragraphs.
 
-    Hard-wrapped text (wire copy, e-mail, plain-text archives) has no line longer than about
-    100 characters and several long lines that end mid-sentence and run on into the next line.
+    Hard-wrapped text (wire copy, e-mail, plain-text archives) is wrapped at 60 to 100
+    characters and has several long lines that end mid-sentence and run on into the next line.
     Web-scraped text has one line per paragraph, and its lines are never joined.
     """
     width = max(end - start for start, end, _ in lines)
-    if width > 100:
+    if not 60 <= width <= 100:
         return 0
     runs_on = sum(
         1
