@@ -12,7 +12,7 @@ from sklearn.metrics import f1_score
 
 from stancekit.errors import InputError
 from stancekit.serialization import load_model
-from stancekit.training import _data_dir, _score, load_config, train
+from stancekit.training import _data_dir, _score, export, load_config, train
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = REPO / "configs" / "quick.json"
@@ -100,3 +100,16 @@ def test_tag_score_reads_first_subtokens_and_pads_truncated_words_with_o():
     truncated = _score("conll2003", "tags", rows, [[1, 2]])["entity F1"]
     assert perfect == 1.0
     assert truncated == pytest.approx(2 * 0.5 * 1.0 / 1.5)
+
+
+@needs_data
+def test_export_writes_half_precision_and_scores_both(tmp_path):
+    train(QUICK, tmp_path / "run")
+    res = export(tmp_path / "run" / "best", tmp_path / "half", QUICK)
+    assert set(res) == {"checkpoint", "exported"}
+    assert set(res["exported"]) == set(res["checkpoint"])
+    model, _ = load_model(tmp_path / "half")
+    assert model.config.hidden_size == 32
+    assert (tmp_path / "half" / "model.safetensors").stat().st_size < (
+        tmp_path / "run" / "best" / "model.safetensors"
+    ).stat().st_size
