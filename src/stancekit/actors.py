@@ -653,6 +653,9 @@ class _Resolver:
                     extras.append(m)
             self.mentions.extend(self._merge(tagged, extras))
         self.mentions.sort(key=lambda m: (m.start, m.end))
+        self.in_unit: dict[int, list[_M]] = {}
+        for m in self.mentions:
+            self.in_unit.setdefault(m.unit, []).append(m)
 
     def _make(self, ui: int, us: int, ue: int, mp: Any, span: Any) -> _M | None:
         try:
@@ -781,8 +784,12 @@ class _Resolver:
 
     def _text_facts(self) -> None:
         """Tie people to roles and countries from titles anywhere in the text, captions included."""
-        people = [a for a in self.actors if a.type == "person" and a.tokens]
-        if not people:
+        by_token: dict[str, list[_A]] = {}
+        for a in self.actors:
+            if a.type == "person":
+                for tok in a.tokens:
+                    by_token.setdefault(tok, []).append(a)
+        if not by_token:
             return
         for hit in _facts().surface_re.finditer(self.norm):
             found = _lookup(_name_core(hit.group(0)))
@@ -792,9 +799,8 @@ class _Resolver:
             if not t:
                 continue
             toks = _tokens(t.group("name"))
-            for a in people:
-                if toks and toks[-1] in a.tokens or (toks and set(toks) <= a.tokens):
-                    a.roles.add((_norm_role(t.group("role")), found[0], bool(t.group("past"))))
+            for a in by_token.get(toks[-1], ()) if toks else ():
+                a.roles.add((_norm_role(t.group("role")), found[0], bool(t.group("past"))))
 
     def _setting(self, m: _M, pre: str) -> bool:
         """Whether a capital or seat names the place of an event ("met in Tokyo"), not its government.
@@ -806,7 +812,7 @@ class _Resolver:
         if _LOCATIVE.search(pre):
             return True
         if re.search(r"(?:,|\band|\bor)\s+$", pre):
-            prev = [k for k in self.mentions if k.unit == m.unit and k.end <= m.start and k.kind == "name"]
+            prev = [k for k in self.in_unit.get(m.unit, ()) if k.end <= m.start and k.kind == "name"]
             if prev and re.fullmatch(r"\s*(?:,|and|or|,\s*and)\s*", self.norm[prev[-1].end : m.start]):
                 found = _lookup(_name_core(prev[-1].text))
                 if found and found[1] in ("capital", "seat"):
@@ -819,7 +825,7 @@ class _Resolver:
         if c is None:
             return False
         place_end = self.bounds[m.unit][0] + c.end("place")
-        place = next((k for k in self.mentions if k.unit == m.unit and k.end == place_end), None)
+        place = next((k for k in self.in_unit.get(m.unit, ()) if k.end == place_end), None)
         if place is None or place.tag not in ("location", "other"):
             return False
         found = _lookup(c.group("place"))
@@ -835,7 +841,7 @@ class _Resolver:
         if not re.match(r"'s\s", self.norm[m.end : m.end + 3]) and not m.text.endswith("'s"):
             return False
         end = m.end if m.text.endswith("'s") else m.end + 2
-        nxt = next((k for k in self.mentions if k.unit == m.unit and 0 < k.start - end <= 2), None)
+        nxt = next((k for k in self.in_unit.get(m.unit, ()) if 0 < k.start - end <= 2), None)
         return nxt is not None and nxt.from_tagger and nxt.tag in ("location", "organisation", "group", "other")
 
     def _title_modifier(self, m: _M) -> bool:
@@ -848,7 +854,7 @@ class _Resolver:
             return True  # "a South Korean president", "Japanese Prime Minister": the role's, not the country's
         # "Russia's Putin": a possessive country right before a person tagged by the model
         if after.startswith("'s "):
-            nxt = next((k for k in self.mentions if k.start >= m.end + 3 and k.start <= m.end + 4), None)
+            nxt = next((k for k in self.in_unit.get(m.unit, ()) if m.end + 3 <= k.start <= m.end + 4), None)
             return nxt is not None and nxt.tag == "person"
         return False
 
@@ -963,7 +969,8 @@ class _Resolver:
                     if m.actor == i:
                         before = self.norm[max(0, m.start - 2) : m.start]
                         if before.endswith("("):
-                            prev = [k for k in self.mentions if k.end <= m.start - 1 and k.actor not in (None, i)]
+                            here = self.in_unit.get(m.unit, ())
+                            prev = [k for k in here if k.end <= m.start - 1 and k.actor not in (None, i)]
                             if prev and m.start - prev[-1].end <= 3:
                                 target = prev[-1].actor
                         break
@@ -980,11 +987,13 @@ class _Resolver:
     # ---------------------------------------------------------------- references
     def resolve_references(self) -> None:
         history: list[_M] = []  # resolved mentions so far, in article order
+        self.last_seen: dict[int, int] = {}  # actor -> position of its latest mention in history
         previous: _M | None = None
         for m in self.mentions:
             if m.kind == "name":
                 if not m.dropped and m.actor is not None:
                     history.append(m)
+                    self.last_seen[m.actor] = len(history)
                 previous = m
                 continue
             if m.kind == "description":
@@ -1007,6 +1016,7 @@ class _Resolver:
                 m.dropped = True
             else:
                 history.append(m)
+                self.last_seen[m.actor] = len(history)
                 for k in m.covers:  # the description stands for the names inside it
                     k.dropped = True
             previous = m
@@ -1039,12 +1049,13 @@ class _Resolver:
                     return True
             return False
 
-        for h in reversed(history):
-            if h.actor is not None and fits(self.actors[h.actor]):
-                return h.actor
-        for h in self.mentions:  # cataphora, close by: "The Russian leader, Vladimir Putin, …"
-            if h.start > m.start and h.unit - m.unit <= 1 and h.kind == "name" and h.actor is not None:
-                if fits(self.actors[h.actor]):
+        # The most recently mentioned fitting person (one check per actor, not per mention).
+        for ai in sorted(self.last_seen, key=self.last_seen.__getitem__, reverse=True):
+            if fits(self.actors[ai]):
+                return ai
+        for u in (m.unit, m.unit + 1):  # cataphora, close by: "The Russian leader, Vladimir Putin, …"
+            for h in self.in_unit.get(u, ()):
+                if h.start > m.start and h.kind == "name" and h.actor is not None and fits(self.actors[h.actor]):
                     return h.actor
         if d.country is None:
             # No person holds the role in the text: the most recent person of the last two units
@@ -1074,17 +1085,23 @@ class _Resolver:
         # "its" refers inside its own unit, to the nearest compatible actor ("NATO told Ukraine that
         # its future …", "Hungary dropped its objections"); across units it is mostly a thing's.
         if p == "it":
-            near = [h for h in history if h.unit == m.unit and h.actor is not None and fits(h.actor)]
-            return near[-1].actor if near else None
+            for h in reversed(history):
+                if h.unit != m.unit:
+                    break
+                if h.actor is not None and fits(h.actor):
+                    return h.actor
+            return None
         # Same unit first (its earliest compatible mention: the subject), then the units before,
         # each from its first mention; at most 6 units back. An object pronoun ("him", "them")
         # does not refer to its own clause's subject ("Park refused to meet him").
         by_unit: dict[int, list[_M]] = {}
         # Plural pronouns mostly refer to things or to a noun phrase nearby: look one unit back only.
         window = {"pl": 1, "it-subject": 2}.get(p, 6)
-        for h in history:
-            if h.unit <= m.unit and m.unit - h.unit <= window and h.actor is not None:
-                by_unit.setdefault(h.unit, []).append(h)
+        for h in reversed(history):
+            if m.unit - h.unit > window:
+                break
+            if h.unit <= m.unit and h.actor is not None:
+                by_unit.setdefault(h.unit, []).insert(0, h)
         for u in sorted(by_unit, reverse=True):
             for h in by_unit[u]:
                 if u == m.unit and word in ("him", "them") and h is by_unit[u][0]:
@@ -1161,9 +1178,11 @@ class _Resolver:
         self.resolve_references()
         sources = self.find_sources()
         live = [m for m in self.mentions if not m.dropped and m.actor is not None]
-        used = sorted(
-            {m.actor for m in live if m.actor is not None}, key=lambda ai: min(m.start for m in live if m.actor == ai)
-        )
+        of_actor: dict[int, list[_M]] = {}
+        for m in live:  # live is in article order, so the dict's order is first mention's
+            if m.actor is not None:
+                of_actor.setdefault(m.actor, []).append(m)
+        used = list(of_actor)
         names = self._names(used)
         unit_actors: list[tuple[ActorStance, ...]] = []
         primary: list[str | None] = []
@@ -1203,7 +1222,7 @@ class _Resolver:
             src_names.append(names[src] if src is not None and src in names else None)
         actors: list[Actor] = []
         for ai in used:
-            mine = [m for m in live if m.actor == ai]
+            mine = of_actor[ai]
             claims = per_actor_claims[ai]
             counts = {k: 0 for k in STANCE_LABELS}
             for sc in claims:
