@@ -196,7 +196,7 @@ _LOCATIVE = re.compile(
     re.I,
 )
 # "VILNIUS, Lithuania —", "GENEVA, Nov 29 (Reuters) -", "HIROSHIMA —": the place a story was filed from.
-_DATELINE = re.compile(r"^[A-Z][A-Z .'-]+(?:,\s*[A-Z][\w .'-]*?)?(?:\s*\([^)]{1,30}\))?\s*[—–-]")
+_DATELINE = re.compile(r"^[A-Z][A-Z .'/-]+(?:,\s*[A-Z][\w .'-]*?)?(?:\s*\([^)]{1,30}\))?\s*[—–-]")
 # "Many in Beijing thought so": people of a capital, not a place.
 _PEOPLE_IN = re.compile(
     r"\b(?:many|some|few|most|those|others|officials|people|critics|analysts|diplomats|leaders|voices)\s+in\s+$", re.I
@@ -767,7 +767,7 @@ class _Resolver:
                 self.actors[m.actor].canonical = found[0][2:]
                 self.actors[m.actor].names.append(core)
                 continue
-            if m.tag in ("location", "other") and _LOCATIVE.search(pre):
+            if m.tag in ("location", "other") and (_LOCATIVE.search(pre) or self._listed_after_setting(m, pre)):
                 m.dropped = True
                 continue
             if not m.from_tagger:
@@ -818,6 +818,18 @@ class _Resolver:
                 if found and found[1] in ("capital", "seat"):
                     return self._setting(prev[-1], self.norm[self.bounds[m.unit][0] : prev[-1].start])
         return False
+
+    def _listed_after_setting(self, m: _M, pre: str) -> bool:
+        """ "in Africa and the Middle East": a place listed right after a dropped setting."""
+        if not re.search(r"(?:,|\band|\bor)\s+(?:the\s+)?$", pre):
+            return False
+        prev = [k for k in self.in_unit.get(m.unit, ()) if k.end <= m.start and k.kind == "name"]
+        return (
+            bool(prev)
+            and prev[-1].dropped
+            and prev[-1].tag in ("location", "other")
+            and bool(re.fullmatch(r"\s*(?:,|and|or|,\s*and)\s+(?:the\s+)?", self.norm[prev[-1].end : m.start]))
+        )
 
     def _after_city(self, m: _M, pre: str) -> bool:
         """ "in Lima, Peru": a country right after a tagged place that is not itself a country."""
@@ -1103,6 +1115,10 @@ class _Resolver:
             if h.unit <= m.unit and h.actor is not None:
                 by_unit.setdefault(h.unit, []).insert(0, h)
         for u in sorted(by_unit, reverse=True):
+            if u != m.unit:
+                # In an earlier unit, names inside a quotation are not its subject: after
+                # '"Putin is using food as a weapon," said Kuleba.', "his point" is Kuleba's.
+                by_unit[u].sort(key=self._in_quote)
             for h in by_unit[u]:
                 if u == m.unit and word in ("him", "them") and h is by_unit[u][0]:
                     continue  # an object pronoun is not its own clause's subject ("Park refused to meet him")
@@ -1112,6 +1128,9 @@ class _Resolver:
                         a.gender = p
                     return h.actor
         return None
+
+    def _in_quote(self, m: _M) -> bool:
+        return self.norm.count('"', self.bounds[m.unit][0], m.start) % 2 == 1
 
     # ---------------------------------------------------------------- claimants
     def find_sources(self) -> list[int | None]:
