@@ -139,6 +139,7 @@ class Tally:
         self.prim_ok = self.prim_n = 0
         self.stance_ok = self.stance_n = 0
         self.type_ok = self.type_n = 0
+        self.stance_gold: list[str] = []
         self.errors: list[str] = []
 
     def add(self, gold: GoldArticle, ui: int, actors: Sequence[Any], primary: str | None, source: str | None) -> None:
@@ -162,6 +163,7 @@ class Tally:
             if want[name] is not None:
                 self.stance_n += 1
                 self.stance_ok += a.stance == want[name]
+                self.stance_gold.append(want[name])
         self.src_n += 1
         ok = _match(gold, source) == g.get("source") and (source is None) == (g.get("source") is None)
         self.src_ok += ok
@@ -187,6 +189,12 @@ class Tally:
             "stance_pairs": self.stance_n,
             "stance_accuracy": round(self.stance_ok / self.stance_n, 4) if with_stance and self.stance_n else None,
         }
+        if self.stance_gold:
+            top = max(set(self.stance_gold), key=self.stance_gold.count)
+            out["stance_majority_baseline"] = {
+                "label": top,
+                "accuracy": round(self.stance_gold.count(top) / self.stance_n, 4),
+            }
         return out
 
 

@@ -61,6 +61,7 @@ from functools import lru_cache
 from importlib import resources as _resources
 from typing import TYPE_CHECKING, Any
 
+from stancekit.cleaning import normalize
 from stancekit.types import STANCE_LABELS, Actor, ActorStance, Mention, stance_of
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; actors.py never imports torch
@@ -458,7 +459,7 @@ def reference_spans(unit_text: str) -> list[tuple[int, int]]:
     """
     if not isinstance(unit_text, str) or not unit_text:
         return []
-    text = unit_text.translate(_QUOTES)
+    text = normalize(unit_text).translate(_QUOTES)
     found: list[tuple[int, int, int]] = []  # (start, end, priority)
     for m in _DESC_RE.finditer(text):
         if _parse_description(m.group(0)):
@@ -618,7 +619,9 @@ def _initials(name: str) -> str:
 class _Resolver:
     def __init__(self, text: str, units: Sequence[UnitInput]) -> None:
         self.text = text
-        self.norm = text.translate(_QUOTES)
+        # Read the text as the encoder did (cleaning.normalize keeps every offset), so that the
+        # patterns here see the same quotes and spaces as reference_spans did in the pipeline.
+        self.norm = normalize(text).translate(_QUOTES)
         self.units = list(units)
         self.bounds: list[tuple[int, int]] = []
         self.mentions: list[_M] = []
