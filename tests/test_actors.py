@@ -533,3 +533,14 @@ def test_gold_phenomena_are_all_covered() -> None:
 def test_a_country_the_tagger_calls_a_person_is_still_the_country() -> None:
     res, _ = analyse("Russia and Washington traded barbs.", {0: [("Russia", "person"), ("Washington", "person")]})
     assert [(a.name, a.type) for a in res.unit_actors[0]] == [("Russia", "country"), ("Washington", "person")]
+
+
+def test_generational_suffixes_do_not_join_different_people() -> None:
+    text = "Ferdinand Marcos Jr. met Romeo Brawner Jr.\nMarcos thanked Brawner."
+    tags = {
+        0: [("Ferdinand Marcos Jr.", "person"), ("Romeo Brawner Jr.", "person")],
+        1: [("Marcos", "person"), ("Brawner", "person")],
+    }
+    res, _ = analyse(text, tags)
+    assert [a.name for a in res.actors] == ["Ferdinand Marcos Jr.", "Romeo Brawner Jr."]
+    assert [len(a.mentions) for a in res.actors] == [2, 2]

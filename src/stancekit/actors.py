@@ -137,6 +137,7 @@ _OTHER_ROLES = (
     "vice president", "vice-president", "governor", "senator", "mayor", "ambassador", "envoy",
     "chief executive", "chairman", "chairwoman", "spokesman", "spokeswoman", "spokesperson",
     "foreign secretary", "opposition leader", "crown prince", "pope", "chief of staff", "commander", "chief",
+    "president-elect", "prime minister-designate",
     "director general", "director-general", "director", "head", "national security adviser", "adviser", "advisor",
 )  # fmt: skip
 _GENERIC_ROLES = {"leader", "strongman", "dictator", "ruler", "autocrat", "head of state", "head of government"}
@@ -607,8 +608,15 @@ def _name_core(text: str) -> str:
     return core
 
 
+_NAME_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
+
+
 def _tokens(name: str) -> list[str]:
-    return [w.strip(".").casefold() for w in name.split() if w.strip(".")]
+    """Lower-cased name words without generational suffixes ("Ferdinand Marcos Jr." → ferdinand, marcos)."""
+    words = [w.strip(".,").casefold() for w in name.split() if w.strip(".,")]
+    while len(words) > 1 and words[-1] in _NAME_SUFFIXES:
+        words.pop()
+    return words
 
 
 def _initials(name: str) -> str:
