@@ -281,6 +281,27 @@ def run_pipeline(nlp: Any, verbose: bool = False) -> dict[str, Any]:
 PERSENT_LABELS = {"Positive": "favor", "Negative": "against", "Neutral": "neutral"}
 
 
+_PRONOUN_WORDS = {"he", "him", "his", "himself", "she", "her", "hers", "herself"}
+
+
+def _masked_pronouns(document: str, masked: str) -> list[tuple[int, int]]:
+    """Character spans of the pronouns of ``document`` that ``masked`` replaces by [TGT]."""
+    import difflib
+    import re
+
+    words = list(re.finditer(r"\S+", document))
+    sm = difflib.SequenceMatcher(a=[w.group(0) for w in words], b=masked.split(), autojunk=False)
+    out = []
+    for op, a0, a1, b0, b1 in sm.get_opcodes():
+        if op != "replace" or a1 - a0 != 1 or b1 - b0 != 1 or "[TGT]" not in masked.split()[b0]:
+            continue
+        w = words[a0]
+        core = re.search(r"[A-Za-z]+", w.group(0))
+        if core and core.group(0).lower() in _PRONOUN_WORDS:
+            out.append((w.start() + core.start(), w.start() + core.end()))
+    return out
+
+
 def run_persent(nlp: Any, file: Path, limit: int = 0) -> dict[str, Any]:
     from sklearn.metrics import accuracy_score, f1_score
 
@@ -295,10 +316,17 @@ def run_persent(nlp: Any, file: Path, limit: int = 0) -> dict[str, Any]:
     pred: list[str] = []
     found = 0
     texts = [r["DOCUMENT"] for r in rows]
+    pron_total = pron_hit = 0
     for r, article in zip(rows, nlp.pipe(texts), strict=True):
         actor = find_actor(article, r["TARGET_ENTITY"])
         found += actor is not None
         pred.append(actor.stance if actor is not None else "neutral")
+        # Coreference check: MASKED_DOCUMENT replaces the target's mentions, pronouns included,
+        # by [TGT]; count the masked pronouns the resolver attached to the target actor.
+        spans = _masked_pronouns(r["DOCUMENT"], r.get("MASKED_DOCUMENT", ""))
+        got = {(m.start, m.end) for m in actor.mentions} if actor is not None else set()
+        pron_total += len(spans)
+        pron_hit += sum(1 for sp in spans if sp in got)
     majority = max(set(gold), key=gold.count)
     base = [majority] * len(gold)
     labels = ["favor", "against", "neutral"]
@@ -309,6 +337,8 @@ def run_persent(nlp: Any, file: Path, limit: int = 0) -> dict[str, Any]:
         "target_found": found,
         "accuracy": round(accuracy_score(gold, pred), 4),
         "macro_f1": round(f1_score(gold, pred, labels=labels, average="macro", zero_division=0), 4),
+        "target_pronouns": pron_total,
+        "target_pronoun_recall": round(pron_hit / pron_total, 4) if pron_total else None,
         "pred_counts": {k: pred.count(k) for k in labels},
         "gold_counts": {k: gold.count(k) for k in labels},
         "baseline_majority": {
