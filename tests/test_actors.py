@@ -544,3 +544,45 @@ def test_generational_suffixes_do_not_join_different_people() -> None:
     res, _ = analyse(text, tags)
     assert [a.name for a in res.actors] == ["Ferdinand Marcos Jr.", "Romeo Brawner Jr."]
     assert [len(a.mentions) for a in res.actors] == [2, 2]
+
+
+def test_dateline_places_are_not_actors() -> None:
+    text = "VILNIUS, Lithuania — NATO met on Tuesday.\nGENEVA, Nov 29 (Reuters) - Iran talked."
+    tags = {0: [("VILNIUS", "location"), ("Lithuania", "location"), ("NATO", "organisation")]}
+    tags[1] = [("GENEVA", "location"), ("Reuters", "organisation"), ("Iran", "location")]
+    res, _ = analyse(text, tags)
+    assert names(res, 0) == ["NATO"] and names(res, 1) == ["Iran"]
+
+
+def test_people_of_a_capital_stand_for_its_country() -> None:
+    res, _ = analyse("Many in Beijing and Seoul thought so.", {0: [("Beijing", "location"), ("Seoul", "location")]})
+    assert names(res, 0) == ["China", "South Korea"]
+
+
+def test_outlet_is_the_claimant_of_reported_speech_and_the_speaker_of_a_quote() -> None:
+    text = (
+        "Xi has told his generals to be ready, according to U.S. officials.\n"
+        '"It offers nothing new," said Toshiyuki Mimaki, according to Kyodo News.'
+    )
+    tags = {
+        0: [("Xi", "person"), ("U.S.", "location")],
+        1: [("Toshiyuki Mimaki", "person"), ("Kyodo News", "organisation")],
+    }
+    res, _ = analyse(text, tags)
+    assert res.sources == ["United States", "Toshiyuki Mimaki"]
+    assert names(res, 0) == ["Xi"]
+    assert names(res, 1) == []
+
+
+def test_subject_it_refers_to_an_organisation_or_country_but_expletive_it_does_not() -> None:
+    text = "What will Beijing do next?\nIn 2018, it answered tariffs with tariffs.\nIt is a remarkable turnaround."
+    res, _ = analyse(text, {0: [("Beijing", "location")]})
+    assert names(res, 1) == ["China"]
+    assert names(res, 2) == []
+
+
+def test_a_description_in_apposition_belongs_to_its_name() -> None:
+    text = '"This is humiliating," said Lee Jae-myung, the leader of the opposition.'
+    res, _ = analyse(text, {0: [("Lee Jae-myung", "person")]})
+    assert res.sources[0] == "Lee Jae-myung"
+    assert names(res, 0) == []
