@@ -201,7 +201,9 @@ _LOCATIVE = re.compile(
 _DATELINE = re.compile(r"^[A-Z][A-Z .'/-]+(?:,\s*[A-Z][\w .'-]*?)?(?:\s*\([^)]{1,30}\))?\s*[—–-]")
 # "Many in Beijing thought so": people of a capital, not a place.
 _PEOPLE_IN = re.compile(
-    r"\b(?:many|some|few|most|those|others|officials|people|critics|analysts|diplomats|leaders|voices)\s+in\s+$", re.I
+    r"\b(?:many|some|few|most|those|others|officials|people|critics|analysts|diplomats|leaders|voices|everyone|"
+    r"anyone|nobody|no\s+one)\s+in\s+$",
+    re.I,
 )
 # "in Lima, Peru": a country right after a place is part of the setting.
 _LOCATIVE_CITY = re.compile(r"\b(?:in|at|near|from|to)\s+(?P<place>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?),\s*$")
@@ -1113,7 +1115,11 @@ class _Resolver:
                     break
                 if h.actor is not None and fits(h.actor):
                     return h.actor
-            return None
+            if self.norm[self.bounds[m.unit][0] : m.start].strip(" ([\"'"):
+                return None
+            # "Its purchases …" opening a unit: the subject of the unit before.
+            prev = [h for h in history if h.unit == m.unit - 1 and h.actor is not None and fits(h.actor)]
+            return prev[0].actor if prev else None
         # Same unit first (its earliest compatible mention: the subject), then the units before,
         # each from its first mention; at most 6 units back. An object pronoun ("him", "them")
         # does not refer to its own clause's subject ("Park refused to meet him").
@@ -1182,7 +1188,7 @@ class _Resolver:
                 if m.source:
                     for k in ms:
                         between = self.norm[m.end : k.start]
-                        if k.actor == m.actor and k.start >= m.end and re.fullmatch(r"\s*,\s*", between):
+                        if k.actor == m.actor and k.start >= m.end and re.fullmatch(r"\s*[,(]\s*", between):
                             k.source = True
             if best is not None:
                 sources[ui] = best[1].actor
