@@ -434,6 +434,7 @@ def _cpu_flags() -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", help="a stancekit model directory (default: load_model(None))")
+    ap.add_argument("--model-desc", help="how to name the model in the results (default: from --model)")
     ap.add_argument("--data", default=os.environ.get("STANCEKIT_DATA", str(DEFAULT_DATA)), help="shared data dir")
     ap.add_argument("--corpus", help="a corpus file written by --save-corpus (instead of --data)")
     ap.add_argument("--save-corpus", help="write the corpus as JSONL here and exit")
@@ -472,8 +473,11 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the "untrained heads" warning: recorded in the JSON instead
         model, tokenizer = load_model(args.model, device="cpu")
-    trained = bool(args.model) or (REPO / "models" / "stancekit-news-small" / "config.json").is_file()
-    model_desc = args.model or ("models/stancekit-news-small" if trained else "base encoder + fresh heads")
+    shipped = (REPO / "models" / "stancekit-news-small" / "config.json").is_file()
+    model_desc = args.model_desc or args.model or (
+        "models/stancekit-news-small" if shipped else "base encoder + fresh heads"
+    )
+    trained = "fresh heads" not in model_desc
     engine_probe = Engine(model, tokenizer, device=args.device, precision="fp32")
     device = engine_probe.device
     model = model.to(device).eval()
@@ -517,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
             return engines[name].predict(t, s)
 
     # warm-up: every configuration once over a slice (threads, allocator, oneDNN kernels, CUDA context)
-    warm = min(512, len(texts))
+    warm = min(128 if device.type == "cpu" else 2048, len(texts))
     for name in configs:
         run(name, texts[:warm], spans[:warm])
         _sync(device)

@@ -140,10 +140,11 @@ def test_batches_respect_max_batch_tokens_and_batch_size(lengths: list[int], bat
 
 def test_batches_are_padded_to_a_multiple_of_8(engine: Engine) -> None:
     rows = engine._rows([_req(t) for t in TEXTS], "full")
-    batch = _collate(rows, pin=False)
+    store, rows = rows
+    batch = _collate(rows, store, pin=False)
     assert batch.ids.shape[1] % 8 == 0
-    assert batch.ids.shape[1] >= max(len(r.ids) for r in rows)
-    assert int(batch.mask.sum()) == sum(len(r.ids) for r in rows)
+    assert batch.ids.shape[1] >= max(r.length for r in rows)
+    assert int(batch.mask.sum()) == sum(r.length for r in rows)
 
 
 def _req(text: str) -> Any:
@@ -292,7 +293,7 @@ def test_batch_invariance_over_batch_size_budget_and_order(
 
 
 def test_predict_restores_input_order(engine: Engine) -> None:
-    texts = [" ".join(WORDS[: (i * 7) % 30]) for i in range(50)]
+    texts = [" ".join(WORDS[: (i * 7) % 30]) for i in range(16)]
     together = engine.predict(texts)
     alone = [engine.predict([t])[0] for t in texts]
     _assert_same(together, alone)
@@ -404,8 +405,8 @@ def test_fake_out_of_memory_halves_the_batch_and_keeps_every_unit(
     tiny_model: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model, tokenizer = tiny_model
-    texts = [" ".join(WORDS[: 3 + i % 20]) for i in range(37)]
-    eng = Engine(model, tokenizer, device="cpu", precision="fp32", batch_size=16)
+    texts = [" ".join(WORDS[: 3 + i % 20]) for i in range(21)]
+    eng = Engine(model, tokenizer, device="cpu", precision="fp32", batch_size=8)
     want = eng.predict(texts)
     real = eng._forward
     seen: list[int] = []
@@ -420,7 +421,7 @@ def test_fake_out_of_memory_halves_the_batch_and_keeps_every_unit(
     got = eng.predict(texts)
     _assert_same(got, want)
     assert eng.stats["oom_splits"] > 0
-    assert max(seen) == 16 and all(n <= 3 for n in seen if n <= 3)
+    assert max(seen) == 8 and all(n <= 3 for n in seen if n <= 3)
     assert sum(n for n in seen if n <= 3) == len(texts)  # each unit run exactly once after the splits
 
 

@@ -34,12 +34,13 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import itertools
 import os
 import queue
 import threading
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -170,26 +171,58 @@ def _pad_to(n: int, multiple: int = _PAD_MULTIPLE) -> int:
 # host-side data: rows (one encoder input each) and batches
 
 
-@dataclass
-class _Row:
-    """One encoder input: a unit, or one window of a long unit, with everything to map tokens back."""
+class _Store:
+    """Every encoder row of one chunk, flat: row ``r`` is ``[off, off + length)`` of each array.
 
-    unit: int  # index of the unit in its chunk
-    ids: np.ndarray  # [L] int64, with special tokens
-    type_ids: np.ndarray | None  # [L] for the pair form
-    word_first: np.ndarray  # [L] position of the first sub-token of each token's word (own position if none)
-    content: np.ndarray  # [L] bool: tokens of the unit text (can carry tags)
-    char_start: np.ndarray  # [L] unit-relative char offset of each token (0 for specials)
-    char_end: np.ndarray  # [L]
-    word_index: np.ndarray | None  # [L] word index for predict_tags (-1 for specials)
-    own_lo: int = 0  # tokens [own_lo, own_hi] are owned by this row (windows of long units)
-    own_hi: int = 1 << 30
-    extras: list[tuple[int, int, int]] = field(default_factory=list)  # (k, tok_lo, tok_hi) spans to score
+    Arrays: ``ids`` (special tokens included), ``type_ids`` (pair form, else ``None``), ``word_first``
+    (row-local position of the first sub-token of each token's word; a special token points at
+    itself), ``content`` (tokens of the unit text, the ones that can carry tags), ``char_start`` /
+    ``char_end`` (unit-relative character offsets), ``word_index`` (input word of each token, for
+    :meth:`Engine.predict_tags`; ``None`` otherwise).
+    """
+
+    __slots__ = ("ids", "type_ids", "word_first", "content", "char_start", "char_end", "word_index")
+
+    def __init__(self, parts: list[dict[str, np.ndarray]], with_types: bool, with_words: bool) -> None:
+        def cat(key: str, dtype: Any) -> np.ndarray:
+            arrays = [p[key] for p in parts if key in p]
+            return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype=dtype)
+
+        self.ids = cat("ids", np.int64)
+        self.word_first = cat("word_first", np.int64)
+        self.content = cat("content", bool)
+        self.char_start = cat("char_start", np.int64)
+        self.char_end = cat("char_end", np.int64)
+        self.type_ids = (
+            np.concatenate([p.get("type_ids", np.zeros(len(p["ids"]), np.int64)) for p in parts])
+            if with_types
+            else None
+        )
+        self.word_index = cat("word_index", np.int64) if with_words else None
+
+
+class _Row:
+    """One encoder input: a unit, or one window of a long unit."""
+
+    __slots__ = ("unit", "off", "length", "own_lo", "own_hi", "extras")
+
+    def __init__(self, unit: int, off: int, length: int) -> None:
+        self.unit = unit  # index of the unit in its chunk
+        self.off = off  # first position in the chunk's _Store
+        self.length = length
+        self.own_lo = 0  # row-local tokens [own_lo, own_hi] are owned by this row (windows of long units)
+        self.own_hi = 1 << 30
+        self.extras: list[tuple[int, int, int]] = []  # (k, first, last token) of spans to score here
+
+    @property
+    def windowed(self) -> bool:
+        return self.own_hi < (1 << 30)
 
 
 @dataclass
 class _Batch:
     rows: list[_Row]
+    store: _Store
     ids: torch.Tensor
     mask: torch.Tensor
     type_ids: torch.Tensor | None
@@ -203,25 +236,22 @@ class _Batch:
         return len(self.rows)
 
 
-def _collate(rows: list[_Row], pin: bool) -> _Batch:
-    """Pad ``rows`` to their longest length rounded up to a multiple of 8."""
-    b = len(rows)
-    p = _pad_to(max(len(r.ids) for r in rows))
-    ids = np.zeros((b, p), dtype=np.int64)
-    mask = np.zeros((b, p), dtype=np.int64)
-    word_first = np.tile(np.arange(p, dtype=np.int64), (b, 1))
-    content = np.zeros((b, p), dtype=bool)
-    type_ids = np.zeros((b, p), dtype=np.int64) if any(r.type_ids is not None for r in rows) else None
+def _collate(rows: list[_Row], store: _Store, pin: bool) -> _Batch:
+    """Gather ``rows`` from the store into tensors padded to a multiple of 8 (vectorised: no
+    per-row Python beyond reading offsets)."""
+    offs = np.fromiter((r.off for r in rows), dtype=np.int64, count=len(rows))
+    lens = np.fromiter((r.length for r in rows), dtype=np.int64, count=len(rows))
+    p = _pad_to(int(lens.max()))
+    pos = np.arange(p, dtype=np.int64)
+    valid = pos[None, :] < lens[:, None]
+    idx = np.where(valid, offs[:, None] + pos[None, :], 0)
+    ids = np.where(valid, store.ids[idx], 0)
+    word_first = np.where(valid, store.word_first[idx], pos[None, :])
+    content = valid & store.content[idx]
+    type_ids = np.where(valid, store.type_ids[idx], 0) if store.type_ids is not None else None
     extra_key: list[tuple[int, int]] = []
     spans: list[tuple[int, int, int]] = []
     for i, r in enumerate(rows):
-        n = len(r.ids)
-        ids[i, :n] = r.ids
-        mask[i, :n] = 1
-        word_first[i, :n] = r.word_first
-        content[i, :n] = r.content
-        if type_ids is not None and r.type_ids is not None:
-            type_ids[i, :n] = r.type_ids
         for k, lo, hi in r.extras:
             extra_key.append((i, k))
             spans.append((i, lo, hi))
@@ -231,13 +261,14 @@ def _collate(rows: list[_Row], pin: bool) -> _Batch:
     extra_row = np.asarray([s[0] for s in spans], dtype=np.int64)
 
     def t(a: np.ndarray) -> torch.Tensor:
-        x = torch.from_numpy(a)
+        x = torch.from_numpy(np.ascontiguousarray(a))
         return x.pin_memory() if pin else x
 
     return _Batch(
         rows=rows,
+        store=store,
         ids=t(ids),
-        mask=t(mask),
+        mask=t(valid.astype(np.int64)),
         type_ids=t(type_ids) if type_ids is not None else None,
         word_first=t(word_first),
         content=t(content),
@@ -548,8 +579,8 @@ class Engine:
     def _run(
         self, reqs: Iterator[_Request], mode: str, batch_size: int | None, chunk_size: int = _CHUNK_UNITS
     ) -> Iterator[Any]:
-        """Results of ``mode`` for each request, in order. A producer thread tokenizes and batches
-        chunk k+1 while the model runs chunk k."""
+        """Results of ``mode`` for each request, in order. A producer thread tokenizes, sorts and
+        batches chunk k+1 while the model runs chunk k."""
         bs = self.batch_size if batch_size is None else int(batch_size)
         _check_sizes(bs, self.max_batch_tokens)
         q: queue.Queue[Any] = queue.Queue(maxsize=_QUEUE_DEPTH)
@@ -570,13 +601,12 @@ class Engine:
                     chunk = _take(reqs, chunk_size)
                     if not chunk:
                         break
-                    rows = self._rows(chunk, mode)
-                    lengths = [len(r.ids) for r in rows]
-                    batches = _cut_batches(lengths, bs, self.max_batch_tokens)
-                    if not put(("chunk", chunk, rows, len(batches))):
+                    store, rows = self._rows(chunk, mode)
+                    batches = _cut_batches([r.length for r in rows], bs, self.max_batch_tokens)
+                    if not put(("chunk", chunk, rows, len(batches), store)):
                         return
                     for idx in batches:
-                        if not put(("batch", _collate([rows[i] for i in idx], self._pin))):
+                        if not put(("batch", _collate([rows[i] for i in idx], store, self._pin))):
                             return
                 put(("end",))
             except BaseException as err:  # handed to the consumer, which re-raises it
@@ -591,19 +621,21 @@ class Engine:
                     break
                 if msg[0] == "error":
                     raise msg[1]
-                _, chunk, rows, n_batches = msg
-                acc = _Accumulator(len(chunk), mode, self)
-                for _ in range(n_batches):
-                    m = q.get()
-                    if m[0] == "error":
-                        raise m[1]
-                    for row, res in self._run_batch_safe(m[1], mode):
-                        acc.add(row, res)
+                _, chunk, rows, n_batches, store = msg
+                acc = _Accumulator(len(chunk), mode, self, store)
+                # one inference/autocast context per chunk (never across a yield): autocast then
+                # casts each weight once per chunk instead of once per batch
+                with torch.inference_mode(), self._autocast():
+                    for _ in range(n_batches):
+                        m = q.get()
+                        if m[0] == "error":
+                            raise m[1]
+                        self._run_batch_safe(m[1], mode, acc)
                 with self._lock:
                     self.stats["units"] += len(chunk)
                     self.stats["rows"] += len(rows)
                     self.stats["batches"] += n_batches
-                    self.stats["windowed_units"] += len({r.unit for r in rows if r.own_hi < (1 << 30)})
+                    self.stats["windowed_units"] += len({r.unit for r in rows if r.windowed})
                 yield from acc.results(chunk)
         finally:
             stop.set()
@@ -611,30 +643,101 @@ class Engine:
 
     # -- tokenization into rows
 
-    def _rows(self, chunk: list[_Request], mode: str) -> list[_Row]:
+    def _rows(self, chunk: list[_Request], mode: str) -> tuple[_Store, list[_Row]]:
         tok = self._tok
         if chunk[0].words is not None:
             encs = tok.encode_batch([r.words for r in chunk], is_pretokenized=True, add_special_tokens=False)
         else:
             encs = tok.encode_batch([r.text for r in chunk], add_special_tokens=False)
-        targets = [r.target for r in chunk]
         tenc: dict[int, Any] = {}
-        if any(t is not None for t in targets):
-            idx = [i for i, t in enumerate(targets) if t is not None]
-            for i, e in zip(idx, tok.encode_batch([targets[i] for i in idx], add_special_tokens=False), strict=True):
-                tenc[i] = e
+        idx = [i for i, r in enumerate(chunk) if r.target is not None]
+        if idx:
+            tencs = tok.encode_batch([chunk[i].target for i in idx], add_special_tokens=False)
+            tenc = dict(zip(idx, tencs, strict=True))
+        size = max(1, self.max_length - 2)
+        lens = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
+        fast = [u for u in range(len(chunk)) if lens[u] <= size and u not in tenc]
+        parts: list[dict[str, np.ndarray]] = []
         rows: list[_Row] = []
-        for u, (req, enc) in enumerate(zip(chunk, encs, strict=True)):
-            rows.extend(self._unit_rows(u, req, enc, tenc.get(u), mode))
-        return rows
+        if fast:
+            part, fast_rows = self._fast_rows(chunk, encs, fast, lens, mode)
+            parts.append(part)
+            rows.extend(fast_rows)
+        off = len(parts[0]["ids"]) if parts else 0
+        slow = sorted(set(range(len(chunk))) - set(fast))
+        for u in slow:
+            for part, row in self._unit_rows(u, chunk[u], encs[u], tenc.get(u), mode):
+                row.off = off
+                off += row.length
+                parts.append(part)
+                rows.append(row)
+        store = _Store(parts, with_types=bool(tenc), with_words=mode == "tags")
+        return store, rows
 
-    def _unit_rows(self, u: int, req: _Request, enc: Any, tenc: Any, mode: str) -> list[_Row]:
+    def _fast_rows(
+        self, chunk: list[_Request], encs: list[Any], fast: list[int], lens: np.ndarray, mode: str
+    ) -> tuple[dict[str, np.ndarray], list[_Row]]:
+        """Rows of the units that fit in one window with no target, built for all of them at once."""
+        chain = itertools.chain.from_iterable
+        n_tok = lens[fast]
+        total_tok = int(n_tok.sum())
+        tok_ids = np.fromiter(chain(encs[u].ids for u in fast), dtype=np.int64, count=total_tok)
+        offs = np.fromiter(chain(chain(encs[u].offsets for u in fast)), dtype=np.int64, count=2 * total_tok)
+        offs = offs.reshape(total_tok, 2)
+        wids = np.fromiter(
+            (-1 if w is None else w for w in chain(encs[u].word_ids for u in fast)), dtype=np.int64, count=total_tok
+        )
+        tok_off = np.zeros(len(fast), dtype=np.int64)
+        np.cumsum(n_tok[:-1], out=tok_off[1:])
+        uid = np.repeat(np.arange(len(fast)), n_tok)
+        gpos = np.arange(total_tok, dtype=np.int64)
+        local = gpos - tok_off[uid]
+        new_word = np.ones(total_tok, dtype=bool)
+        new_word[1:] = (wids[1:] != wids[:-1]) | (wids[1:] < 0)
+        new_word[local == 0] = True
+        first_local = np.maximum.accumulate(np.where(new_word, gpos, 0)) - tok_off[uid]
+        row_len = n_tok + 2
+        row_off = np.zeros(len(fast), dtype=np.int64)
+        np.cumsum(row_len[:-1], out=row_off[1:])
+        total = int(row_len.sum())
+        cpos = row_off[uid] + 1 + local  # where each content token lands
+        ids = np.full(total, self._sep, dtype=np.int64)
+        ids[row_off] = self._cls
+        ids[cpos] = tok_ids
+        word_first = np.arange(total, dtype=np.int64) - np.repeat(row_off, row_len)
+        word_first[cpos] = first_local + 1
+        content = np.zeros(total, dtype=bool)
+        content[cpos] = True
+        char_start = np.zeros(total, dtype=np.int64)
+        char_end = np.zeros(total, dtype=np.int64)
+        char_start[cpos] = offs[:, 0]
+        char_end[cpos] = offs[:, 1]
+        part = {"ids": ids, "word_first": word_first, "content": content}
+        part.update(char_start=char_start, char_end=char_end)
+        if mode == "tags":
+            wi = np.full(total, -1, dtype=np.int64)
+            wi[cpos] = wids
+            part["word_index"] = wi
+        rows = []
+        for j, u in enumerate(fast):
+            row = _Row(u, int(row_off[j]), int(row_len[j]))
+            spans = chunk[u].char_spans
+            if spans:
+                a, n = int(tok_off[j]), int(n_tok[j])
+                cs, ce = offs[a : a + n, 0], offs[a : a + n, 1]
+                for k, (s, e) in enumerate(spans):
+                    lo, hi = _span_tokens(cs, ce, s, e)
+                    row.extras.append((k, lo + 1, hi + 1))
+            rows.append(row)
+        return part, rows
+
+    def _unit_rows(self, u: int, req: _Request, enc: Any, tenc: Any, mode: str) -> list[tuple[dict[str, Any], _Row]]:
+        """Rows of a unit that needs windows or the pair form (one row per window)."""
         ids = np.asarray(enc.ids, dtype=np.int64)
         n = len(ids)
         offs = np.asarray(enc.offsets, dtype=np.int64).reshape(n, 2)
         cs, ce = offs[:, 0], offs[:, 1]
         wids = np.asarray([-1 if w is None else w for w in enc.word_ids], dtype=np.int64)
-        # position of the first sub-token of each token's word
         if n:
             new_word = np.ones(n, dtype=bool)
             new_word[1:] = (wids[1:] != wids[:-1]) | (wids[1:] < 0)
@@ -649,49 +752,41 @@ class Engine:
         starts = _window_starts(n, size)
         owned = _owned_ranges(starts, size, n) if len(starts) > 1 else [(0, max(n - 1, 0))]
         spans = [_span_tokens(cs, ce, s, e) for s, e in req.char_spans]
-        rows: list[_Row] = []
+        out: list[tuple[dict[str, Any], _Row]] = []
         for w, ws in enumerate(starts):
             we = min(ws + size, n)
             m = we - ws
-            L = head + m + 1
-            row_ids = np.empty(L, dtype=np.int64)
+            length = head + m + 1
+            row_ids = np.empty(length, dtype=np.int64)
             row_ids[0] = self._cls
-            type_ids = None
+            part: dict[str, Any] = {}
             if prefix is not None:
                 row_ids[1 : 1 + len(prefix)] = prefix
                 row_ids[1 + len(prefix)] = self._sep
-                type_ids = np.zeros(L, dtype=np.int64)
+                type_ids = np.zeros(length, dtype=np.int64)
                 type_ids[head:] = 1
+                part["type_ids"] = type_ids
             row_ids[head : head + m] = ids[ws:we]
-            row_ids[L - 1] = self._sep
-            wf = np.arange(L, dtype=np.int64)
+            row_ids[length - 1] = self._sep
+            wf = np.arange(length, dtype=np.int64)
             wf[head : head + m] = np.maximum(first[ws:we], ws) - ws + head
-            content = np.zeros(L, dtype=bool)
+            content = np.zeros(length, dtype=bool)
             content[head : head + m] = True
-            rcs = np.zeros(L, dtype=np.int64)
-            rce = np.zeros(L, dtype=np.int64)
+            rcs = np.zeros(length, dtype=np.int64)
+            rce = np.zeros(length, dtype=np.int64)
             rcs[head : head + m] = cs[ws:we]
             rce[head : head + m] = ce[ws:we]
-            row = _Row(
-                unit=u,
-                ids=row_ids,
-                type_ids=type_ids,
-                word_first=wf,
-                content=content,
-                char_start=rcs,
-                char_end=rce,
-                word_index=None,
-            )
+            part.update(ids=row_ids, word_first=wf, content=content, char_start=rcs, char_end=rce)
             if mode == "tags":
-                wi = np.full(L, -1, dtype=np.int64)
+                wi = np.full(length, -1, dtype=np.int64)
                 wi[head : head + m] = wids[ws:we]
-                row.word_index = wi
+                part["word_index"] = wi
+            row = _Row(u, 0, length)
             if len(starts) > 1:
                 lo, hi = owned[w]
                 row.own_lo, row.own_hi = lo - ws + head, hi - ws + head
-            if prefix is not None:
-                if w == 0:  # the pair form's span is the target itself; score it in the first window
-                    row.extras.append((0, 1, len(prefix)))
+            if prefix is not None and w == 0:  # the pair form's span is the target; scored in the first window
+                row.extras.append((0, 1, len(prefix)))
             for k, (lo, hi) in enumerate(spans):
                 if hi < lo:  # empty unit: the span pools nothing
                     if w == 0:
@@ -701,8 +796,8 @@ class Engine:
                 w_owner = next((j for j, (a, b) in enumerate(owned) if a <= centre <= b), 0)
                 if w_owner == w:
                     row.extras.append((k, max(lo, ws) - ws + head, min(hi, we - 1) - ws + head))
-            rows.append(row)
-        return rows
+            out.append((part, row))
+        return out
 
     # -- the model
 
@@ -712,10 +807,10 @@ class Engine:
             return torch.autocast(device_type=self.device.type, dtype=dtype)
         return contextlib.nullcontext()
 
-    def _run_batch_safe(self, batch: _Batch, mode: str) -> list[tuple[_Row, Any]]:
+    def _run_batch_safe(self, batch: _Batch, mode: str, acc: _Accumulator) -> None:
         """Run one batch; on out-of-memory halve it and retry each half (never drop or repeat a row)."""
         try:
-            return self._forward(batch, mode)
+            out = self._forward(batch, mode)
         except torch.OutOfMemoryError as err:
             if len(batch) == 1:
                 raise DeviceError(
@@ -727,113 +822,122 @@ class Engine:
             with self._lock:
                 self.stats["oom_splits"] += 1
             half = len(batch) // 2
-            out = []
             for part in (batch.rows[:half], batch.rows[half:]):
-                out.extend(self._run_batch_safe(_collate(part, self._pin), mode))
-            return out
+                self._run_batch_safe(_collate(part, batch.store, self._pin), mode, acc)
+            return
+        for row, res in zip(batch.rows, out, strict=True):
+            acc.add(row, res)
 
-    def _forward(self, batch: _Batch, mode: str) -> list[tuple[_Row, Any]]:
+    def _forward(self, batch: _Batch, mode: str) -> list[Any]:
+        """One batch through the model; one result per row. Runs inside inference_mode/autocast."""
         dev = self.device
         nb = self._pin
         model = self.model
-        with torch.inference_mode(), self._autocast():
-            ids = batch.ids.to(dev, non_blocking=nb)
-            mask = batch.mask.to(dev, non_blocking=nb)
-            tt = batch.type_ids.to(dev, non_blocking=nb) if batch.type_ids is not None else None
-            hidden = model.encode(ids, mask, tt) if tt is not None else model.encode(ids, mask)
-            b, p = ids.shape
-            if mode == "claims":
-                claim = torch.softmax(model.claim_logits(hidden, mask).float(), -1)[:, 1].cpu().tolist()
-                return [(r, c) for r, c in zip(batch.rows, claim, strict=True)]
-            if mode == "stance":
-                em = batch.extra_mask.to(dev, non_blocking=nb)
-                er = batch.extra_row.to(dev, non_blocking=nb)
-                st = torch.softmax(model.stance_logits(hidden, mask, em, er).float(), -1).cpu().numpy()
-                per_row: list[list[tuple[int, np.ndarray]]] = [[] for _ in batch.rows]
-                for (i, k), s in zip(batch.extra_key, st, strict=True):
-                    per_row[i].append((k, s))
-                return [(r, x) for r, x in zip(batch.rows, per_row, strict=True)]
-            word_first = batch.word_first.to(dev, non_blocking=nb)
-            content = batch.content.to(dev, non_blocking=nb)
-            probs = torch.softmax(model.tag_logits(hidden).float(), -1)
-            tprob, tag = probs.max(-1)  # [B, P]
-            # word level: every sub-token takes its word's first sub-token's tag; a B- there becomes I-
-            wtag = tag.gather(1, word_first)
-            wprob = tprob.gather(1, word_first)
-            pos = torch.arange(p, device=dev).expand(b, p)
-            cont = word_first != pos
-            wtag = torch.where(cont & (wtag % 2 == 1), wtag + 1, wtag)
-            wtag = torch.where(content, wtag, torch.zeros_like(wtag))
-            if mode == "tags":
-                tags = wtag.cpu().numpy()
-                return [(r, tags[i]) for i, r in enumerate(batch.rows)]
-            claim_t = torch.softmax(model.claim_logits(hidden, mask).float(), -1)[:, 1]
-            typ = (wtag + 1) // 2  # 0 for O, else the type index (1-based)
-            prev = torch.zeros_like(typ)
-            prev[:, 1:] = typ[:, :-1]
-            member = typ > 0
-            start = member & ((wtag % 2 == 1) | (typ != prev))
-            flat_start = start.reshape(-1)
-            mid = torch.cumsum(flat_start.long(), 0) - 1  # mention id of each token (valid on members)
-            sb, stok = start.nonzero(as_tuple=True)  # one sync: the number of mentions
-            n_m = int(sb.shape[0])
-            flat_member = member.reshape(-1)
-            mem_id = mid[flat_member]
-            mem_pos = pos.reshape(-1)[flat_member]
-            last = torch.zeros(n_m, dtype=torch.long, device=dev).scatter_reduce(0, mem_id, mem_pos, "amax")
-            is_word = (~cont & member).reshape(-1)[flat_member].float()
-            psum = torch.zeros(n_m, device=dev).index_add_(0, mem_id, wprob.reshape(-1)[flat_member] * is_word)
-            wcount = torch.zeros(n_m, device=dev).index_add_(0, mem_id, is_word)
-            mscore = psum / wcount.clamp_min(1.0)
-            mtype = typ[sb, stok] - 1
-            span_mask = torch.zeros((n_m, p), device=dev)
-            span_mask[mem_id, mem_pos] = 1.0
+        ids = batch.ids.to(dev, non_blocking=nb)
+        mask = batch.mask.to(dev, non_blocking=nb)
+        tt = batch.type_ids.to(dev, non_blocking=nb) if batch.type_ids is not None else None
+        hidden = model.encode(ids, mask, tt) if tt is not None else model.encode(ids, mask)
+        b, p = ids.shape
+        if mode == "claims":
+            return torch.softmax(model.claim_logits(hidden, mask).float(), -1)[:, 1].cpu().tolist()
+        if mode == "stance":
             em = batch.extra_mask.to(dev, non_blocking=nb)
             er = batch.extra_row.to(dev, non_blocking=nb)
-            all_mask = torch.cat([span_mask, em], 0)
-            all_row = torch.cat([sb, er], 0)
-            if all_mask.shape[0]:
-                stance = torch.softmax(model.stance_logits(hidden, mask, all_mask, all_row).float(), -1)
-            else:
-                stance = torch.zeros((0, 3), device=dev)
-            ints = torch.stack([sb, stok, last, mtype], 1).cpu().numpy()
-            floats = torch.cat([mscore[:, None], stance[:n_m]], 1).cpu().numpy()
-            extra_st = stance[n_m:].cpu().numpy()
-            claim = claim_t.cpu().tolist()
-        results: list[tuple[Any, Any]] = [(r, [c, [], []]) for r, c in zip(batch.rows, claim, strict=True)]
-        for (i, f, last_tok, ty), fl in zip(ints.tolist(), floats.tolist(), strict=True):
-            r = batch.rows[i]
+            st = torch.softmax(model.stance_logits(hidden, mask, em, er).float(), -1).cpu().tolist()
+            per_row: list[list[tuple[int, list[float]]]] = [[] for _ in batch.rows]
+            for (i, k), s in zip(batch.extra_key, st, strict=True):
+                per_row[i].append((k, s))
+            return per_row
+        word_first = batch.word_first.to(dev, non_blocking=nb)
+        content = batch.content.to(dev, non_blocking=nb)
+        tprob, tag = torch.softmax(model.tag_logits(hidden).float(), -1).max(-1)  # [B, P]
+        # word level: every sub-token takes its word's first sub-token's tag; a B- there becomes I-
+        wtag = tag.gather(1, word_first)
+        wprob = tprob.gather(1, word_first)
+        pos = torch.arange(p, device=dev).expand(b, p)
+        cont = word_first != pos
+        wtag = torch.where(cont & (wtag % 2 == 1), wtag + 1, wtag)
+        wtag = torch.where(content, wtag, torch.zeros_like(wtag))
+        if mode == "tags":
+            tags = wtag.cpu().numpy()
+            return [tags[i] for i in range(b)]
+        claim_t = torch.softmax(model.claim_logits(hidden, mask).float(), -1)[:, 1]
+        typ = (wtag + 1) // 2  # 0 for O, else the type index (1-based)
+        prev = torch.zeros_like(typ)
+        prev[:, 1:] = typ[:, :-1]
+        member = typ > 0
+        start = member & ((wtag % 2 == 1) | (typ != prev))
+        mid = torch.cumsum(start.reshape(-1).long(), 0) - 1  # mention id of each token (valid on members)
+        sb, stok = start.nonzero(as_tuple=True)  # the one host sync before the end: the number of mentions
+        n_m = int(sb.shape[0])
+        flat_member = member.reshape(-1)
+        mem_id = mid[flat_member]
+        mem_pos = pos.reshape(-1)[flat_member]
+        last = torch.zeros(n_m, dtype=torch.long, device=dev).scatter_reduce(0, mem_id, mem_pos, "amax")
+        is_word = (~cont).reshape(-1)[flat_member].float()
+        psum = torch.zeros(n_m, device=dev).index_add_(0, mem_id, wprob.reshape(-1)[flat_member] * is_word)
+        wcount = torch.zeros(n_m, device=dev).index_add_(0, mem_id, is_word)
+        mscore = psum / wcount.clamp_min(1.0)
+        mtype = typ[sb, stok] - 1
+        span_mask = torch.zeros((n_m, p), device=dev)
+        span_mask[mem_id, mem_pos] = 1.0
+        all_mask = torch.cat([span_mask, batch.extra_mask.to(dev, non_blocking=nb)], 0)
+        all_row = torch.cat([sb, batch.extra_row.to(dev, non_blocking=nb)], 0)
+        if all_mask.shape[0]:
+            stance = torch.softmax(model.stance_logits(hidden, mask, all_mask, all_row).float(), -1)
+        else:
+            stance = torch.zeros((0, 3), device=dev)
+        # everything back in one copy: claim [B], (row, first, last, type, score) [M, 5], stance [M+E, 3]
+        ints = torch.stack([sb, stok, last, mtype], 1).float()
+        packed = torch.cat([claim_t, torch.cat([ints, mscore[:, None]], 1).reshape(-1), stance.reshape(-1)]).cpu()
+        host = packed.numpy()
+        claim = host[:b].tolist()
+        mentions = host[b : b + 5 * n_m].reshape(n_m, 5).tolist()
+        stances = host[b + 5 * n_m :].reshape(-1, 3).tolist()
+        results: list[list[Any]] = [[c, [], []] for c in claim]
+        store = batch.store
+        rows = batch.rows
+        types = self._tag_types
+        for j, (i, f, last_tok, ty, score) in enumerate(mentions):
+            r = rows[int(i)]
+            f, last_tok = int(f), int(last_tok)
             if not (r.own_lo <= (f + last_tok) // 2 <= r.own_hi):
                 continue  # a window's mention that sits more centrally in a neighbouring window
-            results[i][1][1].append(
+            results[int(i)][1].append(
                 MentionPrediction(
-                    int(r.char_start[f]), int(r.char_end[last_tok]), self._tag_types[ty], fl[0], tuple(fl[1:4])
+                    int(store.char_start[r.off + f]),
+                    int(store.char_end[r.off + last_tok]),
+                    types[int(ty)],
+                    score,
+                    tuple(stances[j]),  # type: ignore[arg-type]
                 )
             )
-        for (i, k), s in zip(batch.extra_key, extra_st.tolist(), strict=True):
-            results[i][1][2].append((k, s))
+        for (i, k), s in zip(batch.extra_key, stances[n_m:], strict=True):
+            results[i][2].append((k, s))
         return results
 
 
 class _Accumulator:
     """Collects row results of one chunk and merges windows into one result per unit."""
 
-    def __init__(self, n: int, mode: str, engine: Engine) -> None:
+    def __init__(self, n: int, mode: str, engine: Engine, store: _Store) -> None:
         self.mode = mode
         self.engine = engine
+        self.store = store
         self.parts: list[list[tuple[_Row, Any]]] = [[] for _ in range(n)]
 
     def add(self, row: _Row, res: Any) -> None:
         self.parts[row.unit].append((row, res))
 
     def results(self, chunk: list[_Request]) -> Iterator[Any]:
+        mode = self.mode
         for u, parts in enumerate(self.parts):
             req = chunk[u]
-            if self.mode == "claims":
+            if mode == "claims":
                 yield sum(r for _, r in parts) / len(parts)
-            elif self.mode == "stance":
+            elif mode == "stance":
                 yield next(s for _, res in parts for k, s in res)
-            elif self.mode == "tags":
+            elif mode == "tags":
                 yield self._tags(req, parts)
             else:
                 yield self._unit(req, parts)
@@ -843,14 +947,14 @@ class _Accumulator:
         words = req.words or []
         out = ["O"] * len(words)
         seen = [False] * len(words)
-        for row, tags in sorted(parts, key=lambda x: x[0].own_lo):
-            wi = row.word_index
-            assert wi is not None
+        for row, tags in parts:
+            assert self.store.word_index is not None
+            wi = self.store.word_index[row.off : row.off + row.length]
             for j in np.flatnonzero(wi >= 0).tolist():
                 w = int(wi[j])
                 if seen[w] or not (row.own_lo <= j <= row.own_hi):
                     continue
-                if j > 0 and wi[j - 1] == w and row.content[j - 1]:
+                if j > 0 and wi[j - 1] == w:
                     continue  # not the word's first sub-token in this row
                 seen[w] = True
                 out[w] = labels[int(tags[j])]
@@ -863,11 +967,14 @@ class _Accumulator:
             claim = sum(p[1][0] for p in parts) / len(parts)
             mentions = _dedupe([m for p in parts for m in p[1][1]])
             extras = [e for p in parts for e in p[1][2]]
-        extra = [None] * len(req.char_spans)
+        spans = req.char_spans
+        if not spans:
+            return UnitPrediction(claim, tuple(mentions), ())
+        extra: list[Any] = [None] * len(spans)
         for k, s in extras:
-            start, end = req.char_spans[k]
+            start, end = spans[k]
             extra[k] = MentionPrediction(start, end, "other", 1.0, tuple(s))
-        return UnitPrediction(float(claim), tuple(mentions), tuple(extra))  # type: ignore[arg-type]
+        return UnitPrediction(claim, tuple(mentions), tuple(extra))
 
 
 def _dedupe(mentions: list[MentionPrediction]) -> list[MentionPrediction]:
