@@ -171,7 +171,8 @@ _SPEECH_VERBS = (
     "alleged|alleges|denied|denies|confirmed|confirms|expects|expect|expected|reported|reports|report|"
     # answering verbs attribute only with what was said: "replied on Monday that …"
     # and so do promising verbs ("promised that …", not "promised a golden era")
-    r"(?:replied|replies|responded|responds|countered|counters|vowed|vows|promised|promises|pledged|pledges)"
+    r"(?:replied|replies|responded|responds|countered|counters|vowed|vows|promised|promises|pledged|pledges|"
+    r"concluded|concludes|found|finds)"
     r"(?=\s*,?\s*(?:(?:on|in|last|this|late|early)\s+\w+\s*,?\s*)?(?:that\b|[:\"“]))"
 )
 _ADVERBS = (
@@ -185,7 +186,7 @@ _SPEAKER_NOUN = (
     r"prime\s+minister|coast\s+guard|military|army|navy|embassy|office))?"
 )
 _SPEAKER_AFTER = re.compile(
-    rf"^{_SPEAKER_NOUN}(?:\s*,[^;]{{1,120}}?,)?(?:\s+{_ADVERBS}){{0,3}}\s+(?:{_SPEECH_VERBS})\b", re.I
+    rf"^\)?{_SPEAKER_NOUN}(?:\s*,[^;]{{1,120}}?,|\s*,)?(?:\s+{_ADVERBS}){{0,3}}\s+(?:{_SPEECH_VERBS})\b", re.I
 )
 # '…," said (NATO Secretary General) Jens Stoltenberg': titles may stand between verb and name.
 _SPEAKER_BEFORE = re.compile(
@@ -199,6 +200,8 @@ _LOCATIVE = re.compile(
 )
 # "VILNIUS, Lithuania —", "GENEVA, Nov 29 (Reuters) -", "HIROSHIMA —": the place a story was filed from.
 _DATELINE = re.compile(r"^[A-Z][A-Z .'/-]+(?:,\s*[A-Z][\w .'-]*?)?(?:\s*\([^)]{1,30}\))?\s*[—–-]")
+# "from the crippled Fukushima Daiichi plant": a preposition, then adjectives, then a (non-country) place.
+_LOCATIVE_ADJ = re.compile(r"\b(?:in|at|near|from|into|inside|outside|off)\s+the\s+(?:[a-z][\w-]*\s+){1,2}$")
 # "Many in Beijing thought so": people of a capital, not a place.
 _PEOPLE_IN = re.compile(
     r"\b(?:many|some|few|most|those|others|officials|people|critics|analysts|diplomats|leaders|voices|everyone|"
@@ -780,7 +783,9 @@ class _Resolver:
                 self.actors[m.actor].canonical = found[0][2:]
                 self.actors[m.actor].names.append(core)
                 continue
-            if m.tag in ("location", "other") and (_LOCATIVE.search(pre) or self._listed_after_setting(m, pre)):
+            if m.tag in ("location", "other") and (
+                _LOCATIVE.search(pre) or _LOCATIVE_ADJ.search(pre) or self._listed_after_setting(m, pre)
+            ):
                 m.dropped = True
                 continue
             if not m.from_tagger:
@@ -1187,8 +1192,8 @@ class _Resolver:
             for m in ms:
                 if m.source:
                     for k in ms:
-                        between = self.norm[m.end : k.start]
-                        if k.actor == m.actor and k.start >= m.end and re.fullmatch(r"\s*[,(]\s*", between):
+                        between = self.norm[m.end : k.start] if k.start >= m.end else self.norm[k.end : m.start]
+                        if k.actor == m.actor and k is not m and re.fullmatch(r"\s*[,(]\s*", between):
                             k.source = True
             if best is not None:
                 sources[ui] = best[1].actor
@@ -1202,7 +1207,7 @@ class _Resolver:
             return True
         # "Russian President Vladimir Putin told …", '…," European Commission President X said':
         # only capitalised title words since the clause began.
-        words = re.split(r"""[,":;—–]|'(?!s\b)""", pre)[-1].split()
+        words = re.split(r"""[,":;—–(]|'(?!s\b)""", pre)[-1].split()
         return len(words) <= 6 and all(
             w[:1].isupper() or w.lower() in ("the", "former", "then", *_ROLES) for w in words
         )
