@@ -263,7 +263,7 @@ def _facts() -> _Facts:
     """Build the lookup tables once (about 40 ms)."""
     from countryinfo import CountryInfo
 
-    rows = CountryInfo.all()
+    rows = CountryInfo().all()  # an instance method in countryinfo 0.1.x, a classmethod in 1.x
     ci: dict[str, tuple[str, str]] = {}
     cs: dict[str, tuple[str, str]] = {}
     names: dict[str, str] = {}
