@@ -136,6 +136,7 @@ class Tally:
     def __init__(self) -> None:
         self.tp = self.fp = self.fn = 0
         self.src_ok = self.src_n = 0
+        self.src_gold = self.src_pred = self.src_both = 0
         self.prim_ok = self.prim_n = 0
         self.stance_ok = self.stance_n = 0
         self.type_ok = self.type_n = 0
@@ -167,6 +168,9 @@ class Tally:
         self.src_n += 1
         ok = _match(gold, source) == g.get("source") and (source is None) == (g.get("source") is None)
         self.src_ok += ok
+        self.src_gold += g.get("source") is not None
+        self.src_pred += source is not None
+        self.src_both += ok and source is not None
         if not ok:
             self.errors.append(f"{gold.name}#{ui} source {source!r} != {g.get('source')!r}")
         if want:
@@ -184,6 +188,9 @@ class Tally:
             "actor_recall": round(r, 4),
             "actor_f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
             "source_accuracy": round(self.src_ok / self.src_n, 4) if self.src_n else None,
+            "attributed_claims": self.src_gold,
+            "source_precision": round(self.src_both / self.src_pred, 4) if self.src_pred else None,
+            "source_recall": round(self.src_both / self.src_gold, 4) if self.src_gold else None,
             "primary_accuracy": round(self.prim_ok / self.prim_n, 4) if self.prim_n else None,
             "type_accuracy": round(self.type_ok / self.type_n, 4) if self.type_n else None,
             "stance_pairs": self.stance_n,
