@@ -263,7 +263,10 @@ def _facts() -> _Facts:
     """Build the lookup tables once (about 40 ms)."""
     from countryinfo import CountryInfo
 
-    rows = CountryInfo().all()  # an instance method in countryinfo 0.1.x, a classmethod in 1.x
+    try:
+        rows = CountryInfo.all()  # countryinfo 1.x: a classmethod
+    except TypeError:
+        rows = CountryInfo().all()  # countryinfo 0.1.x (Python 3.10): an instance method
     ci: dict[str, tuple[str, str]] = {}
     cs: dict[str, tuple[str, str]] = {}
     names: dict[str, str] = {}
