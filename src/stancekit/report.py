@@ -88,6 +88,10 @@ svg.sk-chart text{font-family:system-ui,"DejaVu Sans",sans-serif}
 # --------------------------------------------------------------------------------------------
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
@@ -315,7 +319,8 @@ def _summary_html(summary: _Summary, corpus: bool) -> str:
 def _article_section(article: Article, heading: str | None) -> str:
     summary = _Summary()
     summary.add(article)
-    meta = f"{len(article.claims)} claims of {len(article.units)} units · {len(summary.actors)} actors"
+    n_claims, n_units, n_actors = len(article.claims), len(article.units), len(summary.actors)
+    meta = f"{_plural(n_claims, 'claim')} of {_plural(n_units, 'unit')} · {_plural(n_actors, 'actor')}"
     head = f"<h2>{_esc(heading)}</h2>" if heading else ""
     return (
         f'<section class="sk-article" data-article-id="{_esc(article.id or "")}">{head}'
@@ -373,9 +378,8 @@ def render_report(
     corpus = summary.articles > 1
     hidden = summary.articles - len(sections)
     note = f'<p class="sk-meta">Showing the first {len(sections)} articles; {hidden} more are counted above.</p>'
-    meta = (
-        f"{summary.articles} articles · {summary.units} units · {summary.claims} claims · {len(summary.actors)} actors"
-    )
+    counts = ((summary.articles, "article"), (summary.units, "unit"), (summary.claims, "claim"))
+    meta = " · ".join(_plural(n, w) for n, w in (*counts, (len(summary.actors), "actor")))
     body = (
         f'<div class="sk-report"><h1>{_esc(title)}</h1><p class="sk-meta">{_esc(meta)}</p>{_legend()}'
         + (_summary_html(summary, corpus=True) if corpus else "")
