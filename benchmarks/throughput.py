@@ -447,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tuned", default="", help="extra engine row 'batch_size,max_batch_tokens' (e.g. 512,65536)")
     ap.add_argument("--out", help="JSON path (default benchmarks/results/throughput-<device>.json)")
     ap.add_argument("--no-write", action="store_true", help="print only; write no JSON nor RESULTS.md")
+    ap.add_argument(
+        "--agreement-only", action="store_true", help="one pass per engine precision, print label agreement, no timing"
+    )
     ap.add_argument("--note", default="", help="free text stored in the JSON (e.g. machine contention)")
     args = ap.parse_args(argv)
     if args.quick:
@@ -458,6 +461,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.corpus:
         texts, spans, sources = load_corpus_file(Path(args.corpus))
+        texts, spans = texts[: args.units], spans[: args.units]
     else:
         texts, spans, sources = build_corpus(Path(args.data), args.units)
     if args.save_corpus:
@@ -519,6 +523,12 @@ def main(argv: list[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # windowed long units: counted in engine.stats instead
             return engines[name].predict(t, s)
+
+    if args.agreement_only:
+        outs = {n: labels_of_engine(run(n, texts, spans)) for n in engines}
+        report = {n: agreement(o, outs["engine fp32"]) for n, o in outs.items()}
+        print(json.dumps({"model": model_desc, "units": len(texts), "agreement_with_engine_fp32": report}, indent=2))
+        return 0
 
     # warm-up: every configuration once over a slice (threads, allocator, oneDNN kernels, CUDA context)
     warm = min(128 if device.type == "cpu" else 2048, len(texts))

@@ -63,6 +63,14 @@ def short_model(tiny_model: tuple[Any, Any]) -> tuple[Any, Any]:
     return m, tokenizer
 
 
+@pytest.fixture(scope="module")
+def short_engines(short_model: tuple[Any, Any]) -> tuple[Engine, Engine]:
+    """A reference engine (one row per batch) and one whose batching each example changes."""
+    model, tokenizer = short_model
+    ref = Engine(model, tokenizer, device="cpu", precision="fp32", batch_size=1, max_batch_tokens=8)
+    return ref, Engine(model, tokenizer, device="cpu", precision="fp32")
+
+
 def _texts(draw_words: list[list[str]]) -> list[str]:
     return [" ".join(ws) for ws in draw_words]
 
@@ -273,14 +281,13 @@ def test_predict_tags_gives_one_tag_per_word_from_its_first_sub_token(engine: En
     seed=st.integers(min_value=0, max_value=10_000),
 )
 def test_batch_invariance_over_batch_size_budget_and_order(
-    short_model: tuple[Any, Any], texts: list[str], batch_size: int, budget: int, seed: int
+    short_engines: tuple[Engine, Engine], texts: list[str], batch_size: int, budget: int, seed: int
 ) -> None:
     """Labels equal and scores within TOL whatever the batch size, token budget and input order,
     including units long enough to need windows (max_length=16 here)."""
-    model, tokenizer = short_model
+    ref, other = short_engines
+    other.batch_size, other.max_batch_tokens = batch_size, budget
     spans = [[(0, min(5, len(t)))] if t else [] for t in texts]
-    ref = Engine(model, tokenizer, device="cpu", precision="fp32", batch_size=1, max_batch_tokens=8)
-    other = Engine(model, tokenizer, device="cpu", precision="fp32", batch_size=batch_size, max_batch_tokens=budget)
     perm = np.random.default_rng(seed).permutation(len(texts))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the windows warning; tested on its own below
