@@ -271,7 +271,7 @@ def _summary_chart(ranked: Sequence[_ActorTotals], max_actors: int = 20) -> str:
         f'<svg class="sk-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="claims per actor by stance">'
     ]
-    x = label_w
+    x: float = label_w
     for k in STANCE_LABELS:  # legend
         parts.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{STANCE_COLOURS[k][1]}"/>')
         parts.append(f'<text x="{x + 16}" y="16" font-size="12" fill="#333">{_esc(k)}</text>')
@@ -282,7 +282,7 @@ def _summary_chart(ranked: Sequence[_ActorTotals], max_actors: int = 20) -> str:
         parts.append(
             f'<text x="{label_w - 8}" y="{y + 15}" font-size="12" text-anchor="end" fill="#222">{_esc(name)}</text>'
         )
-        x = float(label_w)
+        x = label_w
         for k in STANCE_LABELS:
             n = t.counts[k]
             if n == 0:
@@ -555,7 +555,7 @@ def write_report(
 
     def articles() -> Iterator[Article]:
         txt = [p for p, ext in kinds if ext == ".txt"]
-        nlp = None
+        nlp: Any = None
         if txt:
             if model is not None and hasattr(model, "pipe"):
                 nlp = model

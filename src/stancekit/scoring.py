@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import os
 import shutil
@@ -204,10 +205,10 @@ class _CsvReader(_Reader):
 
     def records(self, start: int) -> Iterator[_Record]:
         # surrogateescape: a bad byte spoils only its own row (reported as bad encoding below).
-        with self.path.open("r", encoding="utf-8", errors="surrogateescape", newline="") as f:
+        with self.path.open("rb") as raw, io.TextIOWrapper(raw, "utf-8", "surrogateescape", newline="") as f:
             reader = csv.DictReader(f)
             for position, row in enumerate(reader):
-                self.done = float(f.buffer.tell())
+                self.done = float(raw.tell())
                 if position < start:
                     continue
                 article_id = _id_of(row.get(self.id_field) or None, position)

@@ -177,9 +177,11 @@ def score_dataset(
 def errors_dataset(ds: ray.data.Dataset, *, text_field: str = "text", id_field: str = "id") -> ray.data.Dataset:
     """The articles :func:`score_dataset` cannot score, with the reason (``article_id``, ``reason``)."""
     _ray()
-    return ds.map_batches(
-        _find_errors, fn_kwargs={"text_field": text_field, "id_field": id_field}, batch_format="pyarrow"
-    )
+
+    def find(batch: Any) -> Any:
+        return _find_errors(batch, text_field, id_field)
+
+    return ds.map_batches(find, batch_format="pyarrow")
 
 
 def _read(path: Path, text_field: str, id_field: str) -> Any:
@@ -268,6 +270,8 @@ def score_files(
         InputError: for ``resume=True``, an unsupported suffix, or an input without an id column.
     """
     ray = _ray()
+    from ray.data import SaveMode
+
     t0 = time.perf_counter()
     if resume:
         raise InputError(
@@ -307,10 +311,10 @@ def score_files(
     errors = errors_dataset(ds, text_field=text_field, id_field=id_field)
     errors_dir = out_path.with_name(out_path.name[: -len(out_path.suffix)] + ".errors")
     if fmt == ".parquet":
-        units.write_parquet(str(out_path.resolve()), mode="overwrite")
+        units.write_parquet(str(out_path.resolve()), mode=SaveMode.OVERWRITE)
     else:
-        units.write_json(str(out_path.resolve()), mode="overwrite", force_ascii=False, double_precision=15)
-    errors.write_json(str(errors_dir.resolve()), mode="overwrite", force_ascii=False)
+        units.write_json(str(out_path.resolve()), mode=SaveMode.OVERWRITE, force_ascii=False, double_precision=15)
+    errors.write_json(str(errors_dir.resolve()), mode=SaveMode.OVERWRITE, force_ascii=False)
 
     n_units, n_claims, ids = _count_output(out_path, fmt)
     n_errors = 0
