@@ -12,7 +12,7 @@ from sklearn.metrics import f1_score
 
 from stancekit.errors import InputError
 from stancekit.serialization import load_model
-from stancekit.training import _data_dir, _score, export, load_config, train
+from stancekit.training import _data_dir, _score, export, load_config, refit_claim_head, train
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = REPO / "configs" / "quick.json"
@@ -113,3 +113,18 @@ def test_export_writes_half_precision_and_scores_both(tmp_path):
     assert (tmp_path / "half" / "model.safetensors").stat().st_size < (
         tmp_path / "run" / "best" / "model.safetensors"
     ).stat().st_size
+
+
+@needs_data
+def test_refit_claim_head_lowers_its_loss_and_leaves_the_encoder_alone(tiny_model):
+    import copy
+
+    model, tokenizer = tiny_model
+    model = copy.deepcopy(model)
+    encoder_before = {k: v.clone() for k, v in model.encoder.state_dict().items()}
+    stance_before = {k: v.clone() for k, v in model.heads["stance"].state_dict().items()}
+    res = refit_claim_head(model, tokenizer, {**json.loads(QUICK.read_text()), "train_limit": 64}, epochs=20)
+    assert res["rows"] == 64
+    assert res["loss_after"] < res["loss_before"]
+    assert all(torch.equal(v, model.encoder.state_dict()[k]) for k, v in encoder_before.items())
+    assert all(torch.equal(v, model.heads["stance"].state_dict()[k]) for k, v in stance_before.items())

@@ -41,7 +41,7 @@ from stancekit.errors import DatasetError, InputError
 from stancekit.modeling import STANCE_LABELS, TAG_LABELS, ModelConfig, StanceModel, base_encoder_path
 from stancekit.serialization import ModelCard, save
 
-__all__ = ["TrainConfig", "train", "load_config", "evaluate_model", "export"]
+__all__ = ["TrainConfig", "train", "load_config", "evaluate_model", "export", "refit_claim_head"]
 
 _STANCE = {s: i for i, s in enumerate(STANCE_LABELS)}
 _TAG = {t: i for i, t in enumerate(TAG_LABELS)}
@@ -808,6 +808,66 @@ def _card(cfg: TrainConfig, rec: dict[str, Any], kind: str) -> ModelCard:
         data=[f"{k}: sampling weight {v}" for k, v in cfg.weights.items()],
         dev_scores={f"{k} {DEV_METRICS[k]}": v for k, v in rec["headline"].items()},
     )
+
+
+def refit_claim_head(
+    model: StanceModel,
+    tokenizer: Any,
+    config: str | os.PathLike[str] | dict[str, Any] | None = None,
+    *,
+    sets: tuple[str, ...] = ("claimbuster",),
+    epochs: int = 40,
+    lr: float = 1e-3,
+    batch_size: int = 256,
+) -> dict[str, Any]:
+    """Re-train only the claim head on the training split of ``sets``, with the encoder frozen.
+
+    Multi-task training mixes claim sets with very different priors (CLEF-2019 has 2.7% positives,
+    ClaimBuster 2.5xNCS 29%), which leaves the shared claim head under-predicting ``claim`` on
+    ClaimBuster-like text. Refitting the head on the pooled vectors of one set's training rows
+    fixes its calibration without touching the encoder or the other heads. Dev rows are never used.
+
+    Returns:
+        ``{"rows": n, "loss_before": x, "loss_after": y}`` (mean cross-entropy on those rows).
+    """
+    cfg = load_config(config or {})
+    readers = _train_readers(_data_dir(cfg), cfg)
+    rows = []
+    for name in sets:
+        task, read = readers[name]
+        if task != "claim":
+            raise InputError(f"refit_claim_head needs claim sets; {name!r} is a {task} set.")
+        raw = read()[: cfg.train_limit] if cfg.train_limit else read()
+        rows += [_encode_claim(ex, tokenizer, cfg.max_length_per_set.get(name, cfg.max_length)) for ex in raw]
+    model.eval()
+    feats, labels = [], []
+    with torch.no_grad():
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]["input_ids"]))
+        for chunk in _batches(order, 64):
+            b = _pad([rows[i] for i in chunk], tokenizer.pad_token_id)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+                h = model.encode(b["input_ids"], b["attention_mask"])
+            feats.append(model.pooled(h.float(), b["attention_mask"]))
+            labels += [rows[i]["label"] for i in chunk]
+    x, y = torch.cat(feats), torch.tensor(labels, dtype=torch.long)
+    head = model.heads["claim"]
+    ce = torch.nn.functional.cross_entropy
+    with torch.no_grad():
+        before = float(ce(head(x), y))
+    gen = torch.Generator().manual_seed(cfg.seed)
+    opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=cfg.weight_decay)
+    for _ in range(epochs):
+        perm = torch.randperm(len(y), generator=gen)
+        for i in range(0, len(y), batch_size):
+            idx = perm[i : i + batch_size]
+            loss = ce(head(x[idx]), y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    with torch.no_grad():
+        after = float(ce(head(x), y))
+    model.config.training = {**model.config.training, "claim_head_refit": {"sets": list(sets), "rows": len(y)}}
+    return {"rows": len(y), "loss_before": before, "loss_after": after}
 
 
 def export(
