@@ -8,6 +8,7 @@ malformed-row and missing-file tests build their own files in tmp_path.
 from __future__ import annotations
 
 import collections
+import functools
 import json
 import shutil
 import zipfile
@@ -22,6 +23,8 @@ from stancekit.data._common import map_tags
 from stancekit.errors import DatasetError
 
 DATA = data.data_dir()
+# The sets are read-only: load each (name, split) once per test session.
+_load = functools.lru_cache(maxsize=None)(data.load)
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"labelled data folder {DATA} is absent")
 
 
@@ -60,12 +63,12 @@ PROVENANCE_LABEL_COUNTS = {
 @needs_data
 @pytest.mark.parametrize(("name", "split"), sorted(PROVENANCE_LABEL_COUNTS))
 def test_label_counts_match_provenance(name, split):
-    assert _labels(data.load(name, split)) == PROVENANCE_LABEL_COUNTS[(name, split)]
+    assert _labels(_load(name, split)) == PROVENANCE_LABEL_COUNTS[(name, split)]
 
 
 @needs_data
 def test_semeval_test_counts_per_target_match_provenance():
-    ds = data.load("semeval2016", "test")
+    ds = _load("semeval2016", "test")
     got = collections.Counter(zip(ds["target"], ds["label"], strict=True))
     assert got[("Atheism", "against")] == 160
     assert got[("Climate Change is a Real Concern", "favor")] == 123
@@ -75,7 +78,7 @@ def test_semeval_test_counts_per_target_match_provenance():
 
 @needs_data
 def test_pstance_counts_per_target_match_provenance():
-    ds = data.load("pstance-all", "test")
+    ds = _load("pstance-all", "test")
     got = collections.Counter(zip(ds["target"], ds["label"], strict=True))
     assert (got[("Donald Trump", "against")], got[("Joe Biden", "favor")], got[("Bernie Sanders", "neutral")]) == (
         425,
@@ -86,7 +89,7 @@ def test_pstance_counts_per_target_match_provenance():
 
 @needs_data
 def test_vast_shot_counts_match_provenance():
-    dev = data.load("vast", "dev")
+    dev = _load("vast", "dev")
     assert collections.Counter(dev["shot"]) == {"zero": 1019, "few": 1043}
     zero = dev.filter(lambda r: r["shot"] == "zero")
     assert _labels(zero) == {"against": 350, "favor": 321, "neutral": 348}
@@ -98,7 +101,7 @@ def test_vast_shot_counts_match_provenance():
     [("claimbuster-2x", 2764, 8292), ("claimbuster", 2764, 9674), ("claimbuster-3x", 2764, 11056)],
 )
 def test_claimbuster_folds_partition_the_file(name, claims, total):
-    train, dev = data.load(name, "train"), data.load(name, "dev")
+    train, dev = _load(name, "train"), _load(name, "dev")
     assert len(train) + len(dev) == total
     assert _labels(train)["claim"] + _labels(dev)["claim"] == claims
     assert all(i % 10 == 0 for i in dev["sentence_id"])
@@ -107,7 +110,7 @@ def test_claimbuster_folds_partition_the_file(name, claims, total):
 
 @needs_data
 def test_aae_split_is_contiguous_and_complete():
-    dd = data.load("aae-sentences")
+    dd = _load("aae-sentences")
     assert sum(len(d) for d in dd.values()) == 7141
     comps = collections.Counter(c for d in dd.values() for c in d["component"])
     assert comps == {"Premise": 3397, "O": 1637, "Claim": 1357, "MajorClaim": 750}
@@ -145,7 +148,7 @@ PROVENANCE_ENTITY_COUNTS = {
 @needs_data
 @pytest.mark.parametrize(("name", "split"), sorted(PROVENANCE_ENTITY_COUNTS))
 def test_entity_counts_match_provenance_and_tags_are_ours(name, split):
-    ds = data.load(name, split)
+    ds = _load(name, split)
     sentences, entities = PROVENANCE_ENTITY_COUNTS[(name, split)]
     assert len(ds) == sentences
     assert _entities(ds["source_tags"]) == entities
@@ -155,40 +158,38 @@ def test_entity_counts_match_provenance_and_tags_are_ours(name, split):
 
 @needs_data
 def test_conll_misc_becomes_grp_and_wnut_products_are_dropped():
-    conll = data.load("conll2003", "testa")
+    conll = _load("conll2003", "testa")
     assert _entities(conll["tags"]) == {"PER": 1842, "ORG": 1341, "LOC": 1837, "GRP": 922}
-    wnut = data.load("wnut17", "dev")
+    wnut = _load("wnut17", "dev")
     assert _entities(wnut["tags"]) == {"PER": 470, "LOC": 74, "GRP": 39, "ORG": 34}
 
 
 @needs_data
 @pytest.mark.parametrize("name", ["newsmtsc", "semeval2016", "pstance", "vast", "ibm-claim-stance"])
 def test_target_offsets_point_at_the_target_or_are_null(name):
-    for split, ds in data.load(name).items():
-        for row in ds:
-            s, e = row["target_start"], row["target_end"]
+    for split, ds in _load(name).items():
+        assert set(data.STANCE_COLUMNS) <= set(ds.column_names)
+        cols = zip(ds["id"], ds["text"], ds["target"], ds["target_start"], ds["target_end"], strict=True)
+        for rid, text, target, s, e in cols:
             assert (s is None) == (e is None)
             if s is not None:
-                mention = row["text"][s:e]
-                assert mention.lower() == row["target"].lower() or mention.lower() in row["target"].lower(), (
-                    name,
-                    split,
-                    row["id"],
-                )
-            assert set(data.STANCE_COLUMNS) <= set(ds.column_names)
+                mention = text[s:e].lower()
+                assert mention == target.lower() or mention in target.lower(), (name, split, rid)
 
 
 @needs_data
 def test_newsmtsc_layouts_agree_and_other_spans_are_in_text():
-    grouped = data.load("newsmtsc", "dev-rw")
-    flat = data.load("newsmtsc-flat", "dev-rw")
-    g = {r["id"]: (r["text"], r["target_start"], r["target_end"], r["label"]) for r in grouped}
-    f = {r["id"]: (r["text"], r["target_start"], r["target_end"], r["label"]) for r in flat}
+    grouped = _load("newsmtsc", "dev-rw")
+    flat = _load("newsmtsc-flat", "dev-rw")
+    cols = ("id", "text", "target_start", "target_end", "label")
+    g = {r[0]: r[1:] for r in zip(*(grouped[c] for c in cols), strict=True)}
+    f = {r[0]: r[1:] for r in zip(*(flat[c] for c in cols), strict=True)}
     assert g == f
     n_other = 0
-    for row in data.load("newsmtsc", "train"):
-        for s, e in row["other_spans"]:
-            assert 0 <= s < e <= len(row["text"])
+    train = _load("newsmtsc", "train")
+    for text, others in zip(train["text"], train["other_spans"], strict=True):
+        for s, e in others:
+            assert 0 <= s < e <= len(text)
             n_other += 1
     assert n_other > 0
 
@@ -206,7 +207,7 @@ def test_any_file_in_the_format_loads_under_another_name(tmp_path):
 
 @needs_data
 def test_loading_all_splits_skips_held_back_ones():
-    dd = data.load("newsmtsc-rw")
+    dd = _load("newsmtsc-rw")
     assert "train" in dd and "dev" in dd
     assert ("test" in dd) == data.split_path("newsmtsc-rw", "test").exists()
 
