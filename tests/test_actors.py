@@ -586,3 +586,14 @@ def test_a_description_in_apposition_belongs_to_its_name() -> None:
     res, _ = analyse(text, {0: [("Lee Jae-myung", "person")]})
     assert res.sources[0] == "Lee Jae-myung"
     assert names(res, 0) == []
+
+
+def test_tagger_fragments_of_one_name_are_joined_and_lowercase_pieces_dropped() -> None:
+    text = "European Union leaders and Recep Tayyip Erdoğan met the hawks."
+    tags = {0: [("European", "group"), ("Union", "organisation"), ("Recep", "person"), ("Tayyip Erdoğan", "person")]}
+    tags[0].append(("hawks", "group"))
+    res, _ = analyse(text, tags)
+    assert [(a.name, a.type) for a in res.unit_actors[0]] == [
+        ("European Union", "organisation"),
+        ("Recep Tayyip Erdoğan", "person"),
+    ]

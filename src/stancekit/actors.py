@@ -670,7 +670,7 @@ class _Resolver:
                 m = self._make(ui, s, e, mp, span)
                 if m is not None:
                     extras.append(m)
-            self.mentions.extend(self._merge(tagged, extras))
+            self.mentions.extend(self._merge(self._join_fragments(tagged), extras))
         self.mentions.sort(key=lambda m: (m.start, m.end))
         self.in_unit: dict[int, list[_M]] = {}
         for m in self.mentions:
@@ -706,6 +706,33 @@ class _Resolver:
         if desc is not None:
             return _M(ui, a, b, "description", desc.kind, scores, txt, False, desc=desc)
         return _M(ui, a, b, "name", "other", scores, txt, False)
+
+    def _join_fragments(self, tagged: list[_M]) -> list[_M]:
+        """Join tagged pieces of one name and drop lower-case ones.
+
+        A word-level tagger can split a name where its type flips between words ("European"
+        group + "Union" organisation, "Recep" + "Tayyip Erdoğan", "Park Geun" + "-hye", "U." +
+        "S."): pieces with nothing but a space or hyphen between them are one mention, typed by
+        the last piece (the head of an English name). A "name" with no capital letter ("the",
+        "hawks", "shoal") is not a name.
+        """
+        tagged = sorted(tagged, key=lambda m: (m.start, -(m.end - m.start)))
+        out: list[_M] = []
+        for m in tagged:
+            prev = out[-1] if out else None
+            gap = self.norm[prev.end : m.start] if prev is not None and prev.end <= m.start else None
+            if prev is not None and gap is not None and gap in ("", " ", "-"):
+                n = len(prev.scores)
+                total = (prev.end - prev.start) + (m.end - m.start)
+                w1, w2 = (prev.end - prev.start) / total, (m.end - m.start) / total
+                scores = tuple(w1 * prev.scores[k] + w2 * m.scores[k] for k in range(n))
+                out[-1] = _M(
+                    prev.unit, prev.start, m.end, "name", m.tag, _clean_scores(scores),
+                    self.norm[prev.start : m.end], True,
+                )  # fmt: skip
+                continue
+            out.append(m)
+        return [m for m in out if any(c.isupper() for c in m.text)]
 
     @staticmethod
     def _merge(tagged: list[_M], extras: list[_M]) -> list[_M]:
