@@ -403,3 +403,12 @@ def test_sigkill_mid_run_then_resume_gives_every_unit_exactly_once(
     assert got == clean
     assert out.read_bytes() == (tmp_path / "clean.jsonl").read_bytes()
     assert _read_jsonl(tmp_path / "out.errors.jsonl") == [{"article_id": "a17", "position": 17, "reason": "empty text"}]
+
+
+def test_a_model_that_fails_to_load_leaves_no_unfinished_run(tmp_path: Path) -> None:
+    inp = _write_jsonl(tmp_path / "in.jsonl", _articles(3))
+    with pytest.raises(stancekit.StancekitError):
+        score(inp, tmp_path / "out.jsonl", model=tmp_path / "no-such-model", device="cpu", progress=False)
+    assert not (tmp_path / "out.jsonl.parts").exists()
+    score(inp, tmp_path / "out.jsonl", model=FakePipeline(), progress=False)  # no --resume needed
+    assert len(_read_jsonl(tmp_path / "out.articles.jsonl")) == 3

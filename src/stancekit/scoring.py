@@ -727,6 +727,7 @@ def score(
     }
 
     manifest_path = paths.work / "manifest.json"
+    nlp: Any = None
     if paths.work.exists() and manifest_path.exists():
         if not resume:
             raise InputError(
@@ -741,6 +742,8 @@ def score(
         done = totals["articles"] + totals["errors"]
         return ScoreSummary(paths.output, paths.articles, paths.errors, **totals, resumed=done, seconds=0.0)
     else:
+        # Load the model first: a bad --model must not leave an "unfinished run" behind.
+        nlp = _load_pipeline(model, device, batch_size, max_batch_tokens)
         paths.work.mkdir(parents=True, exist_ok=True)
         manifest = _Manifest(manifest_path, {**settings, "parts": [], "complete": False})
         manifest.save()
@@ -748,7 +751,8 @@ def score(
 
     resumed = manifest.committed
     if not manifest.data.get("complete"):
-        nlp = _load_pipeline(model, device, batch_size, max_batch_tokens)
+        if nlp is None:
+            nlp = _load_pipeline(model, device, batch_size, max_batch_tokens)
         bar = _Progress(progress, reader, "scoring")
         try:
             start = resumed
