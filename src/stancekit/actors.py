@@ -202,6 +202,24 @@ _LOCATIVE = re.compile(
 _DATELINE = re.compile(r"^[A-Z][A-Z .'/-]+(?:,\s*[A-Z][\w .'-]*?)?(?:\s*\([^)]{1,30}\))?\s*[—–-]")
 # "from the crippled Fukushima Daiichi plant": a preposition, then adjectives, then a (non-country) place.
 _LOCATIVE_ADJ = re.compile(r"\b(?:in|at|near|from|into|inside|outside|off)\s+the\s+(?:[a-z][\w-]*\s+){1,2}$")
+# Words around a tagged name that extend it: capitalised words, and connectors inside organisation names.
+_CAP_RIGHT = re.compile(r"(?:\s|(?<=\.)(?=[A-Z]))(?P<w>[A-Z][\w.'&-]*)(?<!\.)(?=[\s,;:!?)\]\"']|'s|\.\s|\.$|$)")
+_CONNECTOR_RIGHT = re.compile(
+    r"\s(?:of|for|and|de)\s(?:the\s)?(?P<w>[A-Z][\w.'&-]*)(?<!\.)(?=[\s,;:!?)\]\"']|'s|\.\s|\.$|$)"
+)
+_CAP_LEFT = re.compile(r"(?P<w>[A-Z][\w.'&-]*)(?:\s|(?<=\.))$")
+# Capitalised words that do not belong to a name next to them.
+_NOT_NAME = {
+    "the", "a", "an", "this", "that", "these", "those", "some", "many", "most", "yet", "but", "and", "or", "if",
+    "when", "while", "after", "before", "for", "in", "on", "at", "by", "as", "it", "he", "she", "they", "we", "i",
+    "his", "her", "their", "its", "our", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+    "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "not", "no", "all", "both", "every", "each", "said", "says",
+}  # fmt: skip
+# Title and role words: a name does not grow over them ("Commerce Secretary Gina Raimondo").
+_TITLE_WORDS = {w for t in (*_TITLES, *_ROLES, "secretary", "minister", "adviser", "advisor") for w in t.split()}
+_TITLE_WORDS |= {"secretary-general", "director-general", "president-elect", "affairs", "sen", "rep", "gov", "gen"}
 # "Many in Beijing thought so": people of a capital, not a place.
 _PEOPLE_IN = re.compile(
     r"\b(?:many|some|few|most|those|others|officials|people|critics|analysts|diplomats|leaders|voices|everyone|"
@@ -732,7 +750,39 @@ class _Resolver:
                 )  # fmt: skip
                 continue
             out.append(m)
+        us, ue = self.bounds[out[0].unit] if out else (0, 0)
+        for i, m in enumerate(out):  # never grow into the neighbouring tagged names
+            self._complete(m, (out[i - 1].end if i else us, out[i + 1].start if i + 1 < len(out) else ue))
         return [m for m in out if any(c.isupper() for c in m.text)]
+
+    def _complete(self, m: _M, bounds: tuple[int, int]) -> None:
+        """Trim a tagged span to its name and grow it over the capitalised words of the same name.
+
+        A tagger trained on short windows often stops early or starts late ("Programme" for
+        "World Food Programme", "S. Navy" for "U.S. Navy", "of Japan"); the name's own capitalised
+        words around it (and, inside organisation names, "of"/"for"/"and") belong to it.
+        """
+        us, ue = bounds
+        while True:  # leading lower-case words: "of Japan" → "Japan"
+            lead = re.match(r"[a-z][\w'-]*\s+(?=\S)", self.norm[m.start : m.end])
+            if not lead:
+                break
+            m.start += lead.end()
+        while True:
+            right = _CAP_RIGHT.match(self.norm, m.end, ue)
+            if right is None and m.tag == "organisation":
+                right = _CONNECTOR_RIGHT.match(self.norm, m.end, ue)
+            if right is None or right.group("w").rstrip(".").lower() in _NOT_NAME | _TITLE_WORDS:
+                break
+            m.end = right.end()
+        while True:
+            left = _CAP_LEFT.search(self.norm, us, m.start)
+            if left is None or left.group("w").rstrip(".").lower() in _NOT_NAME | _TITLE_WORDS:
+                break
+            if "'" in left.group("w"):
+                break  # "Italy's": a possessive qualifies the name, it is not part of it
+            m.start = left.start()
+        m.text = self.norm[m.start : m.end]
 
     @staticmethod
     def _merge(tagged: list[_M], extras: list[_M]) -> list[_M]:
