@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,17 +71,30 @@ def _rows(n: int) -> list[dict]:
     return rows
 
 
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
+    """Run torch single-threaded here, like a Ray actor (OMP_NUM_THREADS=1): the same kernels, the same floats."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(n)
+
+
 def _single_process(tmp_path: Path, rows: list[dict], model: Any, **options: Any) -> list[dict]:
     inp = tmp_path / "single.jsonl"
     inp.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    score(inp, tmp_path / "single.parquet", model=model(), progress=False, **options)
+    with _one_thread():
+        score(inp, tmp_path / "single.parquet", model=model(), progress=False, **options)
     return pq.read_table(tmp_path / "single.parquet").to_pylist()
 
 
 def test_score_dataset_gives_the_rows_of_the_single_process_path(local_ray: Any, model: Any, tmp_path: Path) -> None:
     rows = _rows(20)
-    # The same cut into batches on both paths (6 articles per call, 8 units per encoder batch); floats still
-    # differ in the last bits because a Ray actor runs torch with 1 thread (OMP_NUM_THREADS=1), this process with 2.
+    # The same cut into batches on both paths (6 articles per call, 8 units per encoder batch), one torch thread.
     expected = _single_process(tmp_path, rows, model, chunk_size=6, batch_size=8)
     ds = local_ray.data.from_arrow(pa.Table.from_pylist(rows))
     units = score_dataset(ds, model=model, concurrency=1, articles_per_batch=6, batch_size=8)
@@ -128,8 +142,15 @@ def test_score_files_reads_a_folder_of_txt_files(local_ray: Any, model: Any, tmp
     summary = score_files(tmp_path / "in", tmp_path / "out.parquet", model=model)
     got = pa.concat_tables([pq.read_table(f) for f in sorted((tmp_path / "out.parquet").glob("*.parquet"))])
     nlp = model()
-    expected = {name: [u.to_dict(name) for u in nlp(text).units] for name, text in texts.items()}
-    by_id = {name: [r for r in got.to_pylist() if r["article_id"] == name] for name in texts}
-    assert _close(by_id, expected)
+    with _one_thread():
+        expected = {name: nlp(text).units for name, text in texts.items()}
+    # Ray cuts this input into blocks its own way, so the articles share encoder batches differently than
+    # here: compare the units and claim scores (float noise); actor rows are compared in the tests above.
+    for name, units in expected.items():
+        rows = [r for r in got.to_pylist() if r["article_id"] == name]
+        assert [(r["index"], r["text"], r["start"], r["end"]) for r in rows] == [
+            (u.index, u.text, u.start, u.end) for u in units
+        ]
+        assert _close([r["claim_score"] for r in rows], [u.claim_score for u in units])
     assert set(got.column("article_id").to_pylist()) == set(texts)
     assert summary.errors == 1
