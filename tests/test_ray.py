@@ -17,7 +17,7 @@ import pytest
 
 import stancekit
 from stancekit.errors import InputError
-from stancekit.scoring import score
+from stancekit.scoring import score, unit_schema
 
 ray = pytest.importorskip("ray")
 pytest.importorskip("ray.data")
@@ -119,8 +119,15 @@ def test_score_files_reads_and_writes_through_ray_data(local_ray: Any, model: An
     summary = score_files(tmp_path / "in.parquet", tmp_path / "out.parquet", model=model, articles_per_batch=4)
     files = sorted((tmp_path / "out.parquet").glob("*.parquet"))
     assert files, "Ray wrote no Parquet files"
-    got = pa.concat_tables([pq.read_table(f) for f in files]).to_pylist()
-    assert _close(sorted(got, key=lambda r: (int(r["article_id"][1:]), r["index"])), expected)
+    table = pa.concat_tables([pq.read_table(f) for f in files])
+    assert table.schema.names == unit_schema().names
+    got = sorted(table.to_pylist(), key=lambda r: (int(r["article_id"][1:]), r["index"]))
+    # Ray cuts the Parquet row groups into batches its own way, so articles share encoder batches differently
+    # than in the single-process run; with the random tiny model, float noise can flip near-tied tags. Compare
+    # the units and claim scores here; actor rows are compared exactly in the aligned test above.
+    key = ("article_id", "index", "text", "start", "end")
+    assert [tuple(r[k] for k in key) for r in got] == [tuple(r[k] for k in key) for r in expected]
+    assert _close([r["claim_score"] for r in got], [r["claim_score"] for r in expected])
     assert summary.units == len(expected) and summary.articles == 14 and summary.errors == 2
 
     summary = score_files(tmp_path / "in.parquet", tmp_path / "out.jsonl", model=model, articles_per_batch=4)
