@@ -709,10 +709,6 @@ class _Resolver:
             b -= 1
         if b <= a:
             return None
-        # A tagger may include a trailing possessive; keep it in the span (the core drops it).
-        at_end = b + 2 == len(self.norm) or not self.norm[b + 2 : b + 3].isalnum()
-        if span is None and self.norm[b : b + 2] == "'s" and at_end:
-            b += 2
         txt = self.norm[a:b]
         scores = _clean_scores(getattr(mp, "stance_scores", None))
         if span is None:
@@ -726,34 +722,45 @@ class _Resolver:
         return _M(ui, a, b, "name", "other", scores, txt, False)
 
     def _join_fragments(self, tagged: list[_M]) -> list[_M]:
-        """Join tagged pieces of one name and drop lower-case ones.
+        """Complete and join tagged pieces of one name; drop lower-case ones.
 
-        A word-level tagger can split a name where its type flips between words ("European"
-        group + "Union" organisation, "Recep" + "Tayyip Erdoğan", "Park Geun" + "-hye", "U." +
-        "S."): pieces with nothing but a space or hyphen between them are one mention, typed by
-        the last piece (the head of an English name). A "name" with no capital letter ("the",
-        "hawks", "shoal") is not a name.
+        A word-level tagger can split a name where its type flips between words or skip a word
+        inside it ("European" group + "Union" organisation, "World" + "Programme" around "Food",
+        "U" + ".S." + "Navy", "Park Geun" + "hye"). Each piece first grows over the name's own
+        capitalised words (never into a neighbour); then pieces with nothing but a space, a hyphen
+        or a full stop between them are one mention: a person if the last piece is, else an
+        organisation if any piece is, else the last piece's type. A "name" with no capital letter
+        ("the", "hawks", "shoal") is not a name.
         """
-        tagged = sorted(tagged, key=lambda m: (m.start, -(m.end - m.start)))
-        out: list[_M] = []
-        for m in tagged:
-            prev = out[-1] if out else None
+        out = sorted(tagged, key=lambda m: (m.start, -(m.end - m.start)))
+        out = [m for i, m in enumerate(out) if not any(k.start <= m.start and m.end <= k.end for k in out[:i])]
+        if not out:
+            return out
+        us, ue = self.bounds[out[0].unit]
+        for i, m in enumerate(out):
+            self._complete(m, (out[i - 1].end if i else us, out[i + 1].start if i + 1 < len(out) else ue))
+        joined: list[_M] = []
+        for m in out:
+            prev = joined[-1] if joined else None
             gap = self.norm[prev.end : m.start] if prev is not None and prev.end <= m.start else None
-            if prev is not None and gap is not None and gap in ("", " ", "-"):
+            connector = (
+                gap is not None
+                and "organisation" in (prev.tag if prev else "", m.tag)
+                and bool(re.fullmatch(r" (?:of|for|de)(?: the)? ", gap))
+            )
+            if prev is not None and gap is not None and (gap in ("", " ", "-", ".") or connector):
                 n = len(prev.scores)
                 total = (prev.end - prev.start) + (m.end - m.start)
                 w1, w2 = (prev.end - prev.start) / total, (m.end - m.start) / total
                 scores = tuple(w1 * prev.scores[k] + w2 * m.scores[k] for k in range(n))
-                out[-1] = _M(
-                    prev.unit, prev.start, m.end, "name", m.tag, _clean_scores(scores),
+                tag = m.tag if m.tag == "person" or "organisation" not in (prev.tag, m.tag) else "organisation"
+                joined[-1] = _M(
+                    prev.unit, prev.start, m.end, "name", tag, _clean_scores(scores),
                     self.norm[prev.start : m.end], True,
                 )  # fmt: skip
                 continue
-            out.append(m)
-        us, ue = self.bounds[out[0].unit] if out else (0, 0)
-        for i, m in enumerate(out):  # never grow into the neighbouring tagged names
-            self._complete(m, (out[i - 1].end if i else us, out[i + 1].start if i + 1 < len(out) else ue))
-        return [m for m in out if any(c.isupper() for c in m.text)]
+            joined.append(m)
+        return [m for m in joined if m.end > m.start and any(c.isupper() for c in m.text)]
 
     def _complete(self, m: _M, bounds: tuple[int, int]) -> None:
         """Trim a tagged span to its name and grow it over the capitalised words of the same name.
@@ -763,11 +770,16 @@ class _Resolver:
         words around it (and, inside organisation names, "of"/"for"/"and") belong to it.
         """
         us, ue = bounds
-        while True:  # leading lower-case words: "of Japan" → "Japan"
-            lead = re.match(r"[a-z][\w'-]*\s+(?=\S)", self.norm[m.start : m.end])
+        while True:  # leading lower-case words: "of Japan" → "Japan", "'s Institute" → "Institute"
+            lead = re.match(r"(?:'s\s+|[a-z][\w'-]*\s+)(?=\S)", self.norm[m.start : m.end])
             if not lead:
                 break
             m.start += lead.end()
+        while True:  # trailing lower-case words: "Bank of" → "Bank" (re-grown below if a name follows)
+            tail = re.search(r"\s+[a-z][\w'-]*$", self.norm[m.start : m.end])
+            if not tail or tail.start() == 0:
+                break
+            m.end = m.start + tail.start()
         while True:
             right = _CAP_RIGHT.match(self.norm, m.end, ue)
             if right is None and m.tag == "organisation":
