@@ -564,7 +564,7 @@ def main(argv: list[str] | None = None) -> int:
         peaks["bf16"] = matmul_peak(device, torch.bfloat16)
     if device.type == "cuda":
         peaks["fp16"] = matmul_peak(device, torch.float16)
-    base_ups = len(texts) / statistics.median(times["baseline"])
+    base_ups = statistics.median(len(texts) / t for t in times["baseline"])
     rows: dict[str, Any] = {}
     for name, c in configs.items():
         ts = times[name]
@@ -649,7 +649,7 @@ def _table(result: dict[str, Any]) -> list[str]:
         ag = r["agreement_with_engine_fp32"]
         frac = r["fraction_of_matmul_peak"]
         lines.append(
-            f"| {name} | {r.get('resolved_precision', 'fp32')} | {u['median']:,.0f} ({u['min']:,.0f}–{u['max']:,.0f}) "
+            f"| {name} | {r.get('resolved_precision', 'fp32')} | {_n(u['median'])} ({_n(u['min'])}–{_n(u['max'])}) "
             f"| {r['tokens_per_s']['median']:,.0f} | {r['ratio_to_baseline']:.2f} "
             f"| {ag['all'] * 100:.2f} % | {r['peak_rss_mb_above_start']['max']:.0f} "
             f"| {frac * 100:.1f} % ({r['matmul_peak_used']}) |"
@@ -657,6 +657,10 @@ def _table(result: dict[str, Any]) -> list[str]:
             else f"| {name} | | {u['median']:,.0f} | | {r['ratio_to_baseline']:.2f} | n/a | | |"
         )
     return lines
+
+
+def _n(x: float) -> str:
+    return f"{x:,.1f}" if x < 100 else f"{x:,.0f}"
 
 
 def _print_table(result: dict[str, Any]) -> None:
