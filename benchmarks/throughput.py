@@ -676,7 +676,7 @@ def _update_results_md(path: Path, json_path: Path) -> None:
     if MARK_START not in text or MARK_END not in text:
         print(f"{path} has no {MARK_START} … {MARK_END} section; not updated")
         return
-    parts = ["", "### Throughput (`benchmarks/throughput.py`)", ""]
+    parts = ["", "## Throughput (`benchmarks/throughput.py`)", ""]
     for jp in sorted(json_path.parent.glob("throughput-*.json")):
         r = json.loads(jp.read_text(encoding="utf-8"))
         m = r["machine"]
