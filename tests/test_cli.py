@@ -6,7 +6,18 @@ import pytest
 from stancekit.cli import main
 
 ARTICLE = "Russia Rejects the Plan\n\nRussia rejected the plan. Mr. Putin said it was a U.S. trick; NATO disagreed.\n"
-CONTRACT = {"article_id", "index", "text", "start", "end", "is_claim", "claim_score", "actors", "primary_actor", "stance"}
+CONTRACT = {
+    "article_id",
+    "index",
+    "text",
+    "start",
+    "end",
+    "is_claim",
+    "claim_score",
+    "actors",
+    "primary_actor",
+    "stance",
+}
 
 
 @pytest.fixture
@@ -43,7 +54,10 @@ def test_analyze_reads_stdin(tiny_model_dir, monkeypatch, capsys):
 
 
 def test_analyze_table_prints_the_units(tiny_model_dir, article_file, capsys):
-    assert main(["analyze", str(article_file), "--model", str(tiny_model_dir), "--device", "cpu", "--format", "table"]) == 0
+    assert (
+        main(["analyze", str(article_file), "--model", str(tiny_model_dir), "--device", "cpu", "--format", "table"])
+        == 0
+    )
     assert "Russia rejected the plan." in capsys.readouterr().out
 
 

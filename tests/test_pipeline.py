@@ -91,7 +91,7 @@ def test_non_text_input_raises_input_error(nlp):
 
 def test_non_utf8_bytes_name_the_byte_offset():
     with pytest.raises(InputError, match="byte offset 6"):
-        decode("abc".encode() + b"def\xff rest", "file.txt")
+        decode(b"abc" + b"def\xff rest", "file.txt")
 
 
 def test_utf8_bom_is_dropped():

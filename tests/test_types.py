@@ -15,11 +15,37 @@ def _article() -> Article:
     tokyo = Mention("Tokyo", 0, 5)
     scores = {"favor": 0.1, "against": 0.7, "neutral": 0.2}
     units = (
-        Unit(0, "Tokyo rejected the plan.", 0, 24, True, 0.9, actors=(ActorStance("Japan", "country", "against", scores, (tokyo,)),), primary_actor="Japan", stance="against"),
-        Unit(1, "Abe called it reckless.", 25, 48, True, 0.8, actors=(ActorStance("Shinzo Abe", "person", "neutral", {"favor": 0.2, "against": 0.2, "neutral": 0.6}, (abe,)),), primary_actor="Shinzo Abe", stance="neutral", source="Shinzo Abe"),
+        Unit(
+            0,
+            "Tokyo rejected the plan.",
+            0,
+            24,
+            True,
+            0.9,
+            actors=(ActorStance("Japan", "country", "against", scores, (tokyo,)),),
+            primary_actor="Japan",
+            stance="against",
+        ),
+        Unit(
+            1,
+            "Abe called it reckless.",
+            25,
+            48,
+            True,
+            0.8,
+            actors=(
+                ActorStance("Shinzo Abe", "person", "neutral", {"favor": 0.2, "against": 0.2, "neutral": 0.6}, (abe,)),
+            ),
+            primary_actor="Shinzo Abe",
+            stance="neutral",
+            source="Shinzo Abe",
+        ),
         Unit(2, "Credit: Reuters", 50, 65, False, 0.0, reason="caption"),
     )
-    actors = (Actor("Japan", "country", (tokyo,), "against", scores, {"against": 1}), Actor("Shinzo Abe", "person", (abe,)))
+    actors = (
+        Actor("Japan", "country", (tokyo,), "against", scores, {"against": 1}),
+        Actor("Shinzo Abe", "person", (abe,)),
+    )
     return Article(TEXT, units, actors, id="a1")
 
 
@@ -35,7 +61,18 @@ def test_claims_are_the_units_judged_claims():
 
 def test_unit_dict_has_the_cli_contract_fields():
     d = _article().units[0].to_dict("a1")
-    for key in ("article_id", "index", "text", "start", "end", "is_claim", "claim_score", "actors", "primary_actor", "stance"):
+    for key in (
+        "article_id",
+        "index",
+        "text",
+        "start",
+        "end",
+        "is_claim",
+        "claim_score",
+        "actors",
+        "primary_actor",
+        "stance",
+    ):
         assert key in d
     assert set(d["actors"][0]) >= {"name", "type", "stance", "scores", "mentions"}
     assert set(d["actors"][0]["scores"]) == {"favor", "against", "neutral"}

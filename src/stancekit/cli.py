@@ -1,10 +1,10 @@
 """The ``stancekit`` command: thin wrappers over library functions; the only module that prints or exits.
 
-    stancekit analyze PATH… [--format jsonl|json|table] [--model DIR] [--device auto|cpu|cuda]
-    stancekit evaluate --dataset NAME --file PATH [--model DIR] [-o report.json] [--plot PNG]
-    stancekit train --config FILE -o DIR
-    stancekit score INPUT -o OUTPUT [--resume] [--ray [ADDRESS]] …
-    stancekit report PATH… -o report.html
+stancekit analyze PATH… [--format jsonl|json|table] [--model DIR] [--device auto|cpu|cuda]
+stancekit evaluate --dataset NAME --file PATH [--model DIR] [-o report.json] [--plot PNG]
+stancekit train --config FILE -o DIR
+stancekit score INPUT -o OUTPUT [--resume] [--ray [ADDRESS]] …
+stancekit report PATH… -o report.html
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--file", default=None, help="a file in that set's format (default: its dev split)")
     p.add_argument("-o", "--output", default=None, help="write the report JSON here")
     p.add_argument("--plot", default=None, help="write the confusion matrix as PNG here")
-    p.add_argument("--data-dir", default=None, help="root of the labelled sets (default: $STANCEKIT_DATA or ../shared/data)")
+    p.add_argument(
+        "--data-dir", default=None, help="root of the labelled sets (default: $STANCEKIT_DATA or ../shared/data)"
+    )
     _add_model_options(p)
 
     p = sub.add_parser("train", help="fine-tune a model from a config file")
@@ -57,7 +59,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--text-field", default="text")
     p.add_argument("--id-field", default="id")
     p.add_argument("--resume", action="store_true", help="finish an interrupted run")
-    p.add_argument("--ray", nargs="?", const="auto", default=None, metavar="ADDRESS", help="run on Ray (a cluster address, or local)")
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="auto",
+        default=None,
+        metavar="ADDRESS",
+        help="run on Ray (a cluster address, or local)",
+    )
     _add_model_options(p)
 
     p = sub.add_parser("report", help="write a self-contained HTML report of scored output")
@@ -83,7 +92,9 @@ def _analyze(args: argparse.Namespace) -> int:
     import stancekit
 
     inputs = _read_inputs(args.paths)  # read everything first: a bad file fails before the model loads
-    nlp = stancekit.load(args.model, device=args.device, batch_size=args.batch_size, max_batch_tokens=args.max_batch_tokens)
+    nlp = stancekit.load(
+        args.model, device=args.device, batch_size=args.batch_size, max_batch_tokens=args.max_batch_tokens
+    )
     articles = nlp.pipe([t for _, t in inputs], ids=[i for i, _ in inputs])
     if args.format == "jsonl":
         for article in articles:
@@ -104,7 +115,9 @@ def _print_table(articles: Any) -> None:
     colours = {"favor": "green", "against": "red", "neutral": "yellow"}
     console = Console()
     for article in articles:
-        table = Table(title=f"{article.id}: {len(article.claims)} claims of {len(article.units)} units", show_lines=True)
+        table = Table(
+            title=f"{article.id}: {len(article.claims)} claims of {len(article.units)} units", show_lines=True
+        )
         table.add_column("#", justify="right")
         table.add_column("unit", ratio=3)
         table.add_column("claim", justify="right")

@@ -103,7 +103,12 @@ class Pipeline:
         if not 0.0 <= claim_threshold <= 1.0:
             raise InputError(f"claim_threshold must lie in [0, 1], got {claim_threshold}.")
         self.engine = Engine(
-            model, tokenizer, device=device, precision=precision, batch_size=batch_size, max_batch_tokens=max_batch_tokens
+            model,
+            tokenizer,
+            device=device,
+            precision=precision,
+            batch_size=batch_size,
+            max_batch_tokens=max_batch_tokens,
         )
         self.model = model
         self.tokenizer = tokenizer

@@ -277,7 +277,7 @@ def load_model(path: str | os.PathLike[str] | None = None, device: str = "cpu") 
         if missing or result.unexpected_keys:
             raise RuntimeError(f"missing keys {missing[:5]}, unexpected keys {result.unexpected_keys[:5]}")
         if result.missing_keys and getattr(model.encoder, "pooler", None) is not None:
-            model.encoder.pooler = None
+            model.encoder.pooler = None  # type: ignore[assignment]
         model.heads.load_state_dict(head_state, strict=True)
     except RuntimeError as err:
         raise ModelLoadError(

@@ -581,7 +581,7 @@ class _Stream:
         rng.shuffle(self.order)
 
     def take(self, n: int) -> list[dict[str, Any]]:
-        out = []
+        out: list[dict[str, Any]] = []
         while len(out) < n:
             if self.pos >= len(self.order):
                 self.rng.shuffle(self.order)
