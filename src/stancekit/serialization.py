@@ -28,7 +28,7 @@ import transformers
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from stancekit.errors import DeviceError, ModelLoadError
+from stancekit.errors import ModelLoadError
 from stancekit.modeling import CONFIG_FORMAT_VERSION, ModelConfig, StanceModel, base_encoder_path
 
 __all__ = ["ModelCard", "save", "load_model", "default_model_path", "resolve_device"]
@@ -110,26 +110,13 @@ def default_model_path() -> Path:
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` → ``cuda`` if available else ``cpu``; an unavailable CUDA device raises :class:`DeviceError`."""
-    if isinstance(device, torch.device):
-        device = str(device)
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise DeviceError(
-                f"device={device!r} was requested but torch.cuda.is_available() is False. "
-                "Pass device='cpu' or device='auto'."
-            )
-        index = int(device.split(":")[1]) if ":" in device else 0
-        if index >= torch.cuda.device_count():
-            raise DeviceError(
-                f"device={device!r} was requested but only {torch.cuda.device_count()} CUDA device(s) exist. "
-                "Pass an index below that, or device='auto'."
-            )
-    elif device != "cpu":
-        raise DeviceError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}.")
-    return torch.device(device)
+    """``"auto"`` → ``cuda`` if available else ``cpu``; an unavailable CUDA device raises :class:`DeviceError`.
+
+    The one implementation lives in :mod:`stancekit.inference`, which owns devices at eval time.
+    """
+    from stancekit.inference import _resolve_device
+
+    return _resolve_device(device)
 
 
 def save(
