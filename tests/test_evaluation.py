@@ -203,6 +203,7 @@ class FakeActor:
     stance: str
     mentions: tuple = ()
     aliases: tuple = ()
+    type: str = "person"
 
 
 @dataclass

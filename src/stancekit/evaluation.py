@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
+from stancekit.actors import find_actor
 from stancekit.errors import DatasetError, InputError
 
 __all__ = [
@@ -319,32 +320,6 @@ def stance_inputs(name: str, dataset: Any) -> tuple[list[str], list[str], list[t
     return texts, targets, spans
 
 
-def _norm(s: str) -> str:
-    return " ".join(s.lower().replace("'s", "").split())
-
-
-def _match_actor(actor_name: str, actors: Sequence[Any]) -> Any | None:
-    """The article actor that is the labelled person: by name or alias, else by a mention, else by surname."""
-    want = _norm(actor_name)
-    parts = want.split()
-    best, best_key = None, (0, 0)
-    for a in actors:
-        names = {_norm(a.name), *(_norm(x) for x in getattr(a, "aliases", ()))}
-        mentions = {_norm(m.text) for m in getattr(a, "mentions", ())}
-        if want in names:
-            level = 3
-        elif want in mentions:
-            level = 2
-        elif parts and any(parts[-1] in n.split() for n in names | mentions):
-            level = 1
-        else:
-            continue
-        key = (level, len(getattr(a, "mentions", ())))
-        if key > best_key:
-            best, best_key = a, key
-    return best
-
-
 def _predict(pipeline: Any, name: str, ds: Any, batch_size: int) -> tuple[Any, dict[str, Any]]:
     fam = metric_family(name)
     task = _FAMILIES[fam][0]
@@ -362,7 +337,7 @@ def _predict(pipeline: Any, name: str, ds: Any, batch_size: int) -> tuple[Any, d
         return engine.predict_tags([list(t) for t in ds["tokens"]]), info
     preds, unmatched = [], 0
     for row, article in zip(ds, pipeline.pipe(list(ds["text"]), batch_size=batch_size), strict=True):
-        actor = _match_actor(row["actor"], article.actors)
+        actor = find_actor(article, row["actor"])
         if actor is None:
             unmatched += 1
             preds.append("neutral")
