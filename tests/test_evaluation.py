@@ -323,3 +323,11 @@ def test_evaluate_runs_a_real_tiny_model_end_to_end(tiny_model_dir, tmp_path):
     )
     r = evaluation.evaluate(tiny_model_dir, dataset="persent", file=per, device="cpu")
     assert r["n"] == 1 and 0 <= r["articles_without_matching_actor"] <= 1
+
+
+def test_binary_stance_sets_decide_score_arrays_between_favor_and_against():
+    data = {"label": ["favor", "against"], "target": ["Joe Biden", "Joe Biden"]}
+    scores = np.array([[0.3, 0.1, 0.6], [0.1, 0.35, 0.55]])
+    assert compute_metrics("pstance", data, scores)["accuracy"] == 1.0
+    # the three-way set keeps neutral: both rows are argmax-neutral there
+    assert compute_metrics("pstance-all", data, scores)["accuracy"] == 0.0

@@ -70,6 +70,9 @@ _FAMILIES: dict[str, tuple[str, str]] = {
 #: (the target's character span). All other stance sets use the target form (``target [SEP] text``),
 #: because their target is a topic or a person the stance is about as a whole.
 MENTION_FORM_FAMILIES = frozenset({"newsmtsc"})
+#: Sets labelled only favor/against (P-Stance's binary benchmark, IBM PRO/CON): a score array is
+#: decided between those two, as the sets' papers score their systems. ``pstance-all`` keeps neutral.
+BINARY_STANCE_SETS = frozenset({"pstance", "ibm-claim-stance"})
 
 
 def metric_family(name: str) -> str:
@@ -231,6 +234,11 @@ def _details(name: str, dataset: Any, predictions: Any) -> tuple[dict[str, float
     labels = list(CLAIM_LABELS if task == "claim" else STANCE_LABELS)
     if task == "claim" and not (isinstance(predictions, np.ndarray) and predictions.ndim == 2):
         pred = _labels_of([_claim_label(p) for p in predictions], labels, len(gold))
+    elif name in BINARY_STANCE_SETS and isinstance(predictions, np.ndarray) and predictions.ndim == 2:
+        two = np.asarray(predictions, dtype=float).copy()
+        if two.shape[1:] == (len(labels),):
+            two[:, labels.index("neutral")] = -np.inf
+        pred = _labels_of(two, labels, len(gold))
     else:
         pred = _labels_of(predictions, labels, len(gold))
     unknown = sorted(set(pred) - set(labels))
