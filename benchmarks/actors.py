@@ -49,20 +49,9 @@ ARTICLES_DIR = ROOT / "tests" / "data" / "articles"
 RESULTS = ROOT / "benchmarks" / "results"
 
 
-@dataclass(frozen=True)
-class _Mention:
-    start: int
-    end: int
-    type: str
-    score: float
-    stance_scores: tuple[float, float, float]
-
-
-@dataclass(frozen=True)
-class _Prediction:
-    claim_score: float
-    mentions: tuple[_Mention, ...]
-    extra: tuple[_Mention, ...]
+# The engine's own prediction types: the resolver sees exactly what the pipeline gives it.
+from stancekit.inference import MentionPrediction as _Mention  # noqa: E402
+from stancekit.inference import UnitPrediction as _Prediction  # noqa: E402
 
 
 @dataclass
