@@ -5,14 +5,25 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import datasets
 import numpy as np
 import pytest
 import torch
-from sklearn.metrics import f1_score
 
 from stancekit.errors import InputError
 from stancekit.serialization import load_model
-from stancekit.training import _data_dir, _score, export, load_config, refit_claim_head, train
+from stancekit.training import (
+    TRAIN_SETS,
+    _data_dir,
+    _dev_predictions,
+    _examples,
+    _load_set,
+    evaluate_model,
+    export,
+    load_config,
+    refit_claim_head,
+    train,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = REPO / "configs" / "quick.json"
@@ -68,38 +79,124 @@ def test_unknown_training_set_raises_input_error(tmp_path):
         train(cfg, tmp_path)
 
 
-def test_semeval_score_is_mean_f1_of_favor_and_against():
-    rng = np.random.default_rng(0)
-    gold = rng.integers(0, 3, 50)
-    probs = rng.random((50, 3))
-    rows = [{"labels": [int(g)], "main": [True], "group": "t"} for g in gold]
-    preds = [p[None, :] for p in probs]
-    got = _score("semeval2016", "stance", rows, preds)["F_avg"]
-    want = f1_score(gold, probs.argmax(1), labels=[0, 1], average=None).mean()
-    assert got == pytest.approx(want)
+def _newsmtsc_rows() -> datasets.Dataset:
+    from stancekit.data.newsmtsc import FEATURES
 
-
-def test_pstance_score_decides_between_favor_and_against_only():
-    rows = [{"labels": [lab], "main": [True], "group": g} for lab, g in [(0, "a"), (1, "a"), (0, "b"), (1, "b")]]
-    # neutral has the highest score everywhere, yet only favor vs against is compared
-    preds = [
-        np.array([[0.3, 0.1, 0.6]]),
-        np.array([[0.1, 0.3, 0.6]]),
-        np.array([[0.3, 0.1, 0.6]]),
-        np.array([[0.3, 0.1, 0.6]]),
+    text = "Smith praised Jones, but he mocked Lee."
+    rows = [
+        {
+            "id": "a",
+            "text": text,
+            "target": "Smith",
+            "target_start": 0,
+            "target_end": 5,
+            "label": "favor",
+            "dataset": "newsmtsc",
+            "split": "x",
+            "sentence_id": "s1",
+            "other_spans": [[25, 27]],
+        },
+        {
+            "id": "b",
+            "text": text,
+            "target": "Lee",
+            "target_start": 35,
+            "target_end": 38,
+            "label": "against",
+            "dataset": "newsmtsc",
+            "split": "x",
+            "sentence_id": "s1",
+            "other_spans": [],
+        },
+        {
+            "id": "c",
+            "text": "Lee left.",
+            "target": "Lee",
+            "target_start": 0,
+            "target_end": 3,
+            "label": "neutral",
+            "dataset": "newsmtsc",
+            "split": "x",
+            "sentence_id": "s2",
+            "other_spans": [],
+        },
     ]
-    s = _score("pstance", "stance", rows, preds)
-    assert s["F1m a"] == pytest.approx(1.0)
-    assert s["F1m b"] == pytest.approx(f1_score([0, 1], [0, 0], average="macro"))
-    assert s["macro-F1 (avg of 3 targets)"] == pytest.approx((s["F1m a"] + s["F1m b"]) / 2)
+    return datasets.Dataset.from_list(rows, features=FEATURES)
 
 
-def test_tag_score_reads_first_subtokens_and_pads_truncated_words_with_o():
+def test_mention_form_rows_of_one_sentence_become_one_example_with_further_mentions():
+    ex = _examples("newsmtsc", "stance", _newsmtsc_rows(), further=True)
+    assert len(ex) == 2
+    assert ex[0]["spans"] == [(0, 5), (25, 27), (35, 38)]
+    assert ex[0]["labels"] == [0, 0, 1]
+    assert ex[0]["main"] == [True, False, True]
+    assert ex[1]["spans"] == [(0, 3)] and ex[1]["target"] is None
+    no_further = _examples("newsmtsc", "stance", _newsmtsc_rows(), further=False)
+    assert no_further[0]["spans"] == [(0, 5), (35, 38)]
+
+
+def test_target_form_rows_keep_their_target_as_the_group():
+    from stancekit.data.pstance import FEATURES
+
+    ds = datasets.Dataset.from_list(
+        [
+            {
+                "id": str(i),
+                "text": f"tweet {i}",
+                "target": t,
+                "target_start": None,
+                "target_end": None,
+                "label": lab,
+                "dataset": "pstance",
+                "split": "x",
+            }
+            for i, (t, lab) in enumerate([("Trump", "favor"), ("Biden", "against")])
+        ],
+        features=FEATURES,
+    )
+    ex = _examples("pstance", "stance", ds, further=True)
+    assert [(e["target"], e["group"], e["labels"], e["spans"]) for e in ex] == [
+        ("Trump", "Trump", [0], []),
+        ("Biden", "Biden", [1], []),
+    ]
+
+
+def test_dev_predictions_are_the_main_spans_in_dataset_order():
+    rows = [{"main": [True, False, True]}, {"main": [True]}]
+    preds = [np.array([[1, 0, 0], [0, 0, 1], [0, 1, 0]]), np.array([[0, 0, 1]])]
+    got = _dev_predictions("stance", rows, preds)
+    assert got.tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+
+
+def test_tag_predictions_read_first_subtokens_and_pad_truncated_words_with_o():
     rows = [{"gold": ["B-PER", "I-PER", "O", "B-LOC"]}]
-    perfect = _score("conll2003", "tags", rows, [[1, 2, 0, 5]])["entity F1"]
-    truncated = _score("conll2003", "tags", rows, [[1, 2]])["entity F1"]
-    assert perfect == 1.0
-    assert truncated == pytest.approx(2 * 0.5 * 1.0 / 1.5)
+    assert _dev_predictions("tags", rows, [[1, 2, 0, 5]]) == [["B-PER", "I-PER", "O", "B-LOC"]]
+    assert _dev_predictions("tags", rows, [[2, 2]]) == [["B-PER", "I-PER", "O", "O"]]  # I- after O repaired
+
+
+@needs_data
+def test_dev_scores_are_the_evaluation_harness_metrics(tmp_path, tiny_model):
+    from stancekit import data
+    from stancekit.evaluation import compute_metrics
+
+    model, tokenizer = tiny_model
+    cfg = {**json.loads(QUICK.read_text()), "dev_limit": 40}
+    scores = evaluate_model(model, tokenizer, cfg, ["pstance", "claimbuster"])
+    ds = data.load("pstance", "val").select(range(40))
+    assert set(scores["pstance"]) == set(compute_metrics("pstance", ds, ["favor"] * 40))
+    assert 0.0 <= scores["pstance"]["f1_macro_avg"] <= 1.0
+    assert "f1_claim" in scores["claimbuster"]
+
+
+@needs_data
+def test_essays_train_on_the_train_split_only():
+    from stancekit import data
+
+    cfg = load_config(QUICK)
+    task, ds = _load_set(_data_dir(cfg), *TRAIN_SETS["essays"])
+    assert task == "claim"
+    assert set(ds["split"]) == {"train"}
+    assert len(ds) < len(data.load("aae-sentences", "train")) + len(data.load("aae-sentences", "dev"))
 
 
 @needs_data

@@ -19,14 +19,11 @@ The data readers here are private and minimal: they read the files of ``../share
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import random
 import sys
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,9 +32,8 @@ from typing import Any
 import numpy as np
 import torch
 import transformers
-from sklearn.metrics import f1_score
 
-from stancekit.errors import DatasetError, InputError
+from stancekit.errors import InputError
 from stancekit.modeling import STANCE_LABELS, TAG_LABELS, ModelConfig, StanceModel, base_encoder_path
 from stancekit.serialization import ModelCard, save
 
@@ -85,6 +81,8 @@ class TrainConfig:
     threads: int | None = None
     save_checkpoints: bool = True
     max_minutes: float | None = None
+    #: 0: batches are random rows; N > 0: length-bucketed batches from windows of N batches (see _Stream).
+    length_buckets: int = 0
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
@@ -111,195 +109,90 @@ def load_config(config: str | os.PathLike[str] | dict[str, Any]) -> TrainConfig:
 
 
 # --------------------------------------------------------------------------------------------------
-# Private readers: each returns a list of plain dicts.
-#   stance:  {"text", "target": str | None, "spans": [(start, end)], "labels": [int], "group": str}
+# Data: every set comes from stancekit.data.load (one schema per task); these turn its rows into the
+# training forms.
+#   stance:  {"text", "target": str | None, "spans": [(start, end)], "labels": [int], "main": [bool],
+#             "group": str | None}; the main spans, in order, are the dataset's rows, in order
 #   claim:   {"text", "label": 0 | 1}
 #   tags:    {"tokens": [str], "tags": [str]}
 # --------------------------------------------------------------------------------------------------
 
+#: training-config set name → (stancekit.data name, split). P-Stance trains on all three labels.
+TRAIN_SETS: dict[str, tuple[str, str]] = {
+    "newsmtsc": ("newsmtsc", "train"),
+    "semeval2016": ("semeval2016", "train"),
+    "pstance": ("pstance-all", "train"),
+    "vast": ("vast", "train"),
+    "ibm": ("ibm-claim-stance", "train"),
+    "claimbuster": ("claimbuster", "train"),
+    "clef2019": ("clef2019", "train"),
+    "essays": ("aae-sentences", "train"),
+    "conll2003": ("conll2003", "train"),
+}
+#: dev name → (stancekit.data name, split): the splits the issue's target table names.
+DEV_SETS: dict[str, tuple[str, str]] = {
+    "newsmtsc_rw": ("newsmtsc-rw", "dev"),
+    "newsmtsc_mt": ("newsmtsc-mt", "dev"),
+    "semeval2016": ("semeval2016", "test"),
+    "pstance": ("pstance", "val"),
+    "vast": ("vast", "dev"),
+    "claimbuster": ("claimbuster", "dev"),
+    "conll2003": ("conll2003", "testa"),
+}
+_TASKS = {"stance": "stance", "claim": "claim", "mentions": "tags"}
+
 
 def _data_dir(cfg: TrainConfig) -> Path:
+    """The config's ``data_dir``, else ``$STANCEKIT_DATA``, else ``stancekit.data.data_dir()``."""
+    from stancekit.data import data_dir
+
     if cfg.data_dir:
         return Path(cfg.data_dir)
     if os.environ.get("STANCEKIT_DATA"):
         return Path(os.environ["STANCEKIT_DATA"])
-    return Path(__file__).resolve().parents[3] / "shared" / "data"
+    return data_dir()
 
 
-def _need(path: Path) -> Path:
-    if not path.exists():
-        raise DatasetError(
-            f"{path} does not exist. Point the training config's data_dir (or $STANCEKIT_DATA) at the shared data."
-        )
-    return path
+def _load_set(root: Path, name: str, split: str) -> tuple[str, Any]:
+    """``(task, dataset)`` of a registered set, read from ``root``."""
+    from stancekit import data
+
+    s = data.spec(name)
+    return _TASKS[s.task], data.load(name, split, path=root / s.folder)
 
 
-_NEWSMTSC_POL = {2.0: "against", 4.0: "neutral", 6.0: "favor"}
+def _examples(name: str, task: str, ds: Any, further: bool) -> list[dict[str, Any]]:
+    """The training form of a loaded set (see the table above); mention-form stance rows of one
+    sentence are grouped, so one encoder pass covers all of its targets."""
+    from stancekit.evaluation import stance_inputs
 
-
-def _read_newsmtsc(path: Path, further: bool) -> list[dict[str, Any]]:
-    out = []
-    with _need(path).open(encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
-            try:
-                d = json.loads(line)
-                text = d["sentence_normalized"]
-                spans, labels, main = [], [], []
-                for t in d["targets"]:
-                    lab = _STANCE[_NEWSMTSC_POL[float(t["polarity"])]]
-                    spans.append((int(t["from"]), int(t["to"])))
-                    labels.append(lab)
-                    main.append(True)
-                    if further:
-                        for fm in t.get("further_mentions") or ():
-                            spans.append((int(fm["from"]), int(fm["to"])))
-                            labels.append(lab)
-                            main.append(False)
-            except (KeyError, ValueError) as err:
-                raise DatasetError(f"{path}:{line_no}: malformed NewsMTSC row ({err}).") from err
-            out.append({"text": text, "target": None, "spans": spans, "labels": labels, "main": main})
-    return out
-
-
-def _read_semeval(path: Path, members: tuple[str, ...]) -> list[dict[str, Any]]:
-    lab = {"FAVOR": "favor", "AGAINST": "against", "NONE": "neutral"}
-    out = []
-    with zipfile.ZipFile(_need(path)) as z:
-        for m in members:
-            text = z.read(f"data-all-annotations/{m}").decode("latin-1")
-            rows = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
-            next(rows)
-            for r in rows:
-                if len(r) < 4 or r[3].strip() not in lab:
-                    continue
-                out.append(_target_row(r[2], r[1], lab[r[3].strip()], r[1]))
-    return out
-
-
-def _target_row(text: str, target: str, label: str, group: str) -> dict[str, Any]:
-    return {"text": text, "target": target, "spans": [], "labels": [_STANCE[label]], "group": group}
-
-
-def _read_pstance(d: Path, split: str, binary: bool) -> list[dict[str, Any]]:
-    lab = {"FAVOR": "favor", "AGAINST": "against", "NONE": "neutral"}
-    out = []
-    for who in ("trump", "biden", "bernie"):
-        with _need(d / f"raw_{split}_{who}.csv").open(encoding="utf-8", newline="") as f:
-            for r in csv.DictReader(f):
-                if binary and r["Stance"] == "NONE":
-                    continue
-                out.append(_target_row(r["Tweet"], r["Target"], lab[r["Stance"]], r["Target"]))
-    return out
-
-
-def _read_vast(d: Path, split: str) -> list[dict[str, Any]]:
-    lab = {"0": "against", "1": "favor", "2": "neutral"}
-    out = []
-    if split == "train":
-        with zipfile.ZipFile(_need(d / "vast_train.zip")) as z:
-            rows = csv.DictReader(io.TextIOWrapper(z.open("vast_train.csv"), encoding="utf-8", newline=""))
-            for r in rows:
-                out.append(_target_row(r["post"], r["topic_str"], lab[r["label"]], "vast"))
-    else:
-        with _need(d / "reduced-dev-test" / f"vast_{split}.csv").open(encoding="utf-8", newline="") as f:
-            for r in csv.DictReader(f):
-                out.append(_target_row(r["Tweet"], r["Target"], lab[r["Stance"]], "vast"))
-    return out
-
-
-def _read_ibm(d: Path, split: str) -> list[dict[str, Any]]:
-    lab = {"PRO": "favor", "CON": "against"}
-    out = []
-    with _need(d / "claim_stance_dataset_v1.reconstructed.csv").open(encoding="utf-8", newline="") as f:
-        for r in csv.DictReader(f):
-            if r["split"] == split and r["claims.stance"] in lab:
-                out.append(_target_row(r["claims.claimCorrectedText"], r["topicText"], lab[r["claims.stance"]], "ibm"))
-    return out
-
-
-def _read_claimbuster(d: Path, dev: bool) -> list[dict[str, Any]]:
-    # No fixed split exists: the held-out fold is every sentence whose id % 10 == 0 (about 10%).
-    rows = json.loads(_need(d / "kfold_25ncs.json").read_text(encoding="utf-8"))
-    return [{"text": r["text"], "label": int(r["label"])} for r in rows if (int(r["sentence_id"]) % 10 == 0) == dev]
-
-
-def _read_clef(d: Path) -> list[dict[str, Any]]:
-    out = []
-    for p in sorted(_need(d / "training").glob("*.tsv")):
-        for line in p.read_text(encoding="utf-8").splitlines():
-            parts = line.rstrip("\r").split("\t")
-            if len(parts) >= 4 and parts[2].strip():
-                out.append({"text": parts[2], "label": int(parts[3].strip())})
-    return out
-
-
-def _read_essays(d: Path) -> list[dict[str, Any]]:
-    sents = _need(d / "argMinPE.en").read_text(encoding="utf-8").splitlines()
-    labels = _need(d / "labels").read_text(encoding="utf-8").splitlines()
-    out = []
-    for s, lab in zip(sents, labels, strict=False):
-        words = [w[:-3] if w.endswith("_en") else w for w in s.split()]
-        if words:
-            out.append({"text": " ".join(words), "label": int(lab.strip() in ("Claim", "MajorClaim"))})
-    return out
-
-
-def _read_conll(path: Path) -> list[dict[str, Any]]:
-    conv = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "MISC": "GRP"}
+    if task == "claim":
+        return [{"text": t, "label": int(lab == "claim")} for t, lab in zip(ds["text"], ds["label"], strict=True)]
+    if task == "tags":
+        return [{"tokens": list(t), "tags": list(g)} for t, g in zip(ds["tokens"], ds["tags"], strict=True)]
+    texts, targets, spans = stance_inputs(name, ds)
+    labels = [_STANCE[lab] for lab in ds["label"]]
+    if all(sp is None for sp in spans):
+        return [
+            {"text": x, "target": t, "spans": [], "labels": [lab], "main": [True], "group": t}
+            for i, (x, t, lab) in enumerate(zip(texts, targets, labels, strict=True))
+        ]
+    keys = ds["sentence_id"] if "sentence_id" in ds.column_names else list(range(len(texts)))
+    others = ds["other_spans"] if further and "other_spans" in ds.column_names else [[]] * len(texts)
     out: list[dict[str, Any]] = []
-    tokens: list[str] = []
-    tags: list[str] = []
-    for line in _need(path).read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if not parts or parts[0] == "-DOCSTART-":
-            if tokens:
-                out.append({"tokens": tokens, "tags": tags})
-            tokens, tags = [], []
-            continue
-        tag = parts[-1]
-        tokens.append(parts[0])
-        tags.append("O" if tag == "O" else f"{tag[:2]}{conv[tag[2:]]}")
-    if tokens:
-        out.append({"tokens": tokens, "tags": tags})
+    for x, key, sp, lab, more in zip(texts, keys, spans, labels, others, strict=True):
+        if not out or out[-1]["key"] != (key, x):
+            out.append(
+                {"key": (key, x), "text": x, "target": None, "spans": [], "labels": [], "main": [], "group": None}
+            )
+        ex = out[-1]
+        for span, is_main in [(sp, True), *(((int(a), int(b)), False) for a, b in more)]:
+            ex["spans"].append(span)
+            ex["labels"].append(lab)
+            ex["main"].append(is_main)
+    for ex in out:
+        del ex["key"]
     return out
-
-
-#: set name → (task, reader of the training split)
-def _train_readers(root: Path, cfg: TrainConfig) -> dict[str, tuple[str, Callable[[], list[dict[str, Any]]]]]:
-    return {
-        "newsmtsc": ("stance", lambda: _read_newsmtsc(root / "newsmtsc/splits/train.jsonl", cfg.further_mentions)),
-        "semeval2016": (
-            "stance",
-            lambda: _read_semeval(
-                root / "semeval2016-task6/stance-data-all-annotations.zip",
-                ("trainingdata-all-annotations.txt", "trialdata-all-annotations.txt"),
-            ),
-        ),
-        "pstance": ("stance", lambda: _read_pstance(root / "pstance", "train", binary=False)),
-        "vast": ("stance", lambda: _read_vast(root / "vast", "train")),
-        "ibm": ("stance", lambda: _read_ibm(root / "ibm-claim-stance", "train")),
-        "claimbuster": ("claim", lambda: _read_claimbuster(root / "claimbuster", dev=False)),
-        "clef2019": ("claim", lambda: _read_clef(root / "clef2019-checkthat-task1")),
-        "essays": ("claim", lambda: _read_essays(root / "aae-sentences-ukp")),
-        "conll2003": ("tags", lambda: _read_conll(root / "conll2003-en/eng.train")),
-    }
-
-
-def _dev_readers(root: Path) -> dict[str, tuple[str, Callable[[], list[dict[str, Any]]]]]:
-    return {
-        "newsmtsc_rw": ("stance", lambda: _read_newsmtsc(root / "newsmtsc/splits/newsmtsc-rw/dev.jsonl", False)),
-        "newsmtsc_mt": ("stance", lambda: _read_newsmtsc(root / "newsmtsc/splits/newsmtsc-mt/dev.jsonl", False)),
-        "semeval2016": (
-            "stance",
-            lambda: _read_semeval(
-                root / "semeval2016-task6/stance-data-all-annotations.zip", ("testdata-taskA-all-annotations.txt",)
-            ),
-        ),
-        "pstance": ("stance", lambda: _read_pstance(root / "pstance", "val", binary=True)),
-        "vast": ("stance", lambda: _read_vast(root / "vast", "dev")),
-        "claimbuster": ("claim", lambda: _read_claimbuster(root / "claimbuster", dev=True)),
-        "conll2003": ("tags", lambda: _read_conll(root / "conll2003-en/eng.testa")),
-    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -462,56 +355,26 @@ def _fix_bio(tags: list[str]) -> list[str]:
     return out
 
 
-def _score(name: str, task: str, rows: list[dict[str, Any]], preds: list[Any]) -> dict[str, float]:
-    if task == "stance":
-        gold, prob, groups = [], [], []
-        for r, p in zip(rows, preds, strict=True):
-            for lab, is_main, pp in zip(r["labels"], r["main"], p, strict=True):
-                if is_main:
-                    gold.append(lab)
-                    prob.append(pp)
-                    groups.append(r.get("group"))
-        y, pr = np.array(gold), np.array(prob)
-        if name == "semeval2016":
-            pred = pr.argmax(1)
-            f = f1_score(y, pred, labels=[_STANCE["favor"], _STANCE["against"]], average=None, zero_division=0)
-            return {"F_avg": float(f.mean())}
-        if name == "pstance":
-            # Binary benchmark: the decision is between favor and against only.
-            pred = np.where(pr[:, _STANCE["favor"]] >= pr[:, _STANCE["against"]], _STANCE["favor"], _STANCE["against"])
-            per = {}
-            for g in sorted({str(x) for x in groups}):
-                sel = np.array([str(x) == g for x in groups])
-                per[g] = float(f1_score(y[sel], pred[sel], average="macro", zero_division=0))
-            return {
-                "macro-F1 (avg of 3 targets)": float(np.mean(list(per.values()))),
-                **{f"F1m {k}": v for k, v in per.items()},
-            }
-        pred = pr.argmax(1)
-        return {
-            "macro-F1" if name == "vast" else "F1m": float(
-                f1_score(y, pred, labels=[0, 1, 2], average="macro", zero_division=0)
-            ),
-            "accuracy": float((y == pred).mean()),
-        }
+def _dev_predictions(task: str, rows: list[dict[str, Any]], preds: list[Any]) -> Any:
+    """Per-row predictions in the form ``evaluation.compute_metrics`` scores."""
+    if task == "stance":  # main spans in order are the dataset's rows in order
+        return np.array([p for r, pr in zip(rows, preds, strict=True) for m, p in zip(r["main"], pr, strict=True) if m])
     if task == "claim":
-        y = np.array([r["label"] for r in rows])
-        pred = (np.array(preds) >= 0.5).astype(int)
-        return {"F1(claim)": float(f1_score(y, pred, pos_label=1, zero_division=0))}
-    from seqeval.metrics import f1_score as seq_f1
-
-    gold_t, pred_t = [], []
-    for r, p in zip(rows, preds, strict=True):
-        tags = [TAG_LABELS[i] for i in p] + ["O"] * (len(r["gold"]) - len(p))
-        gold_t.append(r["gold"])
-        pred_t.append(_fix_bio(tags))
-    return {"entity F1": float(seq_f1(gold_t, pred_t))}
+        return list(preds)
+    return [
+        _fix_bio([TAG_LABELS[i] for i in p] + ["O"] * (len(r["gold"]) - len(p)))
+        for r, p in zip(rows, preds, strict=True)
+    ]
 
 
 def evaluate_model(
     model: StanceModel, tokenizer: Any, cfg: TrainConfig | dict[str, Any] | None = None, names: list[str] | None = None
 ) -> dict[str, dict[str, float]]:
-    """Score ``model`` on the dev splits (``cfg.dev`` or ``names``); set name → {metric: value}."""
+    """Score ``model`` on the dev splits (``cfg.dev`` or ``names``); set name → {metric: value}.
+
+    The metrics are ``stancekit.evaluation.compute_metrics`` of the set (its official one is
+    ``DEV_METRICS[name]``); the batching is the training loop's, faster than the engine's path.
+    """
     cfg = cfg if isinstance(cfg, TrainConfig) else TrainConfig.from_dict(cfg or {})
     dev = _load_dev(cfg, tokenizer, names)
     return _evaluate(model, dev, tokenizer.pad_token_id, cfg.bf16)
@@ -519,17 +382,17 @@ def evaluate_model(
 
 def _load_dev(
     cfg: TrainConfig, tok: Any, names: list[str] | None = None
-) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+) -> dict[str, tuple[str, Any, list[dict[str, Any]]]]:
     root = _data_dir(cfg)
-    readers = _dev_readers(root)
     out = {}
     for name in names or cfg.dev:
-        if name not in readers:
-            raise InputError(f"Unknown dev set {name!r}; known: {sorted(readers)}.")
-        task, read = readers[name]
-        raw = read()
+        if name not in DEV_SETS:
+            raise InputError(f"Unknown dev set {name!r}; known: {sorted(DEV_SETS)}.")
+        reg, split = DEV_SETS[name]
+        task, ds = _load_set(root, reg, split)
         if cfg.dev_limit:
-            raw = raw[: cfg.dev_limit]
+            ds = ds.select(range(min(cfg.dev_limit, len(ds))))
+        raw = _examples(reg, task, ds, further=False)
         ml = cfg.max_length_per_set.get(name.split("_")[0], cfg.max_length)
         if task == "stance":
             enc = [e for ex in raw for e in _encode_stance(ex, tok, ml, cfg.stance_markers)]
@@ -537,21 +400,27 @@ def _load_dev(
             enc = [_encode_claim(ex, tok, ml) for ex in raw]
         else:
             enc = [_encode_tags(ex, tok, ml) for ex in raw]
-        out[name] = (task, enc)
+        out[name] = (task, ds, enc)
     return out
 
 
 def _evaluate(
-    model: StanceModel, dev: dict[str, tuple[str, list[dict[str, Any]]]], pad_id: int, bf16: bool
+    model: StanceModel, dev: dict[str, tuple[str, Any, list[dict[str, Any]]]], pad_id: int, bf16: bool
 ) -> dict[str, dict[str, float]]:
+    from stancekit.evaluation import compute_metrics
+
     scores = {}
-    for name, (task, rows) in dev.items():
-        scores[name] = _score(name, task, rows, _predict(model, task, rows, pad_id, bf16))
+    for name, (task, ds, rows) in dev.items():
+        preds = _dev_predictions(task, rows, _predict(model, task, rows, pad_id, bf16))
+        scores[name] = compute_metrics(DEV_SETS[name][0], ds, preds)
     return scores
 
 
 def _headline(scores: dict[str, dict[str, float]]) -> dict[str, float]:
-    return {name: s[DEV_METRICS[name]] for name, s in scores.items() if name in DEV_METRICS}
+    """Each set's official metric (``evaluation.primary_metric``)."""
+    from stancekit.evaluation import primary_metric
+
+    return {name: s[primary_metric(DEV_SETS[name][0])] for name, s in scores.items() if name in DEV_SETS}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -573,18 +442,38 @@ def _tiny_encoder(spec: dict[str, int], vocab_size: int, seed: int) -> transform
 
 
 class _Stream:
-    """A set's encoded rows in a seeded shuffled order that reshuffles at the end of each pass."""
+    """A set's encoded rows in a seeded shuffled order that reshuffles at the end of each pass.
 
-    def __init__(self, rows: list[dict[str, Any]], rng: random.Random) -> None:
+    With ``bucket > 0`` each pass is cut into windows of ``bucket * batch_size`` shuffled rows,
+    each window is sorted by length and cut into batches, and the batches are shuffled: batches
+    hold rows of similar length, so padding (and the step's cost) drops, while every batch is
+    still a random draw from the set (``group_by_length`` in transformers does the same).
+    """
+
+    def __init__(self, rows: list[dict[str, Any]], rng: random.Random, bucket: int = 0, batch_size: int = 32) -> None:
         self.rows, self.rng, self.pos, self.passes = rows, rng, 0, 0
+        self.bucket, self.batch_size = bucket, batch_size
         self.order = list(range(len(rows)))
-        rng.shuffle(self.order)
+        self.order = self._new_order()
+
+    def _new_order(self) -> list[int]:
+        order = self.order  # shuffled in place: the same draws as before buckets existed
+        self.rng.shuffle(order)
+        if self.bucket <= 0:
+            return order
+        window = self.bucket * self.batch_size
+        batches: list[list[int]] = []
+        for w in range(0, len(order), window):
+            chunk = sorted(order[w : w + window], key=lambda i: len(self.rows[i]["input_ids"]))
+            batches += [chunk[b : b + self.batch_size] for b in range(0, len(chunk), self.batch_size)]
+        self.rng.shuffle(batches)
+        return [i for b in batches for i in b]
 
     def take(self, n: int) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         while len(out) < n:
             if self.pos >= len(self.order):
-                self.rng.shuffle(self.order)
+                self.order = self._new_order()
                 self.pos, self.passes = 0, self.passes + 1
             out.append(self.rows[self.order[self.pos]])
             self.pos += 1
@@ -666,17 +555,18 @@ def train(
         model = StanceModel.from_encoder(base, mcfg)
     torch.manual_seed(cfg.seed)
 
-    readers = _train_readers(_data_dir(cfg), cfg)
-    unknown = sorted(set(cfg.weights) - set(readers))
+    root = _data_dir(cfg)
+    unknown = sorted(set(cfg.weights) - set(TRAIN_SETS))
     if unknown:
-        raise InputError(f"Unknown training sets {unknown} in 'weights'; known: {sorted(readers)}.")
+        raise InputError(f"Unknown training sets {unknown} in 'weights'; known: {sorted(TRAIN_SETS)}.")
     sets: dict[str, tuple[str, _Stream]] = {}
     sizes = {}
     for name, w in cfg.weights.items():
         if w <= 0:
             continue
-        task, read = readers[name]
-        raw = read()
+        reg, split = TRAIN_SETS[name]
+        task, ds = _load_set(root, reg, split)
+        raw = _examples(reg, task, ds, cfg.further_mentions)
         if cfg.train_limit:
             raw = raw[: cfg.train_limit]
         ml = cfg.max_length_per_set.get(name, cfg.max_length)
@@ -691,7 +581,7 @@ def train(
             enc = [_encode_claim(ex, tok, ml) for ex in raw]
         else:
             enc = [_encode_tags(ex, tok, ml) for ex in raw]
-        sets[name] = (task, _Stream(enc, random.Random(rng.random())))
+        sets[name] = (task, _Stream(enc, random.Random(rng.random()), cfg.length_buckets, cfg.batch_size))
         sizes[name] = len(enc)
     names = list(sets)
     probs = np.array([cfg.weights[n] for n in names], dtype=float)
@@ -831,13 +721,17 @@ def refit_claim_head(
         ``{"rows": n, "loss_before": x, "loss_after": y}`` (mean cross-entropy on those rows).
     """
     cfg = load_config(config or {})
-    readers = _train_readers(_data_dir(cfg), cfg)
+    root = _data_dir(cfg)
     rows = []
     for name in sets:
-        task, read = readers[name]
+        if name not in TRAIN_SETS:
+            raise InputError(f"Unknown training set {name!r}; known: {sorted(TRAIN_SETS)}.")
+        reg, split = TRAIN_SETS[name]
+        task, ds = _load_set(root, reg, split)
         if task != "claim":
             raise InputError(f"refit_claim_head needs claim sets; {name!r} is a {task} set.")
-        raw = read()[: cfg.train_limit] if cfg.train_limit else read()
+        raw = _examples(reg, task, ds, False)
+        raw = raw[: cfg.train_limit] if cfg.train_limit else raw
         rows += [_encode_claim(ex, tokenizer, cfg.max_length_per_set.get(name, cfg.max_length)) for ex in raw]
     model.eval()
     feats, labels = [], []
