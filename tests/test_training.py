@@ -225,3 +225,22 @@ def test_refit_claim_head_lowers_its_loss_and_leaves_the_encoder_alone(tiny_mode
     assert res["loss_after"] < res["loss_before"]
     assert all(torch.equal(v, model.encoder.state_dict()[k]) for k, v in encoder_before.items())
     assert all(torch.equal(v, model.heads["stance"].state_dict()[k]) for k, v in stance_before.items())
+
+
+def test_length_buckets_group_similar_lengths_and_still_visit_every_row_once_per_pass():
+    import random
+
+    from stancekit.training import _Stream
+
+    rows = [{"input_ids": [0] * n, "n": i} for i, n in enumerate(random.Random(0).choices(range(5, 100), k=96))]
+    plain = _Stream(rows, random.Random(1), bucket=0, batch_size=8)
+    bucketed = _Stream(rows, random.Random(1), bucket=4, batch_size=8)
+
+    def spread(stream: _Stream) -> float:
+        batches = [stream.take(8) for _ in range(12)]
+        assert sorted(r["n"] for b in batches for r in b) == list(range(96))  # one pass: every row once
+        return float(
+            np.mean([max(len(r["input_ids"]) for r in b) - min(len(r["input_ids"]) for r in b) for b in batches])
+        )
+
+    assert spread(bucketed) < spread(plain) / 2
