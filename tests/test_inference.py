@@ -90,28 +90,35 @@ def _direct(model: Any, tokenizer: Any, text: str) -> dict[str, Any]:
 
 
 def _decode_words(tags: list[int], word_ids: list[int | None], offsets: list[list[int]]) -> list[tuple[int, int, str]]:
-    """Word-level BIO decode (first sub-token's tag) in plain Python: the reference for the engine."""
+    """Word-level BIO decode in plain Python, the reference for the engine: every token takes its
+    word's first sub-token's tag; a lone O token between two tagged tokens of one written word (no
+    spaces) is filled, and a tagged token glued to a tagged one continues its mention."""
     types = {"PER": "person", "ORG": "organisation", "LOC": "location", "GRP": "group"}
-    words: list[tuple[str, int, int]] = []
+    toks: list[list[Any]] = []  # [label, start, end, glued]
+    first_label = "O"
     for t, w in enumerate(word_ids):
         if w is None:
             continue
-        if words and word_ids[t - 1] == w:
-            words[-1] = (words[-1][0], words[-1][1], offsets[t][1])
+        if t > 0 and word_ids[t - 1] == w:
+            label = "I-" + first_label[2:] if first_label != "O" else "O"
         else:
-            words.append((TAG_LABELS[tags[t]], offsets[t][0], offsets[t][1]))
+            label = first_label = TAG_LABELS[tags[t]]
+        glued = bool(toks) and word_ids[t - 1] is not None and offsets[t][0] == toks[-1][2]
+        toks.append([label, offsets[t][0], offsets[t][1], glued])
+    kinds = [lab[2:] if lab != "O" else None for lab, *_ in toks]
+    for i in range(1, len(toks) - 1):
+        if kinds[i] is None and toks[i][3] and toks[i + 1][3] and kinds[i - 1] and kinds[i + 1]:
+            kinds[i] = kinds[i - 1]
     out: list[list[Any]] = []
-    prev = "O"
-    for label, s, e in words:
-        kind = label[2:] if label != "O" else None
+    for i, (label, s, e, glued) in enumerate(toks):
+        kind = kinds[i]
         if kind is None:
-            prev = "O"
             continue
-        if label.startswith("B-") or prev == "O" or prev[2:] != kind:
+        prev = kinds[i - 1] if i > 0 else None
+        if (label.startswith("B-") or prev != kind) and not (glued and prev):
             out.append([s, e, types[kind]])
         else:
             out[-1][1] = e
-        prev = label
     return [tuple(m) for m in out]  # type: ignore[misc]
 
 
@@ -200,6 +207,44 @@ def test_mentions_match_a_plain_word_level_bio_decode(engine: Engine, tiny_model
             assert abs(sum(m.stance_scores) - 1.0) < 1e-5
 
 
+def test_a_written_word_split_by_the_tokenizer_is_one_mention(tiny_model: tuple[Any, Any]) -> None:
+    """ "E.U." is four tokens (e . u .); the tagger restarting or switching type inside it must not
+    fragment it, while tagged words separated by a space stay separate mentions."""
+    model, tokenizer = tiny_model
+    text = "Then E.U. and Paris said"
+    enc = tokenizer(text, return_offsets_mapping=True)
+    spans = [text[a:b] for a, b in enc["offset_mapping"]]
+    want = {"e": "B-GRP", ".": "B-ORG", "u": "B-GRP", "paris": "B-LOC"}  # the second "." stays O
+    tags = []
+    seen_dot = False
+    for piece in spans:
+        key = piece.lower()
+        if key == "." and seen_dot:
+            tags.append("O")
+            continue
+        seen_dot = seen_dot or key == "."
+        tags.append(want.get(key, "O"))
+    m = copy.deepcopy(model)
+    logits = torch.full((len(tags), len(TAG_LABELS)), -10.0)
+    for i, tag in enumerate(tags):
+        logits[i, TAG_LABELS.index(tag)] = 10.0
+
+    def fixed(hidden: torch.Tensor) -> torch.Tensor:
+        out = torch.full((*hidden.shape[:2], len(TAG_LABELS)), -10.0)
+        out[..., 0] = 10.0
+        out[:, : len(tags)] = logits
+        return out
+
+    m.tag_logits = fixed  # type: ignore[method-assign]
+    eng = Engine(m, tokenizer, device="cpu", precision="fp32")
+    got = [(text[x.start : x.end], x.type) for x in eng.predict([text])[0].mentions]
+    assert got == [("E.U", "group"), ("Paris", "location")]
+    ids = enc["input_ids"]
+    d = {"tags": [TAG_LABELS.index(t) for t in tags], "word_ids": enc.word_ids(), "offsets": enc["offset_mapping"]}
+    assert [(text[a:b], k) for a, b, k in _decode_words(d["tags"], d["word_ids"], d["offsets"])] == got
+    assert len(ids) == len(tags)
+
+
 def test_mention_stance_matches_the_stance_head_on_the_mention_tokens(engine: Engine, tiny_model: Any) -> None:
     model, tokenizer = tiny_model
     text = TEXTS[0]
@@ -208,8 +253,14 @@ def test_mention_stance_matches_the_stance_head_on_the_mention_tokens(engine: En
     d = _direct(model, tokenizer, text)
     enc = d["enc"]
     for m in pred.mentions:
-        span = torch.tensor([[1.0 if (a < m.end and b > m.start and w is not None) else 0.0
-                              for (a, b), w in zip(d["offsets"], d["word_ids"], strict=True)]])
+        span = torch.tensor(
+            [
+                [
+                    1.0 if (a < m.end and b > m.start and w is not None) else 0.0
+                    for (a, b), w in zip(d["offsets"], d["word_ids"], strict=True)
+                ]
+            ]
+        )
         with torch.no_grad():
             want = torch.softmax(model.stance_logits(d["hidden"], enc["attention_mask"], span, torch.tensor([0])), -1)
         assert np.allclose(m.stance_scores, want[0].numpy(), atol=TOL)

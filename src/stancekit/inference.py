@@ -228,6 +228,7 @@ class _Batch:
     type_ids: torch.Tensor | None
     word_first: torch.Tensor
     content: torch.Tensor
+    glued: torch.Tensor  # [B, P] bool: a content token that touches the previous one (no space between)
     extra_mask: torch.Tensor  # [E, P] float
     extra_row: torch.Tensor  # [E] long
     extra_key: list[tuple[int, int]]  # (row index in batch, k)
@@ -248,6 +249,8 @@ def _collate(rows: list[_Row], store: _Store, pin: bool) -> _Batch:
     ids = np.where(valid, store.ids[idx], 0)
     word_first = np.where(valid, store.word_first[idx], pos[None, :])
     content = valid & store.content[idx]
+    glued = np.zeros_like(content)
+    glued[:, 1:] = content[:, 1:] & content[:, :-1] & (store.char_start[idx[:, 1:]] == store.char_end[idx[:, :-1]])
     type_ids = np.where(valid, store.type_ids[idx], 0) if store.type_ids is not None else None
     extra_key: list[tuple[int, int]] = []
     spans: list[tuple[int, int, int]] = []
@@ -272,6 +275,7 @@ def _collate(rows: list[_Row], store: _Store, pin: bool) -> _Batch:
         type_ids=t(type_ids) if type_ids is not None else None,
         word_first=t(word_first),
         content=t(content),
+        glued=t(glued),
         extra_mask=t(extra_mask),
         extra_row=t(extra_row),
         extra_key=extra_key,
@@ -877,10 +881,20 @@ class Engine:
             return [tags[i] for i in range(b)]
         claim_t = torch.softmax(model.claim_logits(hidden, mask).float(), -1)[:, 1]
         typ = (wtag + 1) // 2  # 0 for O, else the type index (1-based)
+        # One written word is one mention: the tokenizer splits "E.U." into E . U . and the tagger may
+        # restart or change type inside it. A lone O between two tagged tokens of the same written
+        # word joins them, and a tagged token glued to a tagged one continues its mention.
+        glued = batch.glued.to(dev, non_blocking=nb)
         prev = torch.zeros_like(typ)
         prev[:, 1:] = typ[:, :-1]
+        nxt = torch.zeros_like(typ)
+        nxt[:, :-1] = typ[:, 1:]
+        glued_next = torch.zeros_like(glued)
+        glued_next[:, :-1] = glued[:, 1:]
+        typ = torch.where((typ == 0) & glued & glued_next & (prev > 0) & (nxt > 0), prev, typ)
+        prev[:, 1:] = typ[:, :-1]
         member = typ > 0
-        start = member & ((wtag % 2 == 1) | (typ != prev))
+        start = member & ((wtag % 2 == 1) | (typ != prev)) & ~(glued & (prev > 0))
         mid = torch.cumsum(start.reshape(-1).long(), 0) - 1  # mention id of each token (valid on members)
         sb, stok = start.nonzero(as_tuple=True)  # the one host sync before the end: the number of mentions
         n_m = int(sb.shape[0])
