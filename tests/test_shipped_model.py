@@ -48,7 +48,8 @@ def test_readme_python_example_runs(capsys, monkeypatch):
 
 @pytest.mark.skipif(not (data_dir() / "newsmtsc").is_dir(), reason="labelled data not found")
 def test_shipped_model_keeps_its_newsmtsc_rw_dev_score(nlp):
-    # Measured 0.813 F1m (model card); the floor allows for tie-breaking noise, not a worse model.
+    # Measured 0.826 F1m through this path (benchmarks/RESULTS.md); the floor allows for precision and
+    # tie-breaking noise, not for a worse model (the previous shipped model measured 0.813).
     with pytest.warns(UserWarning, match="exceeded max_length"):  # two dev sentences are longer than 128 tokens
         report = stancekit.evaluate(dataset="newsmtsc-rw", pipeline=nlp)
-    assert report["primary_metric"]["value"] >= 0.80
+    assert report["primary_metric"]["value"] >= 0.815
