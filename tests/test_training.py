@@ -186,6 +186,8 @@ def test_dev_scores_are_the_evaluation_harness_metrics(tmp_path, tiny_model):
     assert set(scores["pstance"]) == set(compute_metrics("pstance", ds, ["favor"] * 40))
     assert 0.0 <= scores["pstance"]["f1_macro_avg"] <= 1.0
     assert "f1_claim" in scores["claimbuster"]
+    from_path = evaluate_model(model, tokenizer, QUICK, ["claimbuster"])  # a config file path works too
+    assert set(from_path["claimbuster"]) == set(scores["claimbuster"])
 
 
 @needs_data

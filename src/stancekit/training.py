@@ -368,14 +368,17 @@ def _dev_predictions(task: str, rows: list[dict[str, Any]], preds: list[Any]) ->
 
 
 def evaluate_model(
-    model: StanceModel, tokenizer: Any, cfg: TrainConfig | dict[str, Any] | None = None, names: list[str] | None = None
+    model: StanceModel,
+    tokenizer: Any,
+    cfg: TrainConfig | dict[str, Any] | str | os.PathLike[str] | None = None,
+    names: list[str] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Score ``model`` on the dev splits (``cfg.dev`` or ``names``); set name → {metric: value}.
 
     The metrics are ``stancekit.evaluation.compute_metrics`` of the set (its official one is
     ``DEV_METRICS[name]``); the batching is the training loop's, faster than the engine's path.
     """
-    cfg = cfg if isinstance(cfg, TrainConfig) else TrainConfig.from_dict(cfg or {})
+    cfg = cfg if isinstance(cfg, TrainConfig) else load_config(cfg or {})
     dev = _load_dev(cfg, tokenizer, names)
     return _evaluate(model, dev, tokenizer.pad_token_id, cfg.bf16)
 
