@@ -102,3 +102,17 @@ def test_utf8_bom_is_dropped():
 @given(st.text(alphabet=st.sampled_from(list("ab .;?!\n\u00a0\u2028()\"'Mr.U.S.\U0001f600é")), max_size=120))
 def test_offsets_hold_for_arbitrary_text(nlp, text):
     _check_offsets(nlp(text))
+
+
+def test_default_claim_threshold_comes_from_the_model_config(tiny_model):
+    import copy
+
+    from stancekit.pipeline import Pipeline
+
+    model, tokenizer = tiny_model
+    assert Pipeline(model, tokenizer, device="cpu").claim_threshold == model.config.claim_threshold == 0.5
+    m = copy.deepcopy(model)
+    m.config.claim_threshold = 0.0
+    everything = Pipeline(m, tokenizer, device="cpu")(ARTICLE)
+    assert all(u.is_claim == (u.reason is None) for u in everything.units)
+    assert Pipeline(m, tokenizer, device="cpu", claim_threshold=1.0).claim_threshold == 1.0

@@ -337,7 +337,9 @@ def _predict(pipeline: Any, name: str, ds: Any, batch_size: int) -> tuple[Any, d
         texts, targets, spans = stance_inputs(name, ds)
         return np.asarray(engine.predict_stance(texts, targets, spans)), info
     if task == "claim":
-        threshold = float(getattr(pipeline, "claim_threshold", 0.5))
+        # The claim sets' own decision (the head's argmax, as training scores them), not the
+        # pipeline's article-level threshold, which is tuned for whole articles.
+        threshold = 0.5
         probs = np.asarray(engine.predict_claims(list(ds["text"])))
         info["claim_threshold"] = threshold
         return ["claim" if p >= threshold else "not_claim" for p in probs], info

@@ -77,6 +77,9 @@ class ModelConfig:
         format_version: :data:`CONFIG_FORMAT_VERSION` of the writer.
         versions: package versions of the writer (stancekit, transformers, torch).
         training: free-form facts about training (config, seed, dev scores).
+        claim_threshold: the pipeline's default article-level claim decision (a body unit is a claim
+            when its claim score is at least this), tuned per model on whole articles; data-set
+            evaluation keeps the head's own decision (0.5).
     """
 
     tag_labels: tuple[str, ...] = TAG_LABELS
@@ -93,6 +96,7 @@ class ModelConfig:
     format_version: str = CONFIG_FORMAT_VERSION
     versions: dict[str, str] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
+    claim_threshold: float = 0.5
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (tuples become lists)."""

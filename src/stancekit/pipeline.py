@@ -80,7 +80,8 @@ class Pipeline:
         precision: ``"auto"``, ``"fp32"``, ``"bf16"``, ``"fp16"``, ``"int8"``; see :mod:`stancekit.inference`.
         batch_size: the most units in one encoder batch.
         max_batch_tokens: the most padded tokens in one encoder batch.
-        claim_threshold: a unit is a claim when its claim score is at least this.
+        claim_threshold: a unit is a claim when its claim score is at least this; ``None`` takes the
+            model's ``config.claim_threshold`` (tuned on whole articles; 0.5 when the model has none).
 
     Raises:
         DeviceError: if the requested device is not available.
@@ -95,11 +96,13 @@ class Pipeline:
         precision: str = "auto",
         batch_size: int = 64,
         max_batch_tokens: int = 8192,
-        claim_threshold: float = 0.5,
+        claim_threshold: float | None = None,
         model_path: str | None = None,
     ) -> None:
         from stancekit.inference import Engine
 
+        if claim_threshold is None:
+            claim_threshold = float(getattr(getattr(model, "config", None), "claim_threshold", 0.5))
         if not 0.0 <= claim_threshold <= 1.0:
             raise InputError(f"claim_threshold must lie in [0, 1], got {claim_threshold}.")
         self.engine = Engine(
@@ -247,7 +250,7 @@ def load(
     precision: str = "auto",
     batch_size: int = 64,
     max_batch_tokens: int = 8192,
-    claim_threshold: float = 0.5,
+    claim_threshold: float | None = None,
 ) -> Pipeline:
     """Load a model directory as a :class:`Pipeline`; ``None`` loads the shipped default model.
 
