@@ -13,8 +13,9 @@ The config is a JSON file or dict; see ``configs/default.json``. Unknown keys ra
 >>> summary = train("configs/quick.json", "runs/quick")   # doctest: +SKIP
 >>> summary["best"]["scores"]                              # doctest: +SKIP
 
-The data readers here are private and minimal: they read the files of ``../shared/data`` (or
-``$STANCEKIT_DATA`` / the config's ``data_dir``) into plain dicts for training.
+Every set is read with :func:`stancekit.data.load` (from the config's ``data_dir``, else
+:func:`stancekit.data.data_dir`) and dev splits are scored with
+:func:`stancekit.evaluation.compute_metrics`, the same loaders and metrics as ``stancekit evaluate``.
 """
 
 from __future__ import annotations
@@ -143,14 +144,10 @@ _TASKS = {"stance": "stance", "claim": "claim", "mentions": "tags"}
 
 
 def _data_dir(cfg: TrainConfig) -> Path:
-    """The config's ``data_dir``, else ``$STANCEKIT_DATA``, else ``stancekit.data.data_dir()``."""
+    """The config's ``data_dir``, else :func:`stancekit.data.data_dir` (``$STANCEKIT_DATA``, ``../shared/data``)."""
     from stancekit.data import data_dir
 
-    if cfg.data_dir:
-        return Path(cfg.data_dir)
-    if os.environ.get("STANCEKIT_DATA"):
-        return Path(os.environ["STANCEKIT_DATA"])
-    return data_dir()
+    return Path(cfg.data_dir) if cfg.data_dir else data_dir()
 
 
 def _load_set(root: Path, name: str, split: str) -> tuple[str, Any]:
@@ -175,7 +172,7 @@ def _examples(name: str, task: str, ds: Any, further: bool) -> list[dict[str, An
     if all(sp is None for sp in spans):
         return [
             {"text": x, "target": t, "spans": [], "labels": [lab], "main": [True], "group": t}
-            for i, (x, t, lab) in enumerate(zip(texts, targets, labels, strict=True))
+            for x, t, lab in zip(texts, targets, labels, strict=True)
         ]
     keys = ds["sentence_id"] if "sentence_id" in ds.column_names else list(range(len(texts)))
     others = ds["other_spans"] if further and "other_spans" in ds.column_names else [[]] * len(texts)
