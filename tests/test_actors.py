@@ -1,4 +1,4 @@
-"""actors.py: mentions → canonical actors, per-claim stance, claimants, article-level actors.
+"""actors package: mentions → canonical actors, per-claim stance, claimants, article-level actors.
 
 The engine's output is built by hand here (``inference.MentionPrediction`` / ``UnitPrediction``)
 so that each test states exactly which mentions the tagger saw and what stance each span got.

@@ -1,0 +1,58 @@
+"""Actors: from the model's mentions to the canonical actors of an article.
+
+Within one article, :func:`resolve` clusters the mentions the encoder tagged (and the reference
+spans it scored, see :func:`reference_spans`) into canonical actors, and says for every unit which
+actors it is about, the stance toward each, the most salient ("primary") actor and the actor the
+claim is attributed to (its ``source``).
+
+What resolves to what:
+
+- **People**: "Japanese Prime Minister Shinzo Abe", "Shinzo Abe", "Abe", "Abe's" → *Shinzo Abe*
+  (titles stripped; a shorter name joins the most recent person whose name contains its last word).
+- **Countries**: names and other names ("America", "the U.S."), capitals used for governments
+  ("Tokyo", "Washington"), seats of power ("the Kremlin", "the White House"), demonyms and
+  adjectives ("Japanese", "Russians"), "the Chinese government" → one ``country`` actor named as
+  the ``countryinfo`` package names it. Capitals and demonyms come from ``countryinfo``; other
+  names and seats of power from ``resources/country_aliases.tsv`` (each row names its source).
+- **Organisations and groups**: acronyms and long forms ("NATO" / "North Atlantic Treaty
+  Organization", "G7" / "Group of Seven") from ``resources/organisations.tsv``, plus acronyms the
+  article itself defines ("Institute for Emerging Economies (BOFIT)") or whose letters are the
+  initials of a long form in the same article.
+- **Pronouns** (he/him/his, she/her, they/their/them, its, and "it" as a non-expletive subject)
+  → the most salient compatible actor: earlier in the same unit first, then the units before,
+  and within a unit its first (subject) mention first; an object pronoun ("him") skips its own
+  clause's subject. People get a gender from a title ("Mr.", "Queen") or from the first pronoun
+  that resolved to them, and then only agreeing pronouns resolve to them. "they"/"their" go to
+  groups, organisations and countries at most one unit back, "them" to groups only, "its" to
+  the nearest organisation or country in its own unit (plural and neuter pronouns mostly refer
+  to things). A pronoun with no compatible antecedent (e.g. before any name) is left unresolved.
+- **Descriptions** ("the Russian leader", "the prime minister", "Russia's president") → the
+  person the article ties to that role and/or country, from titles ("Russian President Vladimir
+  Putin", "Prime Minister Abe"), possessives ("Russia's Putin", "Japan's leader Abe") and
+  appositions ("Abe, the Japanese prime minister"); the most recent such person wins.
+- **Claimant**: "according to Y", "Y (has) said/declared/told/…", "…, said Y" → ``source`` Y,
+  recorded apart from the actors the claim is about (that mention is not one of them).
+
+Decisions (documented here because the tests and the benchmark rely on them):
+
+- A place named as a setting ("in Tokyo", "at the White House", "from Brussels", a dateline
+  "VILNIUS, Lithuania —", "in Lima, Peru") is not an actor, unless it is a country ("sanctions in
+  Russia" is about Russia); people of a capital ("many in Beijing") are its country.
+- A country or organisation word that only qualifies a title or another name ("*Japanese* Prime
+  Minister Shinzo Abe", "*Russia's* Putin", "*NATO* Secretary General Jens Stoltenberg",
+  "*China's* Hainan Island") is not a mention of its own; it ties the person to the country.
+- The **primary actor** of a unit is the actor of its first mention that is not the source and not
+  of type ``other`` (``other`` only when nothing else is there): in English news the subject comes
+  first, and a pronoun subject ("His flagship policy …") counts as a mention of its referent.
+- Per unit, an actor's scores are the mean of its mentions' stance scores in that unit. Per
+  article, ``counts`` count the *claims* by their stance toward the actor and ``scores`` are the
+  mean over those claims; ``stance`` is their argmax (``neutral`` when no claim mentions it).
+- Actors are ordered by their first mention in the article.
+"""
+
+from stancekit.actors.references import reference_spans
+from stancekit.actors.resolution import resolve
+from stancekit.actors.state import Resolution, UnitInput
+from stancekit.actors.summary import find_actor
+
+__all__ = ["UnitInput", "Resolution", "reference_spans", "resolve", "find_actor"]

@@ -1,0 +1,99 @@
+"""Attribution: the actor a claim is attributed to (its ``source``): "Y said", "said Y", "according to Y"."""
+
+from __future__ import annotations
+
+import re
+
+from stancekit.actors.grammar import ROLES
+from stancekit.actors.state import ArticleState, MentionDraft
+
+_SPEECH_VERBS = (
+    "said|says|say|told|tells|declared|declares|stated|states|claimed|claims|argued|argues|warned|warns|"
+    "insisted|insists|added|adds|announced|announces|noted|notes|wrote|writes|believes|believed|thinks|"
+    "thought|maintained|maintains|asserted|asserts|stressed|stresses|suggested|suggests|acknowledged|"
+    "acknowledges|admitted|admits|explained|explains|contended|contends|emphasized|emphasised|emphasizes|"
+    "emphasises|predicted|predicts|complained|complains|tweeted|tweets|"
+    "alleged|alleges|denied|denies|confirmed|confirms|expects|expect|expected|reported|reports|report|"
+    # answering verbs attribute only with what was said: "replied on Monday that …"
+    # and so do promising verbs ("promised that …", not "promised a golden era")
+    r"(?:replied|replies|responded|responds|countered|counters|vowed|vows|promised|promises|pledged|pledges|"
+    r"concluded|concludes|found|finds)"
+    r"(?=\s*,?\s*(?:(?:on|in|last|this|late|early)\s+\w+\s*,?\s*)?(?:that\b|[:\"“]))"
+)
+_ADVERBS = (
+    r"(?:has|have|had|also|then|later|again|reportedly|publicly|repeatedly|previously|once|recently|long|"
+    r"always|firmly|clearly|openly|often|now|already|flatly|privately|since|last\s+\w+|on\s+\w+|in\s+\w+)"
+)
+# A speaker noun between an actor word and the verb: "Japanese officials say", "Chinese state media reported".
+_SPEAKER_NOUN = (
+    r"(?:'s)?(?:\s+(?:state\s+|foreign\s+|defen[cs]e\s+)?(?:officials?|diplomats?|sources?|spokes(?:man|woman|person)|"
+    r"authorities|media|ministry|government|leaders?|negotiators?|analysts?|economists?|experts?|envoys?|president|"
+    r"prime\s+minister|coast\s+guard|military|army|navy|embassy|office))?"
+)
+_SPEAKER_AFTER = re.compile(
+    rf"^\)?{_SPEAKER_NOUN}(?:\s*,[^;]{{1,120}}?,|\s*,)?(?:\s+{_ADVERBS}){{0,3}}\s+(?:{_SPEECH_VERBS})\b", re.I
+)
+# '…," said (NATO Secretary General) Jens Stoltenberg': titles may stand between verb and name.
+_SPEAKER_BEFORE = re.compile(
+    rf"""(?:^|[,"'“”‘’:—–-])\s*(?:{_SPEECH_VERBS})\s+(?:the\s+)?(?-i:(?:[A-Z][\w.'-]*\s+){{0,4}})$""", re.I
+)
+_ACCORDING_TO = re.compile(r"\b[Aa]ccording\s+to\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,4}$")
+
+
+class Attribution(ArticleState):
+    """Step 4: find each unit's claimant; the attributing mentions leave the unit's actors."""
+
+    def find_sources(self) -> list[int | None]:
+        """Mark the mentions that attribute a unit, and return each unit's source actor.
+
+        A speaker ("Y said", "said Y") wins over "according to Y" (the outlet that reported it);
+        every attributing mention, and an apposition right after it ("Lee, the opposition
+        leader"), is left out of the actors the unit is about.
+        """
+        sources: list[int | None] = [None] * len(self.units)
+        by_unit: dict[int, list[MentionDraft]] = {}
+        for m in self.mentions:
+            if not m.dropped and m.actor is not None:
+                by_unit.setdefault(m.unit, []).append(m)
+        for ui, ms in by_unit.items():
+            us, ue = self.bounds[ui]
+            # A quoted speaker is the claimant even when an outlet reported it ('"…," said Mimaki,
+            # according to Kyodo'); in reported speech the outlet is ("Xi has told his generals …,
+            # according to U.S. intelligence officials").
+            quoted = '"' in self.norm[us:ue]
+            best: tuple[int, MentionDraft] | None = None
+            for m in ms:
+                pre = self.norm[us : m.start]
+                post = self.norm[m.end : ue]
+                if _SPEAKER_BEFORE.search(pre) or (_SPEAKER_AFTER.match(post) and self._subject(m, ms)):
+                    rank = 0 if quoted else 2
+                elif _ACCORDING_TO.search(pre):
+                    rank = 1
+                else:
+                    continue
+                if rank == 1:
+                    m.source = True  # the outlet: not what the claim is about either
+                if best is None or rank < best[0]:
+                    best = (rank, m)
+            if best is not None:
+                best[1].source = True
+            for m in ms:
+                if m.source:
+                    for k in ms:
+                        between = self.norm[m.end : k.start] if k.start >= m.end else self.norm[k.end : m.start]
+                        if k.actor == m.actor and k is not m and re.fullmatch(r"\s*[,(]\s*", between):
+                            k.source = True
+            if best is not None:
+                sources[ui] = best[1].actor
+        return sources
+
+    def _subject(self, m: MentionDraft, unit_mentions: list[MentionDraft]) -> bool:
+        """A speaker before "said" is a subject: unit start, after a quote/comma, or after a title."""
+        us = self.bounds[m.unit][0]
+        pre = self.norm[us : m.start]
+        if not pre.strip() or re.search(r"""[,"':;—–]\s*$""", pre):
+            return True
+        # "Russian President Vladimir Putin told …", '…," European Commission President X said':
+        # only capitalised title words since the clause began.
+        words = re.split(r"""[,":;—–(]|'(?!s\b)""", pre)[-1].split()
+        return len(words) <= 6 and all(w[:1].isupper() or w.lower() in ("the", "former", "then", *ROLES) for w in words)

@@ -1,0 +1,388 @@
+"""References: the spans of an article that name or point at an actor.
+
+Mention spans (the tagger's names, trimmed and completed to whole names), descriptions ("the
+Russian leader", "Russia's president", "the Chinese government") and pronouns; the spans the
+encoder is asked to score beside the tagged names (:func:`reference_spans`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from stancekit.actors.facts import fact_tables, lookup
+from stancekit.actors.grammar import (
+    CAP_LEFT,
+    CAP_RIGHT,
+    CONNECTOR_RIGHT,
+    COUNTRY_BODIES,
+    NOT_NAME,
+    POSSESSIVE,
+    PRONOUNS,
+    ROLE_ALIASES,
+    ROLE_PATTERN,
+    ROLES,
+    STRAIGHT_QUOTES,
+    TITLE_WORDS,
+    TITLES,
+)  # fmt: skip
+from stancekit.actors.state import ArticleState, MentionDraft, clean_scores
+from stancekit.cleaning import normalize
+
+_PRONOUN_RE = re.compile(r"\b(?:" + "|".join(p for p in PRONOUNS if p != "it") + r")\b", re.I)
+# "it" only as a subject that is not expletive: "In 2018, it answered …", "Iran denies it seeks …";
+# not "It is a remarkable turnaround", not the object in "adopted it".
+_IT_RE = re.compile(
+    r"(?:^|[,;:]\s*|\b(?:that|and|but|because|when|if|while|since|so|then|says|said|denies|denied|insists|"
+    r"insisted|claims|claimed|argues|argued|warned|warns)\s+)(?P<it>[Ii]t)\b"
+    r"(?!\s+(?:is|was|'s|seems|seemed|appears|appeared|remains|remained|would\s+be|will\s+be|could\s+be|may\s+be|"
+    r"might\s+be|has\s+been|had\s+been|takes|took|makes|made|matters|mattered|means|meant|depends|turns|"
+    r"turned|follows|followed|emerged|offers|offered|can\b|cannot|can't)\b)"
+)
+# "the (tough) (Russian|U.S.|Japan's) (former) leader" not followed by a name (then it is a title).
+_DESC_RE = re.compile(
+    rf"\b(?P<det>[Tt]he)\s+(?P<mods>(?:(?:[\w.'-]+)\s+){{0,3}}?)(?P<role>{ROLE_PATTERN}|{'|'.join(COUNTRY_BODIES)})\b"
+    rf"(?!\s+(?-i:[A-Z]|of\s+[A-Z]))",
+    re.I,
+)
+_POSS_DESC_RE = re.compile(
+    rf"(?P<poss>\b[A-Z][\w.]*(?:\s+[A-Z][\w.]*){{0,3}}|\b(?:[Cc]ountry|[Nn]ation))'s\s+"
+    rf"(?P<mods>(?:[a-z][\w-]*\s+){{0,2}}?)(?P<role>{ROLE_PATTERN})\b(?!\s+(?:[A-Z]|of\s+[A-Z]))",
+)
+
+
+@dataclass(frozen=True)
+class Description:
+    role: str | None  # normalised role, or None for "the Chinese government"
+    country: str | None  # "C:ISO3" when the description names a country
+    kind: str  # "person" or "country"
+    when: str | None = None  # "former" ("the former prime minister"), "current", or None
+
+
+def norm_role(role: str) -> str:
+    r = " ".join(role.lower().split())
+    return ROLE_ALIASES.get(r, r)
+
+
+def parse_modifiers(mods: str) -> tuple[bool, str | None]:
+    """Whether the words between "the" and the role may modify a role, and the country they name."""
+    words = mods.split()
+    country: str | None = None
+    rest: list[str] = []
+    i = 0
+    while i < len(words):
+        hit = None
+        for n in (4, 3, 2, 1):
+            if i + n <= len(words):
+                cand = " ".join(words[i : i + n])
+                cand = POSSESSIVE.sub("", cand)
+                found = lookup(cand) if cand[:1].isupper() else None
+                if found and found[0].startswith("C:"):
+                    hit = (n, found[0])
+                    break
+        if hit:
+            country = hit[1]
+            i += hit[0]
+            continue
+        rest.append(words[i])
+        i += 1
+    # Other words must be lower-case adjectives ("tough", "former"), or "country's"/"nation's".
+    ok = all(w[:1].islower() and w.replace("-", "").replace("'", "").isalpha() for w in rest)
+    return ok, country
+
+
+def when_of(mods: str) -> str | None:
+    words = set(mods.lower().replace("-", " ").split())
+    if words & {"former", "then", "ex", "late", "previous", "erstwhile"}:
+        return "former"
+    if words & {"current", "new", "incumbent", "sitting", "present", "newly"}:
+        return "current"
+    return None
+
+
+def parse_description(span: str) -> Description | None:
+    span = span.translate(STRAIGHT_QUOTES)
+    m = _DESC_RE.fullmatch(span)
+    if m:
+        ok, country = parse_modifiers(m.group("mods"))
+        role = norm_role(m.group("role"))
+        if not ok:
+            return None
+        if role in COUNTRY_BODIES:
+            return Description(None, country, "country") if country else None
+        return Description(role, country, "person", when_of(m.group("mods")))
+    m = _POSS_DESC_RE.fullmatch(span)
+    if m:
+        poss = m.group("poss")
+        found = lookup(poss) if poss[:1].isupper() else None
+        if poss[:1].isupper() and not (found and found[0].startswith("C:")):
+            return None
+        return Description(norm_role(m.group("role")), found[0] if found else None, "person")
+    return None
+
+
+def reference_spans(unit_text: str) -> list[tuple[int, int]]:
+    """Spans of a unit that refer to actors without a name the tagger may see, to be scored.
+
+    Pronouns ("he", "his", "their"), descriptions ("the Russian leader", "the prime minister",
+    "Russia's president", "the Chinese government") and names of countries and organisations
+    known from the facts tables ("Tokyo", "the Kremlin" → "Kremlin", "NATO"), so that each gets a
+    stance score in the same encoder pass (the pipeline passes them as ``extra_spans``).
+
+    Args:
+        unit_text: the text of one unit.
+
+    Returns:
+        Unit-relative ``(start, end)`` spans, sorted, never overlapping; descriptions win over
+        the names inside them.
+
+    >>> t = "The Russian leader said he would visit Tokyo."
+    >>> [t[s:e] for s, e in reference_spans(t)]
+    ['The Russian leader', 'he', 'Tokyo']
+    """
+    if not isinstance(unit_text, str) or not unit_text:
+        return []
+    text = normalize(unit_text).translate(STRAIGHT_QUOTES)
+    found: list[tuple[int, int, int]] = []  # (start, end, priority)
+    for m in _DESC_RE.finditer(text):
+        if parse_description(m.group(0)):
+            found.append((m.start(), m.end(), 0))
+    for m in _POSS_DESC_RE.finditer(text):
+        if parse_description(m.group(0)):
+            found.append((m.start(), m.end(), 0))
+    for m in fact_tables().surface_re.finditer(text):
+        found.append((m.start(), m.end(), 1))
+    for m in _PRONOUN_RE.finditer(text):
+        found.append((m.start(), m.end(), 2))
+    for m in _IT_RE.finditer(text):
+        found.append((m.start("it"), m.end("it"), 2))
+    found.sort(key=lambda x: (x[2], x[0], -(x[1] - x[0])))
+    kept: list[tuple[int, int]] = []
+    for s, e, _ in found:
+        if all(e <= ks or s >= ke for ks, ke in kept):
+            kept.append((s, e))
+    return sorted(kept)
+
+
+TAG_TYPES = {"person": "person", "per": "person", "organisation": "organisation", "organization": "organisation",
+              "org": "organisation", "location": "location", "loc": "location", "group": "group", "grp": "group",
+              "country": "country"}  # fmt: skip
+
+
+def split_title(core: str) -> tuple[str, str | None, str | None, str | None]:
+    """ "Japanese Prime Minister Shinzo Abe" → ("Shinzo Abe", "prime minister", "C:JPN", None)."""
+    words = core.split()
+    role: str | None = None
+    country: str | None = None
+    gender: str | None = None
+    i = 0
+    while i < len(words) - 1:
+        # Country modifiers: "Japanese", "Russia's", "U.S."
+        hit = None
+        for n in (3, 2, 1):
+            if i + n < len(words):
+                cand = POSSESSIVE.sub("", " ".join(words[i : i + n]))
+                found = lookup(cand) if cand[:1].isupper() else None
+                if found and found[0].startswith("C:"):
+                    hit = (n, found[0])
+                    break
+        if hit:
+            country, i = hit[1], i + hit[0]
+            continue
+        for n in (3, 2, 1):
+            if i + n < len(words):
+                cand = " ".join(words[i : i + n]).lower().rstrip(".").replace("then-", "")
+                if cand in TITLES:
+                    if cand in ROLES or cand in ROLE_ALIASES:
+                        role = norm_role(cand)
+                    gender = gender or TITLES[cand]
+                    i += n
+                    break
+        else:
+            break
+    return " ".join(words[i:]), role, country, gender
+
+
+def name_core(text: str) -> str:
+    core = text.strip().strip("\"'()[],;:").strip()
+    core = POSSESSIVE.sub("", core).strip()
+    if core.lower().startswith("the "):
+        core = core[4:].strip()
+    return core
+
+
+_NAME_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
+
+
+def name_tokens(name: str) -> list[str]:
+    """Lower-cased name words without generational suffixes ("Ferdinand Marcos Jr." → ferdinand, marcos)."""
+    words = [w.strip(".,").casefold() for w in name.split() if w.strip(".,")]
+    while len(words) > 1 and words[-1] in _NAME_SUFFIXES:
+        words.pop()
+    return words
+
+
+def initials(name: str) -> str:
+    stop = {"of", "the", "and", "for", "on", "in", "de", "du", "des", "la", "le"}
+    return "".join(w[0] for w in re.split(r"[\s-]+", name) if w and w.lower() not in stop).upper()
+
+
+class MentionCollector(ArticleState):
+    """Step 1: read the engine's mentions and reference spans of every unit into :class:`MentionDraft`s."""
+
+    def collect(self) -> None:
+        n = len(self.text)
+        for ui, unit in enumerate(self.units):
+            try:
+                s, e = int(unit.start), int(unit.end)
+            except (TypeError, ValueError):
+                s, e = 0, 0
+            s, e = max(0, min(s, n)), max(0, min(e, n))
+            if e < s:
+                e = s
+            self.bounds.append((s, e))
+            pred = getattr(unit, "prediction", None)
+            if pred is None or e == s:
+                continue
+            tagged: list[MentionDraft] = []
+            for mp in getattr(pred, "mentions", ()) or ():
+                m = self._make(ui, s, e, mp, None)
+                if m is not None:
+                    tagged.append(m)
+            extras: list[MentionDraft] = []
+            pairs = zip(getattr(unit, "extra_spans", ()) or (), getattr(pred, "extra", ()) or (), strict=False)
+            for span, mp in pairs:  # a length mismatch scores only the pairs there are
+                m = self._make(ui, s, e, mp, span)
+                if m is not None:
+                    extras.append(m)
+            self.mentions.extend(self._merge(self._join_fragments(tagged), extras))
+        self.mentions.sort(key=lambda m: (m.start, m.end))
+        self.in_unit: dict[int, list[MentionDraft]] = {}
+        for m in self.mentions:
+            self.in_unit.setdefault(m.unit, []).append(m)
+
+    def _make(self, ui: int, us: int, ue: int, mp: Any, span: Any) -> MentionDraft | None:
+        try:
+            rs, re_ = (int(span[0]), int(span[1])) if span is not None else (int(mp.start), int(mp.end))
+        except (TypeError, ValueError, IndexError, AttributeError):
+            return None
+        # Trim whitespace and stray punctuation so that mention texts are clean.
+        a, b = us + rs, us + re_
+        if not (us <= a < b <= ue):
+            return None
+        while a < b and not (self.norm[a].isalnum() or self.norm[a] in "$€£"):
+            a += 1
+        while b > a and not (self.norm[b - 1].isalnum() or self.norm[b - 1] == "."):
+            b -= 1
+        if b <= a:
+            return None
+        txt = self.norm[a:b]
+        scores = clean_scores(getattr(mp, "stance_scores", None))
+        if span is None:
+            tag = TAG_TYPES.get(str(getattr(mp, "type", "other")).lower(), "other")
+            return MentionDraft(ui, a, b, "name", tag, scores, txt, True)
+        if txt.lower() in PRONOUNS:
+            return MentionDraft(ui, a, b, "pronoun", "other", scores, txt, False)
+        desc = parse_description(txt)
+        if desc is not None:
+            return MentionDraft(ui, a, b, "description", desc.kind, scores, txt, False, desc=desc)
+        return MentionDraft(ui, a, b, "name", "other", scores, txt, False)
+
+    def _join_fragments(self, tagged: list[MentionDraft]) -> list[MentionDraft]:
+        """Complete and join tagged pieces of one name; drop lower-case ones.
+
+        A word-level tagger can split a name where its type flips between words or skip a word
+        inside it ("European" group + "Union" organisation, "World" + "Programme" around "Food",
+        "U" + ".S." + "Navy", "Park Geun" + "hye"). Each piece first grows over the name's own
+        capitalised words (never into a neighbour); then pieces with nothing but a space, a hyphen
+        or a full stop between them are one mention: a person if the last piece is, else an
+        organisation if any piece is, else the last piece's type. A "name" with no capital letter
+        ("the", "hawks", "shoal") is not a name.
+        """
+        out = sorted(tagged, key=lambda m: (m.start, -(m.end - m.start)))
+        out = [m for i, m in enumerate(out) if not any(k.start <= m.start and m.end <= k.end for k in out[:i])]
+        if not out:
+            return out
+        us, ue = self.bounds[out[0].unit]
+        for i, m in enumerate(out):
+            self._complete(m, (out[i - 1].end if i else us, out[i + 1].start if i + 1 < len(out) else ue))
+        joined: list[MentionDraft] = []
+        for m in out:
+            prev = joined[-1] if joined else None
+            gap = self.norm[prev.end : m.start] if prev is not None and prev.end <= m.start else None
+            connector = (
+                gap is not None
+                and "organisation" in (prev.tag if prev else "", m.tag)
+                and bool(re.fullmatch(r" (?:of|for|de)(?: the)? ", gap))
+            )
+            if prev is not None and gap is not None and (gap in ("", " ", "-", ".") or connector):
+                n = len(prev.scores)
+                total = (prev.end - prev.start) + (m.end - m.start)
+                w1, w2 = (prev.end - prev.start) / total, (m.end - m.start) / total
+                scores = tuple(w1 * prev.scores[k] + w2 * m.scores[k] for k in range(n))
+                tag = m.tag if m.tag == "person" or "organisation" not in (prev.tag, m.tag) else "organisation"
+                joined[-1] = MentionDraft(
+                    prev.unit, prev.start, m.end, "name", tag, clean_scores(scores),
+                    self.norm[prev.start : m.end], True,
+                )  # fmt: skip
+                continue
+            joined.append(m)
+        return [m for m in joined if m.end > m.start and any(c.isupper() for c in m.text)]
+
+    def _complete(self, m: MentionDraft, bounds: tuple[int, int]) -> None:
+        """Trim a tagged span to its name and grow it over the capitalised words of the same name.
+
+        A tagger trained on short windows often stops early or starts late ("Programme" for
+        "World Food Programme", "S. Navy" for "U.S. Navy", "of Japan"); the name's own capitalised
+        words around it (and, inside organisation names, "of"/"for"/"and") belong to it.
+        """
+        us, ue = bounds
+        while True:  # leading lower-case words: "of Japan" → "Japan", "'s Institute" → "Institute"
+            lead = re.match(r"(?:'s\s+|[a-z][\w'-]*\s+)(?=\S)", self.norm[m.start : m.end])
+            if not lead:
+                break
+            m.start += lead.end()
+        while True:  # trailing lower-case words: "Bank of" → "Bank" (re-grown below if a name follows)
+            tail = re.search(r"\s+[a-z][\w'-]*$", self.norm[m.start : m.end])
+            if not tail or tail.start() == 0:
+                break
+            m.end = m.start + tail.start()
+        while True:
+            right = CAP_RIGHT.match(self.norm, m.end, ue)
+            if right is None and m.tag == "organisation":
+                right = CONNECTOR_RIGHT.match(self.norm, m.end, ue)
+            if right is None or right.group("w").rstrip(".").lower() in NOT_NAME | TITLE_WORDS:
+                break
+            m.end = right.end()
+        while True:
+            left = CAP_LEFT.search(self.norm, us, m.start)
+            if left is None or left.group("w").rstrip(".").lower() in NOT_NAME | TITLE_WORDS:
+                break
+            if "'" in left.group("w"):
+                break  # "Italy's": a possessive qualifies the name, it is not part of it
+            m.start = left.start()
+        m.text = self.norm[m.start : m.end]
+
+    @staticmethod
+    def _merge(tagged: list[MentionDraft], extras: list[MentionDraft]) -> list[MentionDraft]:
+        tagged.sort(key=lambda m: (m.start, -(m.end - m.start)))
+        kept: list[MentionDraft] = []
+        for m in tagged:  # overlapping tagger spans: the longer one (first in this order) wins
+            if all(m.end <= k.start or m.start >= k.end for k in kept):
+                kept.append(m)
+        out = list(kept)
+        for x in extras:
+            over = [k for k in kept if not (x.end <= k.start or x.start >= k.end)]
+            if not over:
+                out.append(x)
+            elif x.kind == "description" and all(x.start <= k.start and k.end <= x.end for k in over):
+                # "the Russian leader" over a tagged "Russian": the description is the mention if it
+                # resolves; if not, the names inside it stay ("Japan's ambassador" → Japan).
+                if not any(k.tag == "person" for k in over):
+                    x.covers = over
+                    out.append(x)
+            elif x.kind == "name":
+                # Both saw a name: keep the tagger's span, and average in the extra score if same span.
+                pass
+        return out

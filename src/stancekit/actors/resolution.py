@@ -1,0 +1,522 @@
+"""Resolution: mentions cluster into actors (names, countries, organisations) and references
+(descriptions, pronouns) join the actor they refer to."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from stancekit.actors.attribution import Attribution
+from stancekit.actors.facts import fact_tables, fold, is_code, lookup
+from stancekit.actors.grammar import (
+    DATELINE,
+    GENERIC_ROLES,
+    HEAD_ROLES,
+    LOCATIVE,
+    LOCATIVE_ADJ,
+    LOCATIVE_CITY,
+    PEOPLE_IN,
+    POSSESSIVE,
+    PRONOUNS,
+    ROLE_ALIASES,
+    ROLE_PATTERN,
+    ROLES,
+    TITLES,
+)  # fmt: skip
+from stancekit.actors.references import (
+    MentionCollector,
+    initials,
+    name_core,
+    name_tokens,
+    norm_role,
+    parse_modifiers,
+    split_title,
+    when_of,
+)  # fmt: skip
+from stancekit.actors.state import ActorDraft, ArticleState, MentionDraft, Resolution, UnitInput
+from stancekit.actors.summary import Summary
+
+# "Shinzo Abe was the longest-serving prime minister in Japan's history": a role by copula.
+_COPULA_ROLE = re.compile(
+    rf"^\s+(?P<verb>is|was|has\s+been|had\s+been|became|becomes|remains|remained|served\s+as|serves\s+as)\s+"
+    rf"(?:the|a|an)?\s*(?P<mods>(?:[\w.'-]+\s+){{0,3}}?)(?P<role>{ROLE_PATTERN})\b"
+    rf"(?:\s+(?:of|in|for)\s+(?P<c>(?-i:[A-Z][\w.']*(?:\s+[A-Z][\w.']*){{0,2}})))?",
+    re.I,
+)
+_ROLE_AFTER = re.compile(rf"^\s+(?i:then-|former\s+|acting\s+)?(?i:{ROLE_PATTERN})\b")
+# A title right before a name: "(former) President ", "Mr. ", "Prime Minister ".
+_TITLE_TAIL = re.compile(
+    rf"(?P<past>then-|former\s+)?(?:acting\s+)?(?P<role>(?i:{ROLE_PATTERN})|Mr\.?|Mrs\.?|Ms\.?|Sir|Dr\.?|Gen\.?|Sen\.?|PM)"
+    rf"\s*,?\s*$"
+)
+# "Russian President Vladimir Putin", "Japan's Prime Minister Abe" anywhere in the text (captions too).
+_TEXT_TITLE = re.compile(
+    rf"(?:'s)?\s+(?P<past>then-|former\s+)?(?P<role>(?i:{ROLE_PATTERN}))\s+"
+    rf"(?P<name>[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){{0,3}})"
+)
+# "the Lithuanian capital", "Japanese waters": a demonym naming a place.
+_PLACE_AFTER = re.compile(
+    r"^\s+(?:capital|city|border|coast(?!\s+guard)|waters|territory|soil|airspace|island|islands|port)\b", re.I
+)
+# After a country word: "('s) (then-)Prime Minister Shinzo" — a title before a capitalised name.
+_TITLE_AFTER = re.compile(rf"^(?:'s)?\s+(?i:then-|former\s+|acting\s+)?(?i:{ROLE_PATTERN})\s+(?:[A-Z]|of\s+[A-Z])")
+
+
+class NameClusterer(ArticleState):
+    """Step 2: names become actors; places that are settings and words that only qualify a name drop out."""
+
+    def cluster_names(self) -> None:
+        names = [m for m in self.mentions if m.kind == "name"]
+        persons: list[int] = []
+        for m in names:
+            core = name_core(m.text)
+            m.core = core
+            if not core or not any(c.isalpha() for c in core):
+                m.dropped = True
+                continue
+            pre = self.norm[self.bounds[m.unit][0] : m.start]
+            if m.tag == "person":
+                known = lookup(core)
+                # A tagger's "person" that is a country's or a listed organisation's name is that
+                # actor (capitals excepted: "Washington", "Victoria" are also people's names).
+                if known is None or known[1] == "capital":
+                    self._person(m, core, persons)
+                    continue
+                m.tag = "organisation" if known[0].startswith("O:") else "location"
+            if self._dateline(m) or self._title_modifier(m) or self._possessive_modifier(m):
+                m.dropped = True  # the place a story was filed from, or a word qualifying another name
+                continue
+            found = lookup(core)
+            if found is not None and found[0].startswith("C:"):
+                target, kind = found
+                if (
+                    (kind in ("capital", "seat") and self._setting(m, pre))
+                    or self._after_city(m, pre)
+                    or _PLACE_AFTER.match(self.norm[m.end : m.end + 30])
+                ):
+                    m.dropped = True  # a setting, not an actor
+                    continue
+                iso = target[2:]
+                m.actor = self._actor_for(target, "country")
+                self.actors[m.actor].canonical = fact_tables().country_names.get(iso, iso)
+                self.actors[m.actor].names.append(core)
+                continue
+            if found is not None and found[0].startswith("O:"):
+                if found[1] == "seat" and LOCATIVE.search(pre):
+                    m.dropped = True
+                    continue
+                org = fact_tables().orgs.get(found[0][2:])
+                m.actor = self._actor_for(found[0], org.type if org else "organisation")
+                self.actors[m.actor].canonical = found[0][2:]
+                self.actors[m.actor].names.append(core)
+                continue
+            if m.tag in ("location", "other") and (
+                LOCATIVE.search(pre) or LOCATIVE_ADJ.search(pre) or self._listed_after_setting(m, pre)
+            ):
+                m.dropped = True
+                continue
+            if not m.from_tagger:
+                # A reference span the tables do not know: only a tagger can make it an actor.
+                m.dropped = True
+                continue
+            type_ = {"location": "other"}.get(m.tag, m.tag)
+            if type_ not in ("organisation", "group", "other"):
+                type_ = "other"
+            m.actor = self._actor_for(f"N:{type_}:{fold(core)}", type_)
+            self.actors[m.actor].names.append(core)
+        self._link_acronyms()
+        self._text_facts()
+
+    def _text_facts(self) -> None:
+        """Tie people to roles and countries from titles anywhere in the text, captions included."""
+        by_token: dict[str, list[ActorDraft]] = {}
+        for a in self.actors:
+            if a.type == "person":
+                for tok in a.tokens:
+                    by_token.setdefault(tok, []).append(a)
+        if not by_token:
+            return
+        for hit in fact_tables().surface_re.finditer(self.norm):
+            found = lookup(name_core(hit.group(0)))
+            if not found or not found[0].startswith("C:"):
+                continue
+            t = _TEXT_TITLE.match(self.norm, hit.end())
+            if not t:
+                continue
+            toks = name_tokens(t.group("name"))
+            for a in by_token.get(toks[-1], ()) if toks else ():
+                a.roles.add((norm_role(t.group("role")), found[0], bool(t.group("past"))))
+
+    def _setting(self, m: MentionDraft, pre: str) -> bool:
+        """Whether a capital or seat names the place of an event ("met in Tokyo"), not its government.
+
+        "Many in Beijing" (people there) is not a setting; "Berlin and Paris" share one reading.
+        """
+        if PEOPLE_IN.search(pre):
+            return False
+        if LOCATIVE.search(pre):
+            return True
+        if re.search(r"(?:,|\band|\bor)\s+$", pre):
+            prev = [k for k in self.in_unit.get(m.unit, ()) if k.end <= m.start and k.kind == "name"]
+            if prev and re.fullmatch(r"\s*(?:,|and|or|,\s*and)\s*", self.norm[prev[-1].end : m.start]):
+                found = lookup(name_core(prev[-1].text))
+                if found and found[1] in ("capital", "seat"):
+                    return self._setting(prev[-1], self.norm[self.bounds[m.unit][0] : prev[-1].start])
+        return False
+
+    def _listed_after_setting(self, m: MentionDraft, pre: str) -> bool:
+        """ "in Africa and the Middle East": a place listed right after a dropped setting."""
+        if not re.search(r"(?:,|\band|\bor)\s+(?:the\s+)?$", pre):
+            return False
+        prev = [k for k in self.in_unit.get(m.unit, ()) if k.end <= m.start and k.kind == "name"]
+        return (
+            bool(prev)
+            and prev[-1].dropped
+            and prev[-1].tag in ("location", "other")
+            and bool(re.fullmatch(r"\s*(?:,|and|or|,\s*and)\s+(?:the\s+)?", self.norm[prev[-1].end : m.start]))
+        )
+
+    def _after_city(self, m: MentionDraft, pre: str) -> bool:
+        """ "in Lima, Peru": a country right after a tagged place that is not itself a country."""
+        c = LOCATIVE_CITY.search(pre)
+        if c is None:
+            return False
+        place_end = self.bounds[m.unit][0] + c.end("place")
+        place = next((k for k in self.in_unit.get(m.unit, ()) if k.end == place_end), None)
+        if place is None or place.tag not in ("location", "other"):
+            return False
+        found = lookup(c.group("place"))
+        return not (found and found[0].startswith("C:") and found[1] != "capital")
+
+    def _dateline(self, m: MentionDraft) -> bool:
+        us = self.bounds[m.unit][0]
+        d = DATELINE.match(self.norm[us : us + 80])
+        return d is not None and m.end <= us + d.end()
+
+    def _possessive_modifier(self, m: MentionDraft) -> bool:
+        """ "China's Hainan Island", "Beijing's Foreign Ministry": the claim is about the second name."""
+        if not re.match(r"'s\s", self.norm[m.end : m.end + 3]) and not m.text.endswith("'s"):
+            return False
+        end = m.end if m.text.endswith("'s") else m.end + 2
+        nxt = next((k for k in self.in_unit.get(m.unit, ()) if 0 < k.start - end <= 2), None)
+        return nxt is not None and nxt.from_tagger and nxt.tag in ("location", "organisation", "group", "other")
+
+    def _title_modifier(self, m: MentionDraft) -> bool:
+        """Whether a country word only qualifies a person's title: "Japanese Prime Minister Abe"."""
+        after = self.norm[m.end : m.end + 60]
+        if _TITLE_AFTER.match(after):
+            return True
+        found = lookup(name_core(m.text))
+        if found is not None and found[1] == "demonym" and _ROLE_AFTER.match(after):
+            return True  # "a South Korean president", "Japanese Prime Minister": the role's, not the country's
+        # "Russia's Putin": a possessive country right before a person tagged by the model
+        if after.startswith("'s "):
+            nxt = next((k for k in self.in_unit.get(m.unit, ()) if m.end + 3 <= k.start <= m.end + 4), None)
+            return nxt is not None and nxt.tag == "person"
+        return False
+
+    def _person(self, m: MentionDraft, core: str, persons: list[int]) -> None:
+        name, role, country, gender = split_title(core)
+        ctx_role, ctx_country, ctx_gender, past = self._context_facts(m)
+        role, country, gender = role or ctx_role, country or ctx_country, gender or ctx_gender
+        past = past or bool(re.match(r"(?i)(?:former|then-|ex-)", m.core or ""))
+        toks = name_tokens(name)
+        if not toks:
+            m.dropped = True
+            return
+        best: int | None = None
+        exact = self.by_key.get("P:" + " ".join(toks))
+        if exact is not None:
+            best = exact
+        else:
+            for ai in reversed(persons):  # most recent first
+                a = self.actors[ai]
+                if set(toks) <= a.tokens and toks[-1] in a.tokens:
+                    best = ai
+                    break
+                if (
+                    a.tokens <= set(toks)
+                    and len(a.tokens) >= 1
+                    and max(a.names, key=len).split()[-1:]
+                    and (name_tokens(max(a.names, key=len))[-1] == toks[-1])
+                ):
+                    best = ai
+                    break
+        if best is None:
+            best = self._new("P:" + " ".join(toks), "person")
+            persons.append(best)
+        a = self.actors[best]
+        a.tokens |= set(toks)
+        a.names.append(name)
+        if gender and not a.gender:
+            a.gender = gender
+        if role or country:
+            a.roles.add((role, country, past))
+        m.actor = best
+        if best in persons:
+            persons.remove(best)
+        persons.append(best)
+
+    def _context_facts(self, m: MentionDraft) -> tuple[str | None, str | None, str | None, bool]:
+        """Role, country and gender the text around a person mention gives, and whether it is past."""
+        us, ue = self.bounds[m.unit]
+        pre = self.norm[max(us, m.start - 80) : m.start]
+        role = country = gender = None
+        past = False
+        tail = _TITLE_TAIL.search(pre)
+        if tail:
+            past = bool(tail.group("past"))
+            r = tail.group("role").rstrip(".").lower()
+            if r in TITLES and TITLES[r]:
+                gender = TITLES[r]
+            elif r in ROLES or r in ROLE_ALIASES:
+                role = norm_role(r)
+            pre = pre[: tail.start()]
+        # a country right before (the title): "Russian (President)", "Russia's (President)", "U.S."
+        words = pre.split()[-4:]
+        for n in range(len(words), 0, -1):
+            cand = POSSESSIVE.sub("", " ".join(words[-n:]))
+            found = lookup(cand) if cand[:1].isupper() else None
+            if found and found[0].startswith("C:"):
+                country = found[0]
+                break
+        post = self.norm[m.end : min(ue, m.end + 90)]
+        app = re.match(
+            rf"^\s*,\s*(?:the|a|an)?\s*(?P<mods>(?:[\w.'-]+\s+){{0,3}}?)(?P<past>then-|former\s+)?(?P<role>{ROLE_PATTERN})\b",
+            post,
+            re.I,
+        )
+        if app:
+            ok, c2 = parse_modifiers(app.group("mods"))
+            if ok or c2:
+                role = role or norm_role(app.group("role"))
+                country = country or c2
+                past = past or bool(app.group("past")) or when_of(app.group("mods")) == "former"
+        cop = _COPULA_ROLE.match(post)
+        if cop:
+            ok, c2 = parse_modifiers(cop.group("mods"))
+            c3 = lookup(POSSESSIVE.sub("", cop.group("c"))) if cop.group("c") else None
+            if ok or c2:
+                role = role or norm_role(cop.group("role"))
+                country = country or c2 or (c3[0] if c3 and c3[0].startswith("C:") else None)
+                past = past or cop.group("verb").lower().startswith(("was", "had", "served", "became"))
+        return role, country, gender, past
+
+    def _link_acronyms(self) -> None:
+        """Join an acronym with its long form: "(BOFIT)" after a name, or matching initials."""
+        org_like = [i for i, a in enumerate(self.actors) if a.type in ("organisation", "group", "other")]
+        for i in org_like:
+            a = self.actors[i]
+            if not a.names or a.key.startswith("O:"):
+                continue
+            short = a.names[0]
+            if not is_code(short):
+                continue
+            target = None
+            for j in org_like:
+                b = self.actors[j]
+                if j == i or not b.names or is_code(b.names[0]):
+                    continue
+                if initials(b.names[0]) == short.replace(".", "").replace("-", ""):
+                    target = j
+                    break
+            if target is None:
+                # "Institute for Emerging Economies (BOFIT)": the long form precedes "(" + acronym
+                for m in self.mentions:
+                    if m.actor == i:
+                        before = self.norm[max(0, m.start - 2) : m.start]
+                        if before.endswith("("):
+                            here = self.in_unit.get(m.unit, ())
+                            prev = [k for k in here if k.end <= m.start - 1 and k.actor not in (None, i)]
+                            if prev and m.start - prev[-1].end <= 3:
+                                target = prev[-1].actor
+                        break
+            if target is not None:
+                self._absorb(target, i)
+
+    def _absorb(self, keep: int, gone: int) -> None:
+        for m in self.mentions:
+            if m.actor == gone:
+                m.actor = keep
+        self.actors[keep].names.extend(self.actors[gone].names)
+        self.actors[gone].names = []
+
+
+class Coreference(ArticleState):
+    """Step 3: descriptions and pronouns join the actor they refer to, or stay unresolved."""
+
+    def resolve_references(self) -> None:
+        history: list[MentionDraft] = []  # resolved mentions so far, in article order
+        self.last_seen: dict[int, int] = {}  # actor -> position of its latest mention in history
+        previous: MentionDraft | None = None
+        for m in self.mentions:
+            if m.kind == "name":
+                if not m.dropped and m.actor is not None:
+                    history.append(m)
+                    self.last_seen[m.actor] = len(history)
+                previous = m
+                continue
+            if m.kind == "description":
+                if (
+                    previous is not None
+                    and previous.unit == m.unit
+                    and not previous.dropped
+                    and previous.actor is not None
+                    and self.actors[previous.actor].type == "person"
+                    and re.fullmatch(r"\s*,\s*", self.norm[previous.end : m.start])
+                ):
+                    m.actor = previous.actor  # apposition: "Lee Jae-myung, the leader of …"
+                else:
+                    m.actor = self._description(m, history)
+            elif m.text.lower().endswith(("self", "selves")) and previous is not None and previous.unit == m.unit:
+                m.actor = previous.actor if not previous.dropped else None  # "the Russian leader himself"
+            else:
+                m.actor = self._pronoun(m, history)
+            if m.actor is None:
+                m.dropped = True
+            else:
+                history.append(m)
+                self.last_seen[m.actor] = len(history)
+                for k in m.covers:  # the description stands for the names inside it
+                    k.dropped = True
+            previous = m
+
+    def _description(self, m: MentionDraft, history: list[MentionDraft]) -> int | None:
+        d = m.desc
+        if d is None:
+            return None
+        if d.kind == "country":
+            if d.country is None:
+                return None
+            ai = self._actor_for(d.country, "country")
+            self.actors[ai].canonical = fact_tables().country_names.get(d.country[2:], d.country[2:])
+            return ai
+
+        def fits(a: ActorDraft) -> bool:
+            if a.type != "person":
+                return False
+            for role, country, past in a.roles:
+                if d.country and country != d.country:
+                    continue
+                if d.when == "current" and past:
+                    continue
+                if d.when == "former" and not past and role is not None:
+                    continue  # "the former president" is not someone the text calls president now
+                if d.role in GENERIC_ROLES:
+                    if role is None or role in HEAD_ROLES:
+                        return True
+                elif role == d.role:
+                    return True
+            return False
+
+        # The most recently mentioned fitting person (one check per actor, not per mention).
+        for ai in sorted(self.last_seen, key=self.last_seen.__getitem__, reverse=True):
+            if fits(self.actors[ai]):
+                return ai
+        for u in (m.unit, m.unit + 1):  # cataphora, close by: "The Russian leader, Vladimir Putin, …"
+            for h in self.in_unit.get(u, ()):
+                if h.start > m.start and h.kind == "name" and h.actor is not None and fits(self.actors[h.actor]):
+                    return h.actor
+        if d.country is None:
+            # No person holds the role in the text: the most recent person of the last two units
+            # whose role the article never states ("Fumio Kishida, …" then "The current prime minister").
+            for h in reversed(history):
+                if m.unit - h.unit > 2:
+                    break
+                a = self.actors[h.actor] if h.actor is not None else None
+                if a is not None and a.type == "person" and not any(r for r, _, _ in a.roles):
+                    return h.actor
+        return None
+
+    def _pronoun(self, m: MentionDraft, history: list[MentionDraft]) -> int | None:
+        p = PRONOUNS.get(m.text.lower())
+        if p is None:
+            return None
+
+        def fits(ai: int) -> bool:
+            a = self.actors[ai]
+            if p in ("m", "f"):
+                return a.type == "person" and a.gender in (None, p)
+            if word in ("them", "themselves"):
+                return a.type == "group"  # "defended them": mostly things; only a group is safe
+            return a.type in ("group", "organisation", "country")
+
+        word = m.text.lower()
+        # "its" refers inside its own unit, to the nearest compatible actor ("NATO told Ukraine that
+        # its future …", "Hungary dropped its objections"); across units it is mostly a thing's.
+        if p == "it":
+            for h in reversed(history):
+                if h.unit != m.unit:
+                    break
+                if h.actor is not None and fits(h.actor):
+                    return h.actor
+            if self.norm[self.bounds[m.unit][0] : m.start].strip(" ([\"'"):
+                return None
+            # "Its purchases …" opening a unit: the subject of the unit before.
+            prev = [h for h in history if h.unit == m.unit - 1 and h.actor is not None and fits(h.actor)]
+            return prev[0].actor if prev else None
+        # Same unit first (its earliest compatible mention: the subject), then the units before,
+        # each from its first mention; at most 6 units back. An object pronoun ("him", "them")
+        # does not refer to its own clause's subject ("Park refused to meet him").
+        by_unit: dict[int, list[MentionDraft]] = {}
+        # Plural pronouns mostly refer to things or to a noun phrase nearby: look one unit back only.
+        window = {"pl": 1, "it-subject": 2}.get(p, 6)
+        for h in reversed(history):
+            if m.unit - h.unit > window:
+                break
+            if h.unit <= m.unit and h.actor is not None:
+                by_unit.setdefault(h.unit, []).insert(0, h)
+        for u in sorted(by_unit, reverse=True):
+            if u != m.unit:
+                # In an earlier unit, names inside a quotation are not its subject: after
+                # '"Putin is using food as a weapon," said Kuleba.', "his point" is Kuleba's.
+                by_unit[u].sort(key=self._in_quote)
+            for h in by_unit[u]:
+                if u == m.unit and word in ("him", "them") and h is by_unit[u][0]:
+                    continue  # an object pronoun is not its own clause's subject ("Park refused to meet him")
+                if h.actor is not None and fits(h.actor):
+                    a = self.actors[h.actor]
+                    if p in ("m", "f") and a.gender is None:
+                        a.gender = p
+                    return h.actor
+        return None
+
+    def _in_quote(self, m: MentionDraft) -> bool:
+        return self.norm.count('"', self.bounds[m.unit][0], m.start) % 2 == 1
+
+
+class ArticleResolver(MentionCollector, NameClusterer, Coreference, Attribution, Summary):
+    """The whole flow for one article: collect → cluster names → references → claimants → summary."""
+
+    def build(self) -> Resolution:
+        self.collect()
+        self.cluster_names()
+        self.resolve_references()
+        return self.summarise(self.find_sources())
+
+
+def resolve(text: str, units: Sequence[UnitInput]) -> Resolution:
+    """Cluster the mentions of an article into canonical actors and attach them to its units.
+
+    Args:
+        text: the original article text (mentions in the result slice it exactly).
+        units: one :class:`UnitInput` per unit of the article, in order.
+
+    Returns:
+        A :class:`Resolution` with one entry per unit in ``unit_actors``, ``primary``,
+        ``stances`` and ``sources``, and the article's actors. Malformed input (spans outside
+        their unit, NaN scores, mismatched ``extra`` lengths) is skipped, never raised on; an
+        article with no mentions gives empty results.
+
+    >>> from types import SimpleNamespace as NS
+    >>> t = "Abe said Russia is wrong. His plan failed."
+    >>> m = lambda s, e, ty, sc: NS(start=s, end=e, type=ty, score=1.0, stance_scores=sc)
+    >>> p1 = NS(claim_score=0.9, mentions=(m(0, 3, "person", (.1, .1, .8)), m(9, 15, "location", (0, 1, 0))), extra=())
+    >>> p2 = NS(claim_score=0.9, mentions=(), extra=(m(0, 3, "other", (0, .9, .1)),))
+    >>> r = resolve(t, [UnitInput(0, 25, True, p1, ()), UnitInput(26, 42, True, p2, [(0, 3)])])
+    >>> r.sources[0], r.primary[0], r.stances[0], r.primary[1], r.stances[1]
+    ('Abe', 'Russia', 'against', 'Abe', 'against')
+    """
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    return ArticleResolver(text, units).build()
