@@ -23,7 +23,6 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import torch
-import transformers
 from torch import Tensor, nn
 
 __all__ = [
@@ -127,7 +126,8 @@ class StanceModel(nn.Module):
     """A shared encoder with claim, mention-tagging and per-mention stance heads.
 
     Args:
-        encoder: a ``transformers`` encoder (``AutoModel``) whose forward returns ``last_hidden_state``.
+        encoder: a ``transformers`` encoder (``AutoModel``), or a :class:`stancekit.bert.BertEncoder` (inference
+            without transformers), whose forward returns ``last_hidden_state``.
         config: the :class:`ModelConfig`; ``hidden_size`` is taken from the encoder.
     """
 
@@ -135,7 +135,7 @@ class StanceModel(nn.Module):
     #: reports them as unexpected keys and ignores them.
     HEAD_PREFIX = "stancekit_heads."
 
-    def __init__(self, encoder: transformers.PreTrainedModel, config: ModelConfig) -> None:
+    def __init__(self, encoder: Any, config: ModelConfig) -> None:
         super().__init__()
         hidden = int(encoder.config.hidden_size)
         config.hidden_size = hidden
@@ -157,6 +157,8 @@ class StanceModel(nn.Module):
     @classmethod
     def from_encoder(cls, path: str | None = None, config: ModelConfig | None = None) -> StanceModel:
         """Fresh heads on a pretrained encoder directory (default :func:`base_encoder_path`), offline."""
+        import transformers  # here, not at import: inference loads without transformers (stancekit.bert)
+
         path = path or base_encoder_path()
         encoder = transformers.AutoModel.from_pretrained(path, local_files_only=True)
         encoder = encoder.float()

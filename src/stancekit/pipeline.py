@@ -260,7 +260,7 @@ def load(
     """
     from stancekit.serialization import load_model
 
-    model, tokenizer = load_model(path, device="cpu")
+    model, tokenizer = load_model(path, device="cpu", inference=True)
     return Pipeline(
         model,
         tokenizer,

@@ -24,14 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import transformers
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from stancekit.errors import ModelLoadError
 from stancekit.modeling import CONFIG_FORMAT_VERSION, ModelConfig, StanceModel, base_encoder_path
 
-__all__ = ["ModelCard", "save", "load_model", "default_model_path", "resolve_device"]
+__all__ = ["ModelCard", "save", "load_model", "default_model_path", "resolve_device", "RustTokenizer"]
 
 #: The shipped default model, relative to the repository root.
 DEFAULT_MODEL_NAME = "stancekit-news-small"
@@ -96,6 +95,8 @@ class ModelCard:
 
 
 def _versions() -> dict[str, str]:
+    import transformers
+
     from stancekit import __version__
 
     return {"stancekit": __version__, "transformers": transformers.__version__, "torch": torch.__version__}
@@ -217,12 +218,16 @@ def _fresh_default(device: torch.device) -> tuple[StanceModel, Any]:
         UserWarning,
         stacklevel=3,
     )
+    import transformers
+
     model = StanceModel.from_encoder(base)
     tokenizer = transformers.AutoTokenizer.from_pretrained(base, local_files_only=True)
     return model.to(device).eval(), tokenizer
 
 
-def load_model(path: str | os.PathLike[str] | None = None, device: str = "cpu") -> tuple[StanceModel, Any]:
+def load_model(
+    path: str | os.PathLike[str] | None = None, device: str = "cpu", *, inference: bool = False
+) -> tuple[StanceModel, Any]:
     """Load a model directory as ``(model, tokenizer)``; the model is in eval mode, float32, on ``device``.
 
     Args:
@@ -230,6 +235,11 @@ def load_model(path: str | os.PathLike[str] | None = None, device: str = "cpu") 
             ``models/stancekit-news-small``. If neither exists, the base encoder with fresh (untrained)
             heads is returned, with a warning.
         device: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"``.
+        inference: load for inference only, without importing ``transformers`` (it takes longer to
+            import than torch): a BERT-family encoder runs as :class:`stancekit.bert.BertEncoder`
+            on the file's tensors, and the tokenizer is the model's Rust tokenizer
+            (:class:`RustTokenizer`). Other encoders, and directories without ``tokenizer.json``,
+            load through ``transformers`` as usual. The model is not meant for training.
 
     Raises:
         ModelLoadError: not a model directory, unreadable or truncated weights, a config from an
@@ -246,6 +256,12 @@ def load_model(path: str | os.PathLike[str] | None = None, device: str = "cpu") 
     cfg = _check_dir(p)
     sk = ModelConfig.from_dict(cfg["stancekit"])
     weights = _load_weights(p)
+    if inference:
+        fast = _load_for_inference(p, cfg, sk, weights)
+        if fast is not None:
+            return fast[0].to(dev).eval(), fast[1]
+    import transformers
+
     try:
         enc_cfg = transformers.AutoConfig.from_pretrained(str(p), local_files_only=True)
         encoder = transformers.AutoModel.from_config(enc_cfg)
@@ -276,3 +292,103 @@ def load_model(path: str | os.PathLike[str] | None = None, device: str = "cpu") 
     except (OSError, ValueError) as err:
         raise ModelLoadError(f"{p}: the tokenizer files cannot be read ({err}). Re-save the model.") from err
     return model.to(dev).eval(), tokenizer
+
+
+class RustTokenizer:
+    """A model directory's ``tokenizer.json`` through the ``tokenizers`` library alone: what
+    :class:`~stancekit.inference.Engine` reads from a tokenizer, without importing ``transformers``.
+
+    Attributes:
+        backend_tokenizer: the ``tokenizers.Tokenizer``.
+        cls_token_id / sep_token_id / pad_token_id: special token ids (``None`` if the model has none).
+        bos_token_id / eos_token_id: ``None`` (BERT-family tokenizers have none).
+    """
+
+    def __init__(self, directory: Path, backend: Any, special: dict[str, int | None]) -> None:
+        self.directory = directory
+        self.backend_tokenizer = backend
+        self.cls_token_id = special.get("cls_token")
+        self.sep_token_id = special.get("sep_token")
+        self.pad_token_id = special.get("pad_token")
+        self.bos_token_id: int | None = None
+        self.eos_token_id: int | None = None
+
+    def __repr__(self) -> str:
+        return f"RustTokenizer({str(self.directory)!r}, vocab_size={self.backend_tokenizer.get_vocab_size()})"
+
+    def save_pretrained(self, path: str | os.PathLike[str]) -> None:
+        """Copy the tokenizer files next to a saved model (what :func:`save` calls)."""
+        import shutil
+
+        out = Path(path)
+        out.mkdir(parents=True, exist_ok=True)
+        for name in _TOKENIZER_FILES:
+            src = self.directory / name
+            if src.is_file() and src.resolve() != (out / name).resolve():
+                shutil.copyfile(src, out / name)
+
+    @classmethod
+    def from_directory(cls, path: Path) -> RustTokenizer | None:
+        """The tokenizer of a model directory, or ``None`` when it has no ``tokenizer.json`` or its
+        special tokens are not all in ``tokenizer_config.json`` (then use ``transformers``).
+
+        Raises:
+            ModelLoadError: the files exist but cannot be read.
+        """
+        tj, tc = path / "tokenizer.json", path / "tokenizer_config.json"
+        if not (tj.is_file() and tc.is_file()):
+            return None
+        from tokenizers import Tokenizer
+
+        try:
+            backend = Tokenizer.from_file(str(tj))
+            conf = json.loads(tc.read_text(encoding="utf-8"))
+        except Exception as err:  # tokenizers raises a bare Exception on a malformed file
+            raise ModelLoadError(f"{path}: the tokenizer files cannot be read ({err}). Re-save the model.") from err
+        special: dict[str, int | None] = {}
+        for key in ("cls_token", "sep_token", "pad_token"):
+            token = conf.get(key)
+            if isinstance(token, dict):  # an AddedToken written as a dict
+                token = token.get("content")
+            if not isinstance(token, str) or backend.token_to_id(token) is None:
+                return None
+            special[key] = backend.token_to_id(token)
+        return cls(path, backend, special)
+
+
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
+
+
+def _load_for_inference(
+    path: Path, cfg: dict[str, Any], sk: ModelConfig, weights: dict[str, torch.Tensor]
+) -> tuple[StanceModel, RustTokenizer] | None:
+    """The model built once, on the file's tensors converted to float32 once (no random init, no
+    copy into freshly allocated parameters), or ``None`` when the encoder or tokenizer needs
+    ``transformers``."""
+    from stancekit import bert
+
+    values = {k: v for k, v in cfg.items() if k != "stancekit"}
+    if not bert.supports(values):
+        return None
+    tokenizer = RustTokenizer.from_directory(path)
+    if tokenizer is None:
+        return None
+    tensors = {k: v.float() if v.is_floating_point() else v for k, v in weights.items()}
+    prefix = StanceModel.HEAD_PREFIX
+    try:
+        with bert.uninitialised():  # parameters get the file's tensors below
+            encoder = bert.BertEncoder(values)
+            model = StanceModel(encoder, sk)
+        encoder.load_weights({k: v for k, v in tensors.items() if not k.startswith(prefix)})
+        model.heads.load_state_dict(
+            {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=True, assign=True
+        )
+        unset = [k for k, v in model.state_dict().items() if v.is_meta]
+        if unset:
+            raise RuntimeError(f"no tensors for {unset[:5]}")
+    except (RuntimeError, ValueError, KeyError, TypeError) as err:
+        raise ModelLoadError(
+            f"{path / WEIGHTS_NAME} does not match {path / CONFIG_NAME}: {str(err)[:300]}. Re-save the model with "
+            "stancekit.serialization.save."
+        ) from err
+    return model, tokenizer

@@ -1,0 +1,232 @@
+"""A BERT-family encoder in plain torch, for inference without importing ``transformers``.
+
+``import transformers`` plus building a ``BertModel`` costs about 6 s on the 2-core CPU machine,
+more than twice the time torch itself takes to import (``python -X importtime``, see
+``benchmarks/startup.py``): most of ``stancekit analyze`` on a short article. This module runs the
+same computation as ``transformers.BertModel`` (absolute positions, post-layer-norm blocks,
+scaled-dot-product attention) from the same ``config.json`` and the same ``model.safetensors`` key
+names, so a model directory stays loadable with ``transformers.AutoModel`` and training keeps using
+``transformers``. Hidden states equal ``BertModel``'s within float rounding
+(``tests/test_bert.py``).
+
+Only what inference needs is here: no dropout, no pooler (stancekit's heads pool themselves), no
+gradient checkpointing, no cross-attention. :func:`supports` says whether a config can run here;
+anything else (MPNet, RoBERTa with relative positions, …) loads through ``transformers``.
+
+>>> encoder = BertEncoder(config_dict)                            # doctest: +SKIP
+>>> encoder.load_state_dict(weights, strict=False, assign=True)   # doctest: +SKIP
+>>> encoder(input_ids, attention_mask).last_hidden_state          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+__all__ = ["BertEncoder", "EncoderConfig", "supports"]
+
+_ACTIVATIONS = {
+    "gelu": lambda x: F.gelu(x),
+    "gelu_new": lambda x: F.gelu(x, approximate="tanh"),
+    "gelu_pytorch_tanh": lambda x: F.gelu(x, approximate="tanh"),
+    "relu": F.relu,
+}
+
+
+@contextlib.contextmanager
+def uninitialised() -> Iterator[None]:
+    """Build modules without initialising their parameters (they are about to be replaced by
+    :meth:`BertEncoder.load_weights`): random init of MiniLM's 22.7M parameters takes 0.2 s on the
+    2-core machine, and the ``meta`` device would import ``torch._dynamo`` (4 s). The same approach
+    as ``transformers``' ``no_init_weights``: ``torch.nn.init`` fills become no-ops while active."""
+    init = torch.nn.init
+    names = ("uniform_", "normal_", "kaiming_uniform_", "ones_", "zeros_", "trunc_normal_")
+    saved = {n: getattr(init, n) for n in names}
+
+    def keep(tensor: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return tensor
+
+    try:
+        for n in names:
+            setattr(init, n, keep)
+        yield
+    finally:
+        for n, f in saved.items():
+            setattr(init, n, f)
+
+
+def supports(config: Mapping[str, Any]) -> bool:
+    """Whether the encoder config (``config.json`` without the ``stancekit`` key) can run here."""
+    return (
+        config.get("model_type") == "bert"
+        and config.get("position_embedding_type", "absolute") in (None, "absolute")
+        and config.get("hidden_act", "gelu") in _ACTIVATIONS
+        and not config.get("is_decoder", False)
+        and not config.get("add_cross_attention", False)
+        and int(config.get("hidden_size", 0)) % max(1, int(config.get("num_attention_heads", 1))) == 0
+    )
+
+
+class EncoderConfig:
+    """The encoder's ``config.json`` as attributes (what stancekit reads from a transformers config),
+    with :meth:`to_dict` returning it unchanged so that :func:`stancekit.serialization.save` writes
+    the same file back."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = dict(values)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["_values"][name]
+        except KeyError:
+            raise AttributeError(f"the encoder config has no {name!r}") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as loaded (a copy)."""
+        return dict(self._values)
+
+
+@dataclass
+class EncoderOutput:
+    """What :class:`~stancekit.modeling.StanceModel` reads from an encoder's output."""
+
+    last_hidden_state: Tensor
+
+
+class _Embeddings(nn.Module):
+    def __init__(self, c: EncoderConfig) -> None:
+        super().__init__()
+        self.word_embeddings = nn.Embedding(c.vocab_size, c.hidden_size)
+        self.position_embeddings = nn.Embedding(c.max_position_embeddings, c.hidden_size)
+        self.token_type_embeddings = nn.Embedding(c.type_vocab_size, c.hidden_size)
+        self.LayerNorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
+
+    def forward(self, input_ids: Tensor, token_type_ids: Tensor | None) -> Tensor:
+        n = input_ids.shape[1]
+        positions = torch.arange(n, device=input_ids.device)
+        if token_type_ids is None:
+            # the same sum as BertEmbeddings (word + type, then + position) for identical rounding
+            x = self.word_embeddings(input_ids) + self.token_type_embeddings.weight[0]
+        else:
+            x = self.word_embeddings(input_ids) + self.token_type_embeddings(token_type_ids)
+        x = x + self.position_embeddings(positions)
+        return self.LayerNorm(x)
+
+
+class _SelfAttention(nn.Module):
+    def __init__(self, c: EncoderConfig) -> None:
+        super().__init__()
+        self.query = nn.Linear(c.hidden_size, c.hidden_size)
+        self.key = nn.Linear(c.hidden_size, c.hidden_size)
+        self.value = nn.Linear(c.hidden_size, c.hidden_size)
+
+
+class _DenseNorm(nn.Module):
+    def __init__(self, d_in: int, d_out: int, eps: float) -> None:
+        super().__init__()
+        self.dense = nn.Linear(d_in, d_out)
+        self.LayerNorm = nn.LayerNorm(d_out, eps=eps)
+
+
+class _Attention(nn.Module):
+    def __init__(self, c: EncoderConfig) -> None:
+        super().__init__()
+        self.self = _SelfAttention(c)
+        self.output = _DenseNorm(c.hidden_size, c.hidden_size, c.layer_norm_eps)
+
+
+class _Intermediate(nn.Module):
+    def __init__(self, c: EncoderConfig) -> None:
+        super().__init__()
+        self.dense = nn.Linear(c.hidden_size, c.intermediate_size)
+
+
+class _Layer(nn.Module):
+    def __init__(self, c: EncoderConfig) -> None:
+        super().__init__()
+        self.attention = _Attention(c)
+        self.intermediate = _Intermediate(c)
+        self.output = _DenseNorm(c.intermediate_size, c.hidden_size, c.layer_norm_eps)
+        self.heads = int(c.num_attention_heads)
+        self.act = _ACTIVATIONS[c.hidden_act]
+
+    def forward(self, x: Tensor, mask: Tensor | None) -> Tensor:
+        b, n, h = x.shape
+        d = h // self.heads
+        sa = self.attention.self
+
+        def split(t: Tensor) -> Tensor:
+            return t.view(b, n, self.heads, d).transpose(1, 2)
+
+        q, k, v = split(sa.query(x)), split(sa.key(x)), split(sa.value(x))
+        ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=1.0 / math.sqrt(d))
+        ctx = ctx.transpose(1, 2).reshape(b, n, h)
+        ao = self.attention.output
+        x = ao.LayerNorm(ao.dense(ctx) + x)
+        y = self.output.dense(self.act(self.intermediate.dense(x)))
+        return self.output.LayerNorm(y + x)
+
+
+class _Stack(nn.Module):
+    def __init__(self, c: EncoderConfig) -> None:
+        super().__init__()
+        self.layer = nn.ModuleList(_Layer(c) for _ in range(int(c.num_hidden_layers)))
+
+
+class BertEncoder(nn.Module):
+    """``transformers.BertModel``'s forward for inference, with the same parameter names.
+
+    Args:
+        config: the encoder's ``config.json`` (a mapping; the ``stancekit`` key is ignored).
+
+    Raises:
+        ValueError: if :func:`supports` is false for ``config``.
+    """
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        super().__init__()
+        values = {k: v for k, v in config.items() if k != "stancekit"}
+        if not supports(values):
+            raise ValueError(
+                f"BertEncoder runs absolute-position BERT encoders; got model_type={values.get('model_type')!r}, "
+                f"position_embedding_type={values.get('position_embedding_type')!r}, "
+                f"hidden_act={values.get('hidden_act')!r}."
+            )
+        values.setdefault("layer_norm_eps", 1e-12)
+        values.setdefault("type_vocab_size", 2)
+        values.setdefault("hidden_act", "gelu")
+        self.config = EncoderConfig(values)
+        self.embeddings = _Embeddings(self.config)
+        self.encoder = _Stack(self.config)
+
+    def forward(
+        self, input_ids: Tensor, attention_mask: Tensor | None = None, token_type_ids: Tensor | None = None
+    ) -> EncoderOutput:
+        """Hidden states [B, T, H] as ``EncoderOutput.last_hidden_state``."""
+        x = self.embeddings(input_ids, token_type_ids)
+        mask = None
+        if attention_mask is not None:
+            # [B, 1, 1, T] boolean: True where a key may be attended to (padding is False)
+            mask = attention_mask.bool()[:, None, None, :]
+        for layer in self.encoder.layer:
+            x = layer(x, mask)
+        return EncoderOutput(x)
+
+    def load_weights(self, weights: Mapping[str, Tensor]) -> None:
+        """Take the encoder tensors of ``weights`` (``BertModel`` names; ``pooler.*`` is ignored) as the
+        parameters, without copying when they already are float32.
+
+        Raises:
+            RuntimeError: a parameter is missing or a tensor has no matching parameter.
+        """
+        state = {k: v for k, v in weights.items() if not k.startswith("pooler.") and not k.endswith(".position_ids")}
+        result = self.load_state_dict(state, strict=False, assign=True)
+        if result.missing_keys or result.unexpected_keys:
+            raise RuntimeError(f"missing keys {result.missing_keys[:5]}, unexpected keys {result.unexpected_keys[:5]}")

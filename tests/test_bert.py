@@ -1,0 +1,145 @@
+"""The plain-torch BERT encoder and the transformers-free inference loader."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from stancekit import bert
+from stancekit.inference import Engine
+from stancekit.serialization import RustTokenizer, load_model, save
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def _native(model: Any) -> bert.BertEncoder:
+    encoder = bert.BertEncoder(model.encoder.config.to_dict())
+    encoder.load_weights({k: v.clone() for k, v in model.encoder.state_dict().items()})
+    return encoder.eval()
+
+
+def test_hidden_states_match_transformers_bert_with_padding_and_token_types(tiny_model: tuple[Any, Any]) -> None:
+    model, _ = tiny_model
+    native = _native(model)
+    torch.manual_seed(1)
+    ids = torch.randint(1000, 20000, (4, 19))
+    mask = torch.ones_like(ids)
+    mask[1, 11:] = 0
+    mask[3, 5:] = 0
+    types = torch.zeros_like(ids)
+    types[2, 7:] = 1
+    with torch.inference_mode():
+        for tt in (None, types):
+            ref = model.encoder(input_ids=ids, attention_mask=mask, token_type_ids=tt).last_hidden_state
+            got = native(ids, mask, tt).last_hidden_state
+            real = mask.bool()
+            assert torch.allclose(got[real], ref[real], atol=1e-5, rtol=1e-5)
+
+
+def test_hidden_states_match_under_bf16_autocast(tiny_model: tuple[Any, Any]) -> None:
+    model, _ = tiny_model
+    native = _native(model)
+    ids = torch.randint(1000, 20000, (3, 16))
+    mask = torch.ones_like(ids)
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+        ref = model.encoder(input_ids=ids, attention_mask=mask).last_hidden_state.float()
+        got = native(ids, mask).last_hidden_state.float()
+    assert torch.allclose(got, ref, atol=2e-2)
+
+
+def test_unsupported_configs_are_refused() -> None:
+    base = {"model_type": "bert", "hidden_size": 32, "num_attention_heads": 2, "hidden_act": "gelu"}
+    assert bert.supports(base)
+    assert not bert.supports({**base, "model_type": "mpnet"})
+    assert not bert.supports({**base, "position_embedding_type": "relative_key"})
+    assert not bert.supports({**base, "hidden_act": "swish_unknown"})
+    assert not bert.supports({**base, "is_decoder": True})
+    with pytest.raises(ValueError, match="absolute-position BERT"):
+        bert.BertEncoder({**base, "model_type": "mpnet"})
+
+
+def test_uninitialised_restores_torch_init() -> None:
+    before = torch.nn.init.normal_
+    with bert.uninitialised():
+        assert torch.nn.init.normal_ is not before
+        layer = torch.nn.Linear(4, 4)
+    assert torch.nn.init.normal_ is before
+    assert layer.weight.shape == (4, 4)
+
+
+def test_missing_weights_are_a_load_error(tiny_model: tuple[Any, Any]) -> None:
+    model, _ = tiny_model
+    encoder = bert.BertEncoder(model.encoder.config.to_dict())
+    state = dict(model.encoder.state_dict())
+    state.pop("encoder.layer.1.output.dense.weight")
+    with pytest.raises(RuntimeError, match="missing keys"):
+        encoder.load_weights(state)
+
+
+def test_inference_load_uses_no_transformers_and_predicts_like_the_full_load(tiny_model_dir: Path) -> None:
+    full, full_tok = load_model(tiny_model_dir)
+    fast, fast_tok = load_model(tiny_model_dir, inference=True)
+    assert isinstance(fast.encoder, bert.BertEncoder)
+    assert isinstance(fast_tok, RustTokenizer)
+    assert (fast_tok.cls_token_id, fast_tok.sep_token_id) == (full_tok.cls_token_id, full_tok.sep_token_id)
+    texts = ["Merkel praised Macron in Paris on Tuesday.", "No.", "The European Union and Japan signed a deal."]
+    spans = [[(0, 6)], [], [(4, 18)]]
+    a = Engine(full, full_tok, device="cpu", precision="fp32").predict(texts, spans)
+    b = Engine(fast, fast_tok, device="cpu", precision="fp32").predict(texts, spans)
+    for p, q in zip(a, b, strict=True):
+        assert abs(p.claim_score - q.claim_score) < 1e-5
+        assert [(m.start, m.end, m.type) for m in p.mentions] == [(m.start, m.end, m.type) for m in q.mentions]
+        for m, n in zip(p.mentions + p.extra, q.mentions + q.extra, strict=True):
+            assert max(abs(x - y) for x, y in zip(m.stance_scores, n.stance_scores, strict=True)) < 1e-5
+
+
+def test_inference_load_saves_back_to_a_directory_transformers_reads(tiny_model_dir: Path, tmp_path: Path) -> None:
+    fast, fast_tok = load_model(tiny_model_dir, inference=True)
+    out = save(fast, fast_tok, tmp_path / "resaved")
+    assert json.loads((out / "config.json").read_text())["model_type"] == "bert"
+    again, tok = load_model(out)
+    ids = torch.tensor([[fast_tok.cls_token_id, 2000, 3000, fast_tok.sep_token_id]])
+    mask = torch.ones_like(ids)
+    with torch.inference_mode():
+        assert torch.allclose(again.encode(ids, mask), fast.encode(ids, mask), atol=1e-6)
+    enc = fast_tok.backend_tokenizer.encode("Merkel visited Tokyo.")
+    assert tok("Merkel visited Tokyo.")["input_ids"] == [
+        i for i, m in zip(enc.ids, enc.attention_mask, strict=True) if m
+    ]
+
+
+def test_inference_load_falls_back_to_transformers_without_tokenizer_json(tiny_model_dir: Path, tmp_path: Path) -> None:
+    d = tmp_path / "no-tokenizer-json"
+    shutil.copytree(tiny_model_dir, d)
+    (d / "tokenizer.json").unlink()
+    model, tokenizer = load_model(d, inference=True)
+    assert not isinstance(tokenizer, RustTokenizer)
+    assert not isinstance(model.encoder, bert.BertEncoder)
+
+
+def test_analyze_imports_neither_transformers_nor_data_stacks(tiny_model_dir: Path, tmp_path: Path) -> None:
+    article = tmp_path / "short.txt"
+    article.write_text("Merkel praised Macron. Russia rejected the plan on Tuesday.\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from stancekit.cli import main\n"
+        f"rc = main(['analyze', {str(article)!r}, '--model', {str(tiny_model_dir)!r}, '--device', 'cpu'])\n"
+        "heavy = ('transformers', 'datasets', 'sklearn', 'scipy', 'pyarrow', 'ray', 'pandas', 'matplotlib', "
+        "'torch._dynamo')\n"
+        "print('IMPORTED', sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+        "sys.exit(rc)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "IMPORTED []" in proc.stderr, proc.stderr[-2000:]
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert rows and all(r["text"] for r in rows)
