@@ -94,3 +94,129 @@ def test_unavailable_device_is_a_clean_error(tiny_model_dir, article_file, capsy
 def test_missing_model_directory_is_a_clean_error(tmp_path, article_file, capsys):
     assert main(["analyze", str(article_file), "--model", str(Path(tmp_path) / "nope")]) == 1
     assert "nope" in capsys.readouterr().err
+
+
+# -- a complete CLI --------------------------------------------------------------------------
+
+
+def _subparsers():
+    import argparse
+
+    from stancekit.cli import _parser
+
+    (sub,) = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return sub.choices
+
+
+def test_every_model_loading_command_takes_the_model_options():
+    subs = _subparsers()
+    for name in ("analyze", "evaluate", "score", "report"):
+        flags = {f for a in subs[name]._actions for f in a.option_strings}
+        assert {"--model", "--device", "--precision", "--batch-size", "--max-batch-tokens"} <= flags, name
+    for name in ("analyze", "score"):
+        flags = {f for a in subs[name]._actions for f in a.option_strings}
+        assert {"--claim-threshold", "--target", "--targets-file"} <= flags, name
+
+
+def test_every_optional_argument_says_what_it_is_and_its_default():
+    for name, sub in _subparsers().items():
+        for action in sub._actions:
+            if not action.option_strings or action.dest == "help":
+                continue
+            assert action.help and len(action.help) > 10, (name, action.dest)
+            if not action.required:
+                assert "default" in action.help, (name, action.dest)
+
+
+def test_evaluate_help_lists_every_data_set(capsys):
+    from stancekit.cli import DATASET_NAMES
+    from stancekit.data import DATASETS
+
+    assert set(DATASET_NAMES) == set(DATASETS)
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for name in DATASETS:
+        assert name in out
+
+
+def test_table_has_a_claim_yes_no_column(tiny_model_dir, article_file, capsys):
+    args = ["analyze", str(article_file), "--model", str(tiny_model_dir), "--device", "cpu", "--format", "table"]
+    assert main([*args, "--claim-threshold", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "claim" in out and "yes" in out and "no (heading)" in out
+    assert main([*args, "--claim-threshold", "1"]) == 0  # nothing reaches 1.0: every unit is "no"
+    out = capsys.readouterr().out
+    assert "yes" not in out.split("actors over")[0].replace("│", " ").split()
+
+
+def test_analyze_targets_from_flags_and_file(tiny_model_dir, article_file, tmp_path, capsys):
+    targets = tmp_path / "targets.txt"
+    targets.write_text("# my targets\nNATO\n\nthe plan\n", encoding="utf-8")
+    args = ["analyze", str(article_file), "--model", str(tiny_model_dir), "--device", "cpu"]
+    assert main([*args, "--target", "Russia", "--targets-file", str(targets), "--format", "json"]) == 0
+    (article,) = json.loads(capsys.readouterr().out)
+    assert [t["target"] for t in article["targets"]] == ["Russia", "NATO", "the plan"]
+    body = [u for u in article["units"] if u["reason"] is None]
+    assert body and all([t["target"] for t in u["targets"]] == ["Russia", "NATO", "the plan"] for u in body)
+    for u in body:
+        for t in u["targets"]:
+            assert set(t) >= {"target", "stance", "scores"} and t["stance"] == max(t["scores"], key=t["scores"].get)
+
+
+def test_claim_threshold_flag_decides_is_claim(tiny_model_dir, article_file, capsys):
+    args = ["analyze", str(article_file), "--model", str(tiny_model_dir), "--device", "cpu"]
+    assert main([*args, "--claim-threshold", "0"]) == 0
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert all(r["is_claim"] for r in rows if r["reason"] is None)
+    assert main([*args, "--claim-threshold", "1.5"]) == 1
+    assert "claim_threshold" in capsys.readouterr().err
+
+
+def test_score_with_a_wrong_text_field_stops_before_loading_the_model(tmp_path, capsys):
+    inp = tmp_path / "articles.jsonl"
+    inp.write_text(json.dumps({"id": "a1", "body": "Russia rejected the plan."}) + "\n", encoding="utf-8")
+    out = tmp_path / "scored.jsonl"
+    # A model path that does not exist: the field check must fire first.
+    assert main(["score", str(inp), "-o", str(out), "--model", str(tmp_path / "no-model")]) == 1
+    err = capsys.readouterr().err
+    assert "no field 'text' in articles.jsonl line 1; fields are: id, body; use --text-field body" in err
+    assert not out.exists() and not (tmp_path / "scored.jsonl.parts").exists()
+
+
+def test_score_refuses_an_existing_output_unless_overwrite(tiny_model_dir, tmp_path, capsys):
+    inp = tmp_path / "articles.jsonl"
+    inp.write_text(json.dumps({"id": "a1", "text": ARTICLE}) + "\n", encoding="utf-8")
+    out = tmp_path / "scored.jsonl"
+    args = ["score", str(inp), "-o", str(out), "--model", str(tiny_model_dir), "--device", "cpu"]
+    assert main(args) == 0
+    assert not (tmp_path / "scored.errors.jsonl").exists()  # no errors, no errors file
+    first = out.read_bytes()
+    capsys.readouterr()
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "already exists" in err and "--overwrite" in err
+    assert main([*args, "--overwrite", "--target", "Russia"]) == 0
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    assert out.read_bytes() != first and any(r["targets"] for r in rows)
+
+
+def test_report_on_a_raw_corpus_says_it_is_input(tmp_path, capsys):
+    inp = tmp_path / "articles.jsonl"
+    inp.write_text(json.dumps({"id": "a1", "text": ARTICLE}) + "\n", encoding="utf-8")
+    assert main(["report", str(inp), "-o", str(tmp_path / "r.html")]) == 1
+    err = capsys.readouterr().err
+    assert "input corpus" in err and "stancekit score" in err and "errors" not in err
+
+
+def test_evaluate_missing_file_names_the_flag_and_the_absolute_path(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["evaluate", "--dataset", "semeval2016", "--file", "nope.csv"]) == 1
+    err = capsys.readouterr().err
+    assert "--file" in err and str(tmp_path / "nope.csv") in err
+
+
+def test_evaluate_without_data_says_where_labelled_data_comes_from(tmp_path, capsys):
+    assert main(["evaluate", "--dataset", "vast", "--data-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert str(tmp_path / "vast") in err and "docs/data.md" in err and "--data-dir" in err

@@ -116,3 +116,84 @@ def test_default_claim_threshold_comes_from_the_model_config(tiny_model):
     everything = Pipeline(m, tokenizer, device="cpu")(ARTICLE)
     assert all(u.is_claim == (u.reason is None) for u in everything.units)
     assert Pipeline(m, tokenizer, device="cpu", claim_threshold=1.0).claim_threshold == 1.0
+
+
+# -- stance toward named targets ------------------------------------------------------------
+
+
+def test_targets_pair_form_matches_the_engine_on_each_unit(nlp):
+    article = nlp(ARTICLE, targets=["the plan", "sanctions against Russia"])
+    body = [u for u in article.units if u.reason is None]
+    assert body and all(not u.targets for u in article.units if u.reason is not None)
+    texts = [ARTICLE[u.start : u.end] for u in body for _ in range(2)]
+    targets = ["the plan", "sanctions against Russia"] * len(body)
+    expected = nlp.engine.predict_stance(texts, targets, [None] * len(texts))
+    got = [t for u in body for t in u.targets]
+    assert [t.target for t in got] == targets
+    for row, t in zip(expected, got, strict=True):
+        assert t.form == "pair" and t.actor is None
+        assert [t.scores[k] for k in ("favor", "against", "neutral")] == pytest.approx(row.tolist(), abs=1e-6)
+        assert t.stance == max(t.scores, key=t.scores.get)
+
+
+def test_target_naming_an_actor_of_the_unit_uses_its_mention_stance(nlp):
+    plain = nlp(ARTICLE)
+    actor = next(a for u in plain.claims for a in u.actors)
+    article = nlp(ARTICLE, targets=[actor.name])
+    (tgt,) = article.targets
+    assert tgt.actor == actor.name
+    for before, unit in zip(plain.units, article.units, strict=True):
+        assert unit.actors == before.actors  # targets add, never change, the actors
+        if unit.reason is not None:
+            continue
+        (ts,) = unit.targets
+        hit = next((a for a in unit.actors if a.name == actor.name), None)
+        if hit is not None:
+            assert (ts.form, ts.actor, dict(ts.scores)) == ("mention", actor.name, dict(hit.scores))
+        else:
+            assert ts.form == "pair"
+
+
+def test_article_target_is_the_mean_over_claims(nlp):
+    article = nlp(ARTICLE, targets=["the plan"])
+    (tgt,) = article.targets
+    pool = article.claims or [u for u in article.units if u.reason is None]
+    for k in ("favor", "against", "neutral"):
+        assert tgt.scores[k] == pytest.approx(sum(u.targets[0].scores[k] for u in pool) / len(pool))
+    assert sum(tgt.counts.values()) == len(pool)
+    assert tgt.stance == max(tgt.scores, key=tgt.scores.get)
+
+
+def test_pipe_takes_one_target_list_per_article_in_order(nlp):
+    texts = ["Russia rejected the plan.", "The plan is good for Japan.", "Nobody cares."]
+    per = [["Russia"], ["Japan", "the plan"], []]
+    articles = list(nlp.pipe(texts, targets=per))
+    assert [[t.target for t in a.targets] for a in articles] == per
+    alone = [nlp(t, targets=p) for t, p in zip(texts, per, strict=True)]
+    for a, b in zip(articles, alone, strict=True):  # batching across articles changes nothing but rounding
+        for x, y in zip(a.targets, b.targets, strict=True):
+            assert (x.target, x.actor, x.counts) == (y.target, y.actor, y.counts)
+            assert dict(x.scores) == pytest.approx(dict(y.scores), abs=1e-4)
+
+
+def test_targets_round_trip_through_dicts(nlp):
+    article = nlp(ARTICLE, targets=["the plan"])
+    again = stancekit.Article.from_dict(article.to_dict())
+    assert again == article
+
+
+@pytest.mark.parametrize(
+    ("targets", "message"),
+    [("Russia", "not a single string"), (["Russia", ""], "non-empty"), ([["a"], 3], "list of target strings")],
+)
+def test_bad_targets_are_input_errors(nlp, targets, message):
+    with pytest.raises(InputError, match=message):
+        list(nlp.pipe(["Russia rejected it.", "Japan agreed."], targets=targets))
+
+
+def test_reprs_are_short(nlp):
+    article = nlp(ARTICLE * 20, targets=["the plan"])
+    assert len(repr(article)) < 400 and "targets [the plan:" in repr(article)
+    assert all(len(repr(u)) < 400 for u in article.units)
+    assert "tiny" in repr(nlp) or "model=" in repr(nlp)
+    assert str(article) == article.text

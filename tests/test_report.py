@@ -249,9 +249,20 @@ def test_bad_report_inputs_raise_input_error(tmp_path: Path) -> None:
         render_report([42], tmp_path / "r.html")
 
 
-def test_article_repr_html_uses_the_report_renderer() -> None:
+def test_article_repr_html_is_escaped_and_needs_no_report_module() -> None:
+    import html
+
     article = hand_article()
-    assert article._repr_html_() == render_article_html(article)
+    doc = article._repr_html_()
+    assert [u.text for u in article.claims] and all(html.escape(u.text) in doc for u in article.claims)
+    evil = Article(text="<script>x</script>", units=(Unit(0, "<script>x</script>", 0, 18, is_claim=True),))
+    assert "<script>" not in evil._repr_html_()
+    # Result types do not depend on the HTML renderer: importing and showing them never imports report.
+    code = (
+        "import sys, stancekit.types as t; a = t.Article(text='x'); a._repr_html_(); repr(a); "
+        "sys.exit('stancekit.report' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,10 +1,13 @@
 """The ``stancekit`` command: thin wrappers over library functions; the only module that prints or exits.
 
-stancekit analyze PATH… [--format jsonl|json|table] [--model DIR] [--device auto|cpu|cuda]
-stancekit evaluate --dataset NAME --file PATH [--model DIR] [-o report.json] [--plot PNG]
+stancekit analyze PATH… [--format jsonl|json|table] [--target TEXT…] [--claim-threshold P] [model options]
+stancekit evaluate --dataset NAME [--file PATH] [-o report.json] [--plot PNG] [model options]
 stancekit train --config FILE -o DIR
-stancekit score INPUT -o OUTPUT [--resume] [--ray [ADDRESS]] …
-stancekit report PATH… -o report.html
+stancekit score INPUT -o OUTPUT [--resume|--overwrite] [--target TEXT…] [--ray [ADDRESS]] [model options]
+stancekit report PATH… -o report.html [model options]
+
+model options: --model DIR --device auto|cpu|cuda --precision auto|fp32|bf16|fp16|int8 --batch-size N
+--max-batch-tokens N
 """
 
 from __future__ import annotations
@@ -17,16 +20,84 @@ from pathlib import Path
 from typing import Any
 
 from stancekit import __version__
-from stancekit.errors import StancekitError
+from stancekit.errors import InputError, StancekitError
 
 __all__ = ["main"]
 
 
+#: The labelled sets ``stancekit evaluate --dataset`` knows (``stancekit.data.DATASETS``; a test keeps
+#: this copy equal, so that ``--help`` does not have to import the data loaders).
+DATASET_NAMES = (
+    "newsmtsc",
+    "newsmtsc-flat",
+    "newsmtsc-mt",
+    "newsmtsc-rw",
+    "semeval2016",
+    "pstance",
+    "pstance-all",
+    "vast",
+    "ibm-claim-stance",
+    "claimbuster",
+    "claimbuster-2x",
+    "claimbuster-3x",
+    "clef2019",
+    "aae-sentences",
+    "conll2003",
+    "wikiann",
+    "wnut17",
+    "persent",
+)
+PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8")
+
+
 def _add_model_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default=None, help="model directory (default: the shipped model)")
-    p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N (default: auto)")
-    p.add_argument("--batch-size", type=int, default=64, help="most units per encoder batch (default: 64)")
-    p.add_argument("--max-batch-tokens", type=int, default=8192, help="most padded tokens per batch (default: 8192)")
+    g = p.add_argument_group("model")
+    g.add_argument(
+        "--model",
+        default=None,
+        metavar="DIR",
+        help="a stancekit model directory (default: $STANCEKIT_MODEL, else the shipped stancekit-news-small)",
+    )
+    g.add_argument(
+        "--device", default="auto", help="auto | cpu | cuda | cuda:N; auto takes CUDA when available (default: auto)"
+    )
+    g.add_argument(
+        "--precision",
+        default="auto",
+        choices=PRECISIONS,
+        help="inference precision; auto = bf16 where the CPU or GPU supports it, else fp32 on CPU, fp16 on GPU "
+        "(default: auto)",
+    )
+    g.add_argument("--batch-size", type=int, default=64, help="most units per encoder batch (default: 64)")
+    g.add_argument(
+        "--max-batch-tokens", type=int, default=8192, help="most padded tokens per encoder batch (default: 8192)"
+    )
+
+
+def _add_analysis_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("analysis")
+    g.add_argument(
+        "--claim-threshold",
+        type=float,
+        default=None,
+        metavar="P",
+        help="a unit is a claim when its claim score is at least P, in [0, 1] (default: the model's "
+        "claim_threshold, 0.05 for the shipped model)",
+    )
+    g.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help='a name or topic to read the stance toward, e.g. --target "Shinzo Abe" --target "sanctions against '
+        'Russia" (repeatable; default: none)',
+    )
+    g.add_argument(
+        "--targets-file",
+        default=None,
+        metavar="FILE",
+        help="a UTF-8 file with one target per line (blank lines and lines starting with # are skipped; default: none)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,46 +105,118 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"stancekit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("analyze", help="analyse article files (or - for stdin)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--format", choices=("jsonl", "json", "table"), default="jsonl")
+    p = sub.add_parser(
+        "analyze",
+        help="analyse article files (or - for stdin)",
+        description="Analyse article files: one JSON object per unit (jsonl), one document per article (json), "
+        "or a table.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="UTF-8 text files, one article each; - reads stdin")
+    p.add_argument(
+        "--format",
+        choices=("jsonl", "json", "table"),
+        default="jsonl",
+        help="jsonl: one object per unit; json: one document per article; table: for reading (default: jsonl)",
+    )
+    _add_analysis_options(p)
     _add_model_options(p)
 
-    p = sub.add_parser("evaluate", help="score a model on a labelled file")
-    p.add_argument("--dataset", required=True, help="data set name, e.g. newsmtsc-rw, semeval2016, conll2003")
-    p.add_argument("--file", default=None, help="a file in that set's format (default: its dev split)")
-    p.add_argument("-o", "--output", default=None, help="write the report JSON here")
-    p.add_argument("--plot", default=None, help="write the confusion matrix as PNG here")
+    p = sub.add_parser(
+        "evaluate",
+        help="score a model on a labelled set",
+        description="Score a model on a labelled set with the set's official metric. Data sets: "
+        + ", ".join(DATASET_NAMES)
+        + ". They are read from --data-dir (default $STANCEKIT_DATA, else ../shared/data; docs/data.md says "
+        "where each comes from and its layout).",
+    )
+    p.add_argument("--dataset", required=True, metavar="NAME", help="the labelled set: " + ", ".join(DATASET_NAMES))
     p.add_argument(
-        "--data-dir", default=None, help="root of the labelled sets (default: $STANCEKIT_DATA or ../shared/data)"
+        "--file",
+        default=None,
+        help="a file (or folder) in that set's format instead of its dev split under --data-dir (default: none)",
+    )
+    p.add_argument("--split", default=None, help="the split to read, e.g. dev or test (default: the set's dev split)")
+    p.add_argument("-o", "--output", default=None, metavar="JSON", help="write the report JSON here (default: none)")
+    p.add_argument(
+        "--plot",
+        default=None,
+        metavar="PNG",
+        help="write the confusion matrix as PNG here (needs matplotlib; default: none)",
+    )
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="root of the labelled sets (default: $STANCEKIT_DATA, else ../shared/data)",
     )
     _add_model_options(p)
 
-    p = sub.add_parser("train", help="fine-tune a model from a config file")
-    p.add_argument("--config", required=True)
-    p.add_argument("-o", "--output", required=True, help="output model directory")
+    p = sub.add_parser(
+        "train", help="fine-tune a model from a config file", description="Fine-tune a model from a config file."
+    )
+    p.add_argument("--config", required=True, metavar="JSON", help="training config, e.g. configs/default.json")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the model directory to write")
 
-    p = sub.add_parser("score", help="score a corpus to files, resumably")
+    p = sub.add_parser(
+        "score",
+        help="score a corpus to files, resumably",
+        description="Score a corpus: one row per unit in OUTPUT, a per-article summary beside it, and failed "
+        "articles in OUTPUT's .errors.jsonl (only when some failed).",
+    )
     p.add_argument("input", metavar="INPUT", help=".jsonl, .csv, .parquet, or a directory of .txt files")
-    p.add_argument("-o", "--output", required=True, help=".jsonl or .parquet")
-    p.add_argument("--text-field", default="text")
-    p.add_argument("--id-field", default="id")
-    p.add_argument("--resume", action="store_true", help="finish an interrupted run")
+    p.add_argument("-o", "--output", required=True, help="the unit rows: a .jsonl or .parquet file")
+    p.add_argument("--text-field", default="text", help="the field/column holding the article text (default: text)")
+    p.add_argument(
+        "--id-field",
+        default="id",
+        help="the field/column holding the article id; records without it get their position (default: id)",
+    )
+    p.add_argument("--resume", action="store_true", help="finish an interrupted run (default: off)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing OUTPUT (default: off, refused)")
     p.add_argument(
         "--ray",
         nargs="?",
         const="auto",
         default=None,
         metavar="ADDRESS",
-        help="run on Ray (a cluster address, or local)",
+        help="run on Ray: a cluster address, or no value for $RAY_ADDRESS / a local Ray (default: off)",
     )
+    _add_analysis_options(p)
     _add_model_options(p)
 
-    p = sub.add_parser("report", help="write a self-contained HTML report of scored output")
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("-o", "--output", required=True, help="report.html")
-    p.add_argument("--model", default=None, help="model for .txt inputs (default: the shipped model)")
+    p = sub.add_parser(
+        "report",
+        help="write a self-contained HTML report",
+        description="Write a self-contained HTML report of scored output (stancekit score OUTPUT, .jsonl or "
+        ".parquet) or of .txt articles (analysed here with the model).",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="scored .jsonl/.parquet files or .txt articles")
+    p.add_argument("-o", "--output", required=True, metavar="HTML", help="the report file to write")
+    _add_model_options(p)
     return parser
+
+
+def _targets(args: argparse.Namespace) -> list[str]:
+    """--target values, then the lines of --targets-file."""
+    targets = list(args.target)
+    if args.targets_file is not None:
+        from stancekit.pipeline import read_article
+
+        text = read_article(args.targets_file)
+        targets += [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    for t in targets:
+        if not t.strip():
+            raise InputError("--target: a target must not be empty.")
+    return targets
+
+
+def _load_args(args: argparse.Namespace) -> dict[str, Any]:
+    out = dict(
+        device=args.device, precision=args.precision, batch_size=args.batch_size, max_batch_tokens=args.max_batch_tokens
+    )
+    if getattr(args, "claim_threshold", None) is not None:
+        out["claim_threshold"] = args.claim_threshold
+    return out
 
 
 def _read_inputs(paths: Sequence[str]) -> list[tuple[str, str]]:
@@ -92,10 +235,9 @@ def _analyze(args: argparse.Namespace) -> int:
     import stancekit
 
     inputs = _read_inputs(args.paths)  # read everything first: a bad file fails before the model loads
-    nlp = stancekit.load(
-        args.model, device=args.device, batch_size=args.batch_size, max_batch_tokens=args.max_batch_tokens
-    )
-    articles = nlp.pipe([t for _, t in inputs], ids=[i for i, _ in inputs])
+    targets = _targets(args)
+    nlp = stancekit.load(args.model, **_load_args(args))
+    articles = nlp.pipe([t for _, t in inputs], ids=[i for i, _ in inputs], targets=targets or None)
     if args.format == "jsonl":
         for article in articles:
             for unit in article.units:
@@ -110,6 +252,7 @@ def _analyze(args: argparse.Namespace) -> int:
 
 def _print_table(articles: Any) -> None:
     from rich.console import Console
+    from rich.markup import escape as esc
     from rich.table import Table
 
     colours = {"favor": "green", "against": "red", "neutral": "yellow"}
@@ -120,21 +263,43 @@ def _print_table(articles: Any) -> None:
         )
         table.add_column("#", justify="right")
         table.add_column("unit", ratio=3)
-        table.add_column("claim", justify="right")
+        table.add_column("claim (score)")
         table.add_column("actors (stance)", ratio=2)
+        if article.targets:
+            table.add_column("targets (stance)", ratio=2)
         for u in article.units:
-            actors = ", ".join(f"[{colours[a.stance]}]{a.name} ({a.stance} {a.score:.2f})[/]" for a in u.actors)
-            claim = f"{u.claim_score:.2f}" if u.reason is None else f"[dim]{u.reason}[/]"
-            text = u.text if u.is_claim else f"[dim]{u.text}[/]"
-            table.add_row(str(u.index), text, claim, actors)
+            actors = ", ".join(f"[{colours[a.stance]}]{esc(a.name)} ({a.stance} {a.score:.2f})[/]" for a in u.actors)
+            if u.reason is not None:
+                claim = f"[dim]no ({u.reason})[/]"
+            else:
+                claim = f"yes {u.claim_score:.2f}" if u.is_claim else f"[dim]no {u.claim_score:.2f}[/]"
+            text = esc(u.text) if u.is_claim else f"[dim]{esc(u.text)}[/]"
+            row = [str(u.index), text, claim, actors]
+            if article.targets:
+                row.append(
+                    ", ".join(f"[{colours[t.stance]}]{esc(t.target)} ({t.stance} {t.score:.2f})[/]" for t in u.targets)
+                )
+            table.add_row(*row)
         console.print(table)
+        if article.targets:
+            ttable = Table(title="targets over the article (mean over its claims)")
+            for col in ("target", "stance", "favor", "against", "neutral", "actor"):
+                ttable.add_column(col)
+            for t in article.targets:
+                ttable.add_row(
+                    esc(t.target),
+                    f"[{colours[t.stance]}]{t.stance}[/]",
+                    *(f"{t.scores[k]:.2f} ({t.counts[k]})" for k in ("favor", "against", "neutral")),
+                    esc(t.actor or ""),
+                )
+            console.print(ttable)
         if article.actors:
             summary = Table(title="actors over the article")
             for col in ("actor", "type", "stance", "favor", "against", "neutral", "mentions"):
                 summary.add_column(col)
             for a in article.actors:
                 summary.add_row(
-                    a.name,
+                    esc(a.name),
                     a.type,
                     f"[{colours[a.stance]}]{a.stance}[/]",
                     *(str(a.counts[k]) for k in ("favor", "against", "neutral")),
@@ -153,8 +318,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         output=args.output,
         plot=args.plot,
         data_dir=args.data_dir,
-        device=args.device,
-        batch_size=args.batch_size,
+        split=args.split,
+        **_load_args(args),
     )
     from rich.console import Console
 
@@ -180,14 +345,37 @@ def _score(args: argparse.Namespace) -> int:
         device=args.device,
         model=args.model,
     )
+    targets = _targets(args)
     if args.ray is not None:
         from stancekit.integrations.ray import score_files
+
+        unsupported = [
+            flag
+            for flag, used in (
+                ("--target/--targets-file", bool(targets)),
+                ("--claim-threshold", args.claim_threshold is not None),
+                ("--precision", args.precision != "auto"),
+                ("--overwrite", args.overwrite),
+            )
+            if used
+        ]
+        if unsupported:
+            raise InputError(f"{', '.join(unsupported)} not supported with --ray yet; run without --ray.")
 
         summary = score_files(args.input, args.output, address=None if args.ray == "auto" else args.ray, **kwargs)
     else:
         from stancekit.scoring import score
 
-        summary = score(args.input, args.output, progress=None, **kwargs)
+        summary = score(
+            args.input,
+            args.output,
+            progress=None,
+            targets=targets,
+            precision=args.precision,
+            claim_threshold=args.claim_threshold,
+            overwrite=args.overwrite,
+            **kwargs,
+        )
     print(json.dumps(summary.to_dict(), indent=2, default=str))
     # Failed articles are written to the errors file and the run goes on; the exit code says so.
     return 1 if summary.failed else 0
@@ -196,7 +384,7 @@ def _score(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from stancekit.report import write_report
 
-    write_report(args.paths, args.output, model=args.model)
+    write_report(args.paths, args.output, model=args.model, **_load_args(args))
     print(args.output)
     return 0
 

@@ -434,6 +434,7 @@ def evaluate(
     max_batch_tokens: int = 8192,
     split: str | None = None,
     pipeline: Any = None,
+    precision: str = "auto",
 ) -> dict[str, Any]:
     """Score a model on a labelled file with the set's official metric.
 
@@ -446,7 +447,7 @@ def evaluate(
         output: write the report JSON here.
         plot: write the confusion matrix as PNG here (needs matplotlib).
         data_dir: root of the labelled sets (default :func:`stancekit.data.data_dir`).
-        batch_size, device, max_batch_tokens: passed to :func:`stancekit.load`.
+        batch_size, device, max_batch_tokens, precision: passed to :func:`stancekit.load`.
         split: the split to read from ``data_dir`` (or from ``file`` when it is a folder or a file
             holding several splits, such as the SemEval zip); default: the set's dev split.
         pipeline: an already loaded pipeline (anything with ``.engine`` and ``.pipe``) instead of ``model``.
@@ -466,20 +467,33 @@ def evaluate(
     if file is not None:
         src = Path(file)
         if not src.exists():
-            raise DatasetError(f"{s.name}: file {src} not found. Pass a file in the set's format.")
+            raise DatasetError(
+                f"{s.name}: file= (--file) {src.resolve()} does not exist. Pass a file in the {s.name} format "
+                "(docs/data.md), or leave it out to read the set from the data folder."
+            )
         if src.is_dir():  # a folder laid out like the set's folder (P-Stance, CLEF, AAE)
             ds = data.load(s.name, split or s.eval_splits[0], path=src)
         else:
             ds = data.load(s.name, split, path=src)
     else:
         folder = Path(data_dir) / s.folder if data_dir is not None else None
+        where = folder if folder is not None else data.data_dir() / s.folder
+        if not where.exists():
+            raise DatasetError(
+                f"{s.name}: no labelled data at {where.resolve()}. The data folder is data_dir= (--data-dir), else "
+                f"${data.ENV_VAR}, else ../shared/data; stancekit does not ship the labelled sets: docs/data.md says "
+                "where each comes from and how its folder is laid out. Or pass file= (--file) with a file in the "
+                "set's format."
+            )
         split = split or s.eval_splits[0]
         src = data.split_path(s.name, split, folder)
         ds = data.load(s.name, split, path=folder)
     if pipeline is None:
         import stancekit
 
-        pipeline = stancekit.load(model, device=device, batch_size=batch_size, max_batch_tokens=max_batch_tokens)
+        pipeline = stancekit.load(
+            model, device=device, batch_size=batch_size, max_batch_tokens=max_batch_tokens, precision=precision
+        )
     preds, info = _predict(pipeline, s.name, ds, batch_size)
     model_name = str(model) if model is not None else getattr(pipeline, "model_path", None) or "default"
     report = build_report(s.name, ds, preds, model=model_name, file=src, extra=info)

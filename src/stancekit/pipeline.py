@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from stancekit import actors as _actors
 from stancekit.cleaning import normalize
 from stancekit.errors import InputError
 from stancekit.segmenting import Span, segment
-from stancekit.types import Article, Unit
+from stancekit.types import STANCE_LABELS, Article, Target, TargetStance, Unit, stance_of
 
 __all__ = ["Pipeline", "load", "decode", "read_article"]
 
@@ -68,6 +68,35 @@ class _Pending:
     spans: list[Span]
     body: list[int]  # indices into spans of units that go through the model
     extra: list[list[tuple[int, int]]]
+    targets: tuple[str, ...] = ()
+
+
+TargetsArg = Sequence[str] | Iterable[Sequence[str]] | None
+
+
+def _target_lists(targets: TargetsArg) -> Iterator[tuple[str, ...]]:
+    """One tuple of target strings per article: the same for all (a list of str) or one list per article."""
+    if targets is None:
+        return itertools.repeat(())
+    if isinstance(targets, str):
+        raise InputError(f"targets must be a list of strings, e.g. targets=[{targets!r}], not a single string.")
+    if isinstance(targets, Sequence) and all(isinstance(t, str) for t in targets):
+        shared = _clean_targets(targets, "targets")
+        return itertools.repeat(shared)
+    return (_clean_targets(t, f"targets of article {i}") for i, t in enumerate(targets))
+
+
+def _clean_targets(targets: Any, where: str) -> tuple[str, ...]:
+    if isinstance(targets, str) or not isinstance(targets, Iterable):
+        raise InputError(f"{where}: expected a list of target strings, got {type(targets).__name__}.")
+    out: list[str] = []
+    for t in targets:
+        if not isinstance(t, str) or not t.strip():
+            raise InputError(f"{where}: every target must be a non-empty string, got {t!r}.")
+        t = " ".join(t.split())
+        if t not in out:
+            out.append(t)
+    return tuple(out)
 
 
 class Pipeline:
@@ -120,14 +149,23 @@ class Pipeline:
         self.model_path = model_path
 
     def __repr__(self) -> str:
-        return f"Pipeline(model={self.model_path!r}, engine={self.engine!r})"
+        cfg = getattr(self.model, "config", None)
+        name = self.model_path or type(self.model).__name__
+        return (
+            f"Pipeline(model={name!r}, base={getattr(cfg, 'base_encoder', '?')!r}, device={str(self.engine.device)!r}, "
+            f"precision={getattr(self.engine, 'precision', '?')!r}, batch_size={self.batch_size}, "
+            f"claim_threshold={self.claim_threshold})"
+        )
 
-    def __call__(self, text: str | Article, *, id: str | None = None) -> Article:
+    def __call__(self, text: str | Article, *, id: str | None = None, targets: Sequence[str] | None = None) -> Article:
         """Analyse one article.
 
         Args:
             text: the article text, or an :class:`Article` (its text and id are reused).
             id: an identifier carried into the result (``article_id`` in JSONL).
+            targets: names or topics to read the stance toward ("Shinzo Abe", "sanctions against Russia"):
+                every unit gets ``unit.targets`` (the mention form when the target is one of the unit's
+                actors, else the pair form ``target [SEP] text``) and the article ``article.targets``.
 
         Returns:
             The analysed :class:`Article`; an empty or whitespace-only text gives one with no units.
@@ -135,7 +173,7 @@ class Pipeline:
         Raises:
             InputError: if ``text`` is not a ``str`` / ``Article`` or is too large.
         """
-        return next(self.pipe([text], ids=[id]))
+        return next(self.pipe([text], ids=[id], targets=targets))
 
     def pipe(
         self,
@@ -144,6 +182,7 @@ class Pipeline:
         batch_size: int | None = None,
         ids: Iterable[str | None] | None = None,
         window_units: int | None = None,
+        targets: TargetsArg = None,
     ) -> Iterator[Article]:
         """Lazily analyse many articles, yielding them in input order.
 
@@ -156,6 +195,8 @@ class Pipeline:
             batch_size: the most units in one encoder batch (default: the pipeline's).
             ids: optional identifiers, one per text.
             window_units: units gathered before running the encoder.
+            targets: a list of target strings read in every article, or an iterable of such lists, one per
+                article (e.g. one topic per tweet); see :meth:`__call__`.
 
         Yields:
             One :class:`Article` per input, in input order.
@@ -165,10 +206,15 @@ class Pipeline:
         bs = batch_size or self.batch_size
         window = window_units or max(256, 16 * bs)
         id_iter: Iterator[str | None] = iter(ids) if ids is not None else itertools.repeat(None)
+        target_iter = _target_lists(targets)
         pending: list[_Pending] = []
         n_units = 0
-        for item in texts:
+        for i, item in enumerate(texts):
             p = self._prepare(item, next(id_iter, None))
+            article_targets = next(target_iter, None)
+            if article_targets is None:
+                raise InputError(f"targets: got fewer target lists than articles (none for article {i}).")
+            p.targets = article_targets
             pending.append(p)
             n_units += len(p.body)
             if n_units >= window:
@@ -205,10 +251,52 @@ class Pipeline:
             extra.extend(p.extra)
         predictions = self.engine.predict(texts, extra_spans=extra, batch_size=batch_size) if texts else []
         cursor = 0
+        articles = []
         for p in pending:
             preds = predictions[cursor : cursor + len(p.body)]
             cursor += len(p.body)
-            yield self._assemble(p, preds)
+            articles.append(self._assemble(p, preds))
+        if any(p.targets for p in pending):
+            articles = self._add_targets(pending, articles)
+        yield from articles
+
+    def _add_targets(self, pending: Sequence[_Pending], articles: list[Article]) -> list[Article]:
+        """Stance toward the named targets: the mention form where the target is an actor of the unit,
+        else the pair form ``target [SEP] text``, for every body unit, in one engine call per window."""
+        plans: list[tuple[dict[tuple[int, str], Any], dict[str, str | None]]] = []
+        pair_texts: list[str] = []
+        pair_targets: list[str] = []
+        for p, article in zip(pending, articles, strict=True):
+            matched = {t: getattr(_actors.find_actor(article, t), "name", None) for t in p.targets}
+            plan: dict[tuple[int, str], Any] = {}
+            for i in p.body:
+                unit = article.units[i]
+                for t in p.targets:
+                    hit = next((a for a in unit.actors if a.name == matched[t]), None) if matched[t] else None
+                    if hit is not None:
+                        plan[i, t] = TargetStance(t, hit.stance, hit.scores, form="mention", actor=hit.name)
+                    else:
+                        plan[i, t] = len(pair_texts)
+                        pair_texts.append(p.norm[unit.start : unit.end])
+                        pair_targets.append(t)
+            plans.append((plan, matched))
+        scores: Any = (
+            self.engine.predict_stance(pair_texts, pair_targets, [None] * len(pair_texts)) if pair_texts else []
+        )
+        out = []
+        for p, article, (plan, matched) in zip(pending, articles, plans, strict=True):
+            units = list(article.units)
+            for i in p.body:
+                found = []
+                for t in p.targets:
+                    ts = plan[i, t]
+                    if isinstance(ts, int):
+                        dist = {k: float(v) for k, v in zip(STANCE_LABELS, scores[ts], strict=True)}
+                        ts = TargetStance(t, stance_of(dist), dist, form="pair")
+                    found.append(ts)
+                units[i] = replace(units[i], targets=tuple(found))
+            out.append(replace(article, units=tuple(units), targets=_article_targets(p, units, matched)))
+        return out
 
     def _assemble(self, p: _Pending, preds: Sequence[Any]) -> Article:
         by_span = {i: k for k, i in enumerate(p.body)}
@@ -243,6 +331,22 @@ class Pipeline:
         return Article(text=p.text, units=tuple(units), actors=res.actors, id=p.id)
 
 
+def _article_targets(p: _Pending, units: Sequence[Unit], matched: dict[str, str | None]) -> tuple[Target, ...]:
+    """Per target, the mean distribution over the article's claims (over all body units when none is a claim)."""
+    body = [units[i] for i in p.body]
+    pool = [u for u in body if u.is_claim] or body
+    out = []
+    for k, t in enumerate(p.targets):
+        rows = [u.targets[k] for u in pool]
+        if not rows:
+            out.append(Target(t, actor=matched[t]))
+            continue
+        mean = {lab: sum(r.scores[lab] for r in rows) / len(rows) for lab in STANCE_LABELS}
+        counts = {lab: sum(1 for r in rows if r.stance == lab) for lab in STANCE_LABELS}
+        out.append(Target(t, stance_of(mean), mean, counts, actor=matched[t]))
+    return tuple(out)
+
+
 def load(
     path: str | PathLike[str] | None = None,
     *,
@@ -258,7 +362,7 @@ def load(
         ModelLoadError: if the directory is not a usable stancekit model.
         DeviceError: if the requested device is not available.
     """
-    from stancekit.serialization import load_model
+    from stancekit.serialization import default_model_path, load_model
 
     model, tokenizer = load_model(path, device="cpu", inference=True)
     return Pipeline(
@@ -269,5 +373,5 @@ def load(
         batch_size=batch_size,
         max_batch_tokens=max_batch_tokens,
         claim_threshold=claim_threshold,
-        model_path=None if path is None else str(path),
+        model_path=str(default_model_path() if path is None else path),
     )

@@ -361,6 +361,7 @@ def render_report(
         output_path: where to write the ``.html`` file (parent folders are created).
         title: the page title.
         max_articles: how many articles to show in full.
+        load_options: more :func:`stancekit.load` options for ``.txt`` inputs (``precision``, ``batch_size``, …).
 
     Returns:
         The path written.
@@ -423,6 +424,12 @@ def articles_from_unit_rows(
     current: str | None = None
     group: list[Unit] = []
     for n, row in enumerate(rows):
+        if isinstance(row, Mapping) and "text" in row and not {"index", "start", "end"} & set(row):
+            raise InputError(
+                f"row {n} has a 'text' field but no unit fields (index, start, end): this looks like an input "
+                f"corpus of articles (fields: {', '.join(map(str, list(row)[:8]))}), not scored output. Score it "
+                "first (`stancekit score CORPUS -o scored.jsonl`) and report on scored.jsonl, or pass .txt articles."
+            )
         if not isinstance(row, Mapping) or "index" not in row or "start" not in row:
             raise InputError(
                 f"unit row {n}: expected a dict with the unit fields (article_id, index, text, start, end, …), "
@@ -523,6 +530,7 @@ def write_report(
     device: str = "auto",
     title: str | None = None,
     max_articles: int = 50,
+    **load_options: Any,
 ) -> Path:
     """``stancekit report PATH… -o report.html``: a report of scored outputs and/or raw ``.txt`` articles.
 
@@ -562,7 +570,7 @@ def write_report(
             else:
                 import stancekit
 
-                nlp = stancekit.load(model, device=device)
+                nlp = stancekit.load(model, device=device, **load_options)
         for p, ext in kinds:
             if ext == ".txt":
                 from stancekit.pipeline import read_article

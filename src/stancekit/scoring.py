@@ -12,7 +12,7 @@ What a run writes (``OUTPUT`` = ``scored.jsonl`` or ``scored.parquet``):
   ``n_units``, ``n_claims`` and ``actors`` (:meth:`stancekit.types.Actor.to_dict`, the
   article-level stance toward each actor);
 - ``scored.errors.jsonl`` — one row per article that could not be scored: ``article_id``,
-  ``position`` (0-based record number in the input) and ``reason``. Always written, maybe empty.
+  ``position`` (0-based record number in the input) and ``reason``. Written only when an article failed.
 
 **Nothing lost.** While the run goes on, results are committed in chunks of ``chunk_size`` input
 records to a work folder ``OUTPUT.parts/``: each chunk's files are written under temporary names,
@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from stancekit.errors import InputError
-from stancekit.types import Article
+from stancekit.types import Article, article_schema, unit_schema
 
 __all__ = ["score", "ScoreSummary", "INPUT_FORMATS", "OUTPUT_FORMATS", "check_text", "unit_schema", "article_schema"]
 
@@ -56,7 +56,7 @@ INPUT_FORMATS: tuple[str, ...] = (".jsonl", ".csv", ".parquet")
 #: Output formats ``score`` writes, chosen by the suffix of ``output``.
 OUTPUT_FORMATS: tuple[str, ...] = (".jsonl", ".parquet")
 
-_MANIFEST_VERSION = 1
+_MANIFEST_VERSION = 2  # 2: unit and article rows carry `targets`
 _PARQUET_BATCH_ROWS = 1024
 
 
@@ -321,67 +321,6 @@ def _input_fingerprint(path: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def unit_schema() -> Any:
-    """The Arrow schema of a unit row (the CLI contract), shared by Parquet output and Ray."""
-    import pyarrow as pa
-
-    mention = pa.struct([("text", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
-    scores = pa.struct([("favor", pa.float64()), ("against", pa.float64()), ("neutral", pa.float64())])
-    actor = pa.struct(
-        [
-            ("name", pa.string()),
-            ("type", pa.string()),
-            ("stance", pa.string()),
-            ("scores", scores),
-            ("mentions", pa.list_(mention)),
-        ]
-    )
-    return pa.schema(
-        [
-            ("article_id", pa.string()),
-            ("index", pa.int64()),
-            ("text", pa.string()),
-            ("start", pa.int64()),
-            ("end", pa.int64()),
-            ("is_claim", pa.bool_()),
-            ("claim_score", pa.float64()),
-            ("reason", pa.string()),
-            ("actors", pa.list_(actor)),
-            ("primary_actor", pa.string()),
-            ("stance", pa.string()),
-            ("source", pa.string()),
-        ]
-    )
-
-
-def article_schema() -> Any:
-    """The Arrow schema of a per-article summary row."""
-    import pyarrow as pa
-
-    mention = pa.struct([("text", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
-    scores = pa.struct([("favor", pa.float64()), ("against", pa.float64()), ("neutral", pa.float64())])
-    counts = pa.struct([("favor", pa.int64()), ("against", pa.int64()), ("neutral", pa.int64())])
-    actor = pa.struct(
-        [
-            ("name", pa.string()),
-            ("type", pa.string()),
-            ("stance", pa.string()),
-            ("scores", scores),
-            ("counts", counts),
-            ("aliases", pa.list_(pa.string())),
-            ("mentions", pa.list_(mention)),
-        ]
-    )
-    return pa.schema(
-        [
-            ("article_id", pa.string()),
-            ("n_units", pa.int64()),
-            ("n_claims", pa.int64()),
-            ("actors", pa.list_(actor)),
-        ]
-    )
-
-
 def article_row(article: Article, article_id: str) -> dict[str, Any]:
     """The per-article summary row of one analysed article."""
     return {
@@ -389,6 +328,7 @@ def article_row(article: Article, article_id: str) -> dict[str, Any]:
         "n_units": len(article.units),
         "n_claims": sum(1 for u in article.units if u.is_claim),
         "actors": [a.to_dict() for a in article.actors],
+        "targets": [t.to_dict() for t in article.targets],
     }
 
 
@@ -520,7 +460,11 @@ def _merge(manifest: _Manifest, paths: _Paths, fmt: str) -> None:
         ("errors", paths.errors, None, ".jsonl"),
         ("units", paths.output, unit_schema, fmt),  # last: OUTPUT appearing means the merge is done
     )
+    no_errors = not any(p.get("errors") for p in manifest.parts)
     for kind, dest, schema_fn, part_fmt in jobs:
+        if kind == "errors" and no_errors:  # no empty errors file; none left from an overwritten run
+            dest.unlink(missing_ok=True)
+            continue
         tmp = dest.with_name(dest.name + ".tmp")
         sources = [work / _part_name(i, kind, fmt) for i in range(n)]
         if part_fmt == ".parquet" and schema_fn is not None:
@@ -643,28 +587,51 @@ def _chunks(records: Iterable[_Record], size: int) -> Iterator[list[_Record]]:
 
 
 def _analyse(
-    nlp: Any, good: Sequence[_Record], batch_size: int
+    nlp: Any, good: Sequence[_Record], batch_size: int, targets: Sequence[str] = ()
 ) -> Iterator[tuple[_Record, Article | None, str | None]]:
     """Yield ``(record, article, error)`` in order; if a batch fails, retry its articles one by one."""
+    named = {"targets": list(targets)} if targets else {}
     try:
-        for record, article in zip(good, nlp.pipe([r.text for r in good], batch_size=batch_size), strict=True):
+        texts = [r.text for r in good]
+        for record, article in zip(good, nlp.pipe(texts, batch_size=batch_size, **named), strict=True):
             yield record, article, None
         return
     except Exception:  # noqa: BLE001 - isolate the failing article below instead of losing the chunk
         pass
     for record in good:
         try:
-            yield record, nlp(record.text), None
+            yield record, nlp(record.text, **named), None
         except Exception as err:  # noqa: BLE001 - one bad article must not stop a corpus run
             yield record, None, f"analysis failed: {type(err).__name__}: {err}"
 
 
-def _load_pipeline(model: Any, device: str, batch_size: int, max_batch_tokens: int) -> Any:
+def _load_pipeline(model: Any, device: str, batch_size: int, max_batch_tokens: int, **options: Any) -> Any:
     if model is not None and hasattr(model, "pipe"):
         return model  # an already loaded Pipeline
     import stancekit
 
-    return stancekit.load(model, device=device, batch_size=batch_size, max_batch_tokens=max_batch_tokens)
+    return stancekit.load(model, device=device, batch_size=batch_size, max_batch_tokens=max_batch_tokens, **options)
+
+
+def _check_first_record(path: Path, text_field: str) -> None:
+    """Stop before loading the model when the first JSONL record has no ``text_field`` (a wrong
+    ``--text-field`` would otherwise turn every article into an error row)."""
+    with path.open("rb") as f:
+        for line_no, raw in enumerate(f, 1):
+            if not raw.strip():
+                continue
+            try:
+                obj = json.loads(raw.decode("utf-8", errors="replace"))
+            except json.JSONDecodeError:
+                return  # a broken first line is that record's error, reported in the errors file
+            if isinstance(obj, dict) and text_field not in obj:
+                strings = {k: v for k, v in obj.items() if isinstance(v, str)}
+                hint = f"; use --text-field {max(strings, key=lambda k: len(strings[k]))}" if strings else ""
+                raise InputError(
+                    f"no field {text_field!r} in {path.name} line {line_no}; fields are: "
+                    f"{', '.join(map(str, obj)) or '(none)'}{hint} (text_field= in Python)."
+                )
+            return
 
 
 def score(
@@ -680,6 +647,10 @@ def score(
     model: Any = None,
     progress: bool | None = None,
     chunk_size: int = 256,
+    targets: Sequence[str] | None = None,
+    precision: str = "auto",
+    claim_threshold: float | None = None,
+    overwrite: bool = False,
 ) -> ScoreSummary:
     """Score every article of ``input`` and write unit rows to ``output``, resumably.
 
@@ -700,6 +671,10 @@ def score(
             ``True`` whenever stderr is a terminal that rich can draw on.
         chunk_size: input records per committed chunk: at most this much work is redone after a
             crash, and about this many articles are held in memory.
+        targets: names or topics to read every article's stance toward (``unit.targets`` /
+            ``article.targets``, see :meth:`stancekit.pipeline.Pipeline.__call__`).
+        precision, claim_threshold: passed to :func:`stancekit.load`.
+        overwrite: replace an existing ``output``; without it (or ``resume``) an existing output is refused.
 
     Returns:
         A :class:`ScoreSummary`; ``summary.errors`` articles failed and are listed in the errors file.
@@ -724,7 +699,16 @@ def score(
         "id_field": id_field,
         "format": fmt,
         "chunk_size": chunk_size,
+        "targets": (target_list := list(targets or ())),
     }
+    if isinstance(reader, _JsonlReader):
+        _check_first_record(in_path, text_field)
+    if not resume and not overwrite and not paths.work.exists() and paths.output.exists():
+        raise InputError(
+            f"{out_path} already exists. Pass overwrite=True (--overwrite) to replace it, or resume=True (--resume) "
+            "to finish an interrupted run."
+        )
+    options = {"precision": precision, "claim_threshold": claim_threshold}
 
     manifest_path = paths.work / "manifest.json"
     nlp: Any = None
@@ -743,7 +727,7 @@ def score(
         return ScoreSummary(paths.output, paths.articles, paths.errors, **totals, resumed=done, seconds=0.0)
     else:
         # Load the model first: a bad --model must not leave an "unfinished run" behind.
-        nlp = _load_pipeline(model, device, batch_size, max_batch_tokens)
+        nlp = _load_pipeline(model, device, batch_size, max_batch_tokens, **options)
         paths.work.mkdir(parents=True, exist_ok=True)
         manifest = _Manifest(manifest_path, {**settings, "parts": [], "complete": False})
         manifest.save()
@@ -752,7 +736,7 @@ def score(
     resumed = manifest.committed
     if not manifest.data.get("complete"):
         if nlp is None:
-            nlp = _load_pipeline(model, device, batch_size, max_batch_tokens)
+            nlp = _load_pipeline(model, device, batch_size, max_batch_tokens, **options)
         bar = _Progress(progress, reader, "scoring")
         try:
             start = resumed
@@ -762,7 +746,7 @@ def score(
                 errors: list[dict[str, Any]] = []
                 good = [r for r in chunk if r.error is None]
                 results: dict[int, tuple[Article | None, str | None]] = {}
-                for record, article, error in _analyse(nlp, good, batch_size):
+                for record, article, error in _analyse(nlp, good, batch_size, target_list):
                     results[record.position] = (article, error)
                     bar.update(1, len(article.units) if article is not None else 0)
                 for record in chunk:
@@ -794,7 +778,7 @@ def _check_resumable(data: dict[str, Any], settings: dict[str, Any], work: Path)
             f"{work}/manifest.json has version {data.get('version')!r}, this stancekit writes {_MANIFEST_VERSION}. "
             "Delete that folder and score again."
         )
-    for key in ("input", "text_field", "id_field", "format", "chunk_size"):
+    for key in ("input", "text_field", "id_field", "format", "chunk_size", "targets"):
         if data.get(key) != settings[key]:
             raise InputError(
                 f"Cannot resume {work}: {key} was {data.get(key)!r} in the interrupted run "

@@ -23,9 +23,13 @@ __all__ = [
     "Mention",
     "ActorStance",
     "Actor",
+    "TargetStance",
+    "Target",
     "Unit",
     "Claim",
     "Article",
+    "unit_schema",
+    "article_schema",
 ]
 
 #: Stance labels, in the order of every score vector.
@@ -56,6 +60,11 @@ def _check_scores(scores: Mapping[str, float], where: str) -> dict[str, float]:
 
 def _argmax(scores: Mapping[str, float]) -> str:
     return max(STANCE_LABELS, key=lambda k: scores[k])
+
+
+def _short(text: str, n: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -175,6 +184,104 @@ class Actor:
         )
 
 
+#: How a unit's stance toward a named target was read: ``mention`` (the target is an actor the unit
+#: mentions; the stance head reads that actor's mention tokens) or ``pair`` (``target [SEP] text``).
+TARGET_FORMS: tuple[str, ...] = ("mention", "pair")
+
+
+@dataclass(frozen=True)
+class TargetStance:
+    """The stance one unit takes toward a target the user named (``nlp(text, targets=[…])``).
+
+    ``form`` says how it was read: ``"mention"`` when the target is one of the unit's actors (the
+    score is that actor's, ``actor`` its canonical name), else ``"pair"`` (``target [SEP] text``).
+    """
+
+    target: str
+    stance: str
+    scores: Mapping[str, float]
+    form: str = "pair"
+    actor: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scores", _check_scores(self.scores, f"Target {self.target!r}"))
+        if self.stance not in STANCE_LABELS:
+            raise InputError(f"Target {self.target!r}: stance must be one of {STANCE_LABELS}, got {self.stance!r}.")
+        if self.form not in TARGET_FORMS:
+            raise InputError(f"Target {self.target!r}: form must be one of {TARGET_FORMS}, got {self.form!r}.")
+
+    @property
+    def score(self) -> float:
+        """The score of the chosen stance."""
+        return self.scores[self.stance]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "stance": self.stance,
+            "scores": dict(self.scores),
+            "form": self.form,
+            "actor": self.actor,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> TargetStance:
+        return cls(
+            target=d["target"],
+            stance=d["stance"],
+            scores=d["scores"],
+            form=d.get("form", "pair"),
+            actor=d.get("actor"),
+        )
+
+
+@dataclass(frozen=True)
+class Target:
+    """The stance of a whole article toward a target the user named.
+
+    ``scores`` is the mean of the units' score distributions over the article's claims (over all its
+    body units when it has no claim: a tweet or a headline is often below the article-tuned claim
+    threshold); ``counts`` counts those units by their stance; ``stance`` is the argmax of ``scores``.
+    ``actor`` is the article's actor the target names (:func:`stancekit.actors.find_actor`), if any.
+    """
+
+    target: str
+    stance: str = "neutral"
+    scores: Mapping[str, float] = field(default_factory=lambda: {"favor": 0.0, "against": 0.0, "neutral": 1.0})
+    counts: Mapping[str, int] = field(default_factory=lambda: {"favor": 0, "against": 0, "neutral": 0})
+    actor: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scores", _check_scores(self.scores, f"Target {self.target!r}"))
+        object.__setattr__(self, "counts", {k: int(self.counts.get(k, 0)) for k in STANCE_LABELS})
+        if self.stance not in STANCE_LABELS:
+            raise InputError(f"Target {self.target!r}: stance must be one of {STANCE_LABELS}, got {self.stance!r}.")
+
+    @property
+    def score(self) -> float:
+        """The score of the chosen stance."""
+        return self.scores[self.stance]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "stance": self.stance,
+            "scores": dict(self.scores),
+            "counts": dict(self.counts),
+            "actor": self.actor,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Target:
+        return cls(
+            target=d["target"],
+            stance=d.get("stance", "neutral"),
+            scores=d.get("scores", {"favor": 0.0, "against": 0.0, "neutral": 1.0}),
+            counts=d.get("counts", {}),
+            actor=d.get("actor"),
+        )
+
+
 @dataclass(frozen=True)
 class Unit:
     """One unit of an article: a claim-sized span of text, or a boilerplate line.
@@ -183,7 +290,8 @@ class Unit:
     the unit cannot be a claim (``"heading"``, ``"caption"``, ``"byline"``, ``"bio"``,
     ``"duplicate"``, ``"navigation"``, …). ``actors`` are the actors the unit is about, with
     stance toward each; ``primary_actor`` / ``stance`` pick the most salient one; ``source`` is
-    the actor the claim is attributed to ("X said …"), if any.
+    the actor the claim is attributed to ("X said …"), if any. ``targets`` holds the stance toward
+    each target the caller named (``nlp(text, targets=[…])``), in the order given; empty otherwise.
     """
 
     index: int
@@ -197,8 +305,10 @@ class Unit:
     primary_actor: str | None = None
     stance: str | None = None
     source: str | None = None
+    targets: tuple[TargetStance, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "targets", tuple(self.targets))
         if not (0 <= self.start <= self.end) or self.end - self.start != len(self.text):
             raise InputError(
                 f"Unit {self.index}: offsets [{self.start}, {self.end}) do not span {len(self.text)} characters."
@@ -228,7 +338,20 @@ class Unit:
             "primary_actor": self.primary_actor,
             "stance": self.stance,
             "source": self.source,
+            "targets": [t.to_dict() for t in self.targets],
         }
+
+    def __repr__(self) -> str:
+        actors = ", ".join(f"{a.name}:{a.stance}" for a in self.actors)
+        kind = "claim" if self.is_claim else (self.reason or "not a claim")
+        targets = ", ".join(f"{t.target}:{t.stance}" for t in self.targets)
+        return (
+            f"Unit({self.index}, [{self.start}:{self.end}] {_short(self.text)!r}, {kind} {self.claim_score:.2f}"
+            f"{', actors [' + actors + ']' if actors else ''}{', targets [' + targets + ']' if targets else ''})"
+        )
+
+    def __str__(self) -> str:
+        return self.text
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Unit:
@@ -244,6 +367,7 @@ class Unit:
             primary_actor=d.get("primary_actor"),
             stance=d.get("stance"),
             source=d.get("source"),
+            targets=tuple(TargetStance.from_dict(t) for t in d.get("targets") or ()),
         )
 
 
@@ -263,10 +387,12 @@ class Article:
     units: tuple[Unit, ...] = ()
     actors: tuple[Actor, ...] = ()
     id: str | None = None
+    targets: tuple[Target, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "units", tuple(self.units))
         object.__setattr__(self, "actors", tuple(self.actors))
+        object.__setattr__(self, "targets", tuple(self.targets))
         for u in self.units:
             self._check_span(u.text, u.start, u.end, f"unit {u.index}")
             for a in u.actors:
@@ -294,6 +420,7 @@ class Article:
             "text": self.text,
             "units": [u.to_dict(self.id) for u in self.units],
             "actors": [a.to_dict() for a in self.actors],
+            "targets": [t.to_dict() for t in self.targets],
         }
 
     @classmethod
@@ -303,12 +430,144 @@ class Article:
             id=d.get("id"),
             units=tuple(Unit.from_dict(u) for u in d.get("units", ())),
             actors=tuple(Actor.from_dict(a) for a in d.get("actors", ())),
+            targets=tuple(Target.from_dict(t) for t in d.get("targets") or ()),
         )
 
-    def _repr_html_(self) -> str:
-        from stancekit.report import render_article_html
+    def __repr__(self) -> str:
+        head = f"Article(id={self.id!r}, {len(self.text):,} chars, {len(self.units)} units, {len(self.claims)} claims"
+        actors = ", ".join(f"{a.name}:{a.stance}" for a in self.actors[:5])
+        more = f" +{len(self.actors) - 5}" if len(self.actors) > 5 else ""
+        targets = ", ".join(f"{t.target}:{t.stance}" for t in self.targets)
+        return (
+            head
+            + (f", actors [{actors}{more}]" if actors else "")
+            + (f", targets [{targets}]" if targets else "")
+            + ")"
+        )
 
-        return render_article_html(self)
+    def __str__(self) -> str:
+        return self.text
+
+    def to_arrow(self) -> Any:
+        """The article's units as a ``pyarrow.Table`` with :func:`unit_schema` (one row per unit)."""
+        import pyarrow as pa
+
+        return pa.Table.from_pylist([u.to_dict(self.id) for u in self.units], schema=unit_schema())
+
+    def to_pandas(self) -> Any:
+        """The article's units as a ``pandas.DataFrame`` (needs pandas); columns of :func:`unit_schema`."""
+        return self.to_arrow().to_pandas()
+
+    def _repr_html_(self) -> str:
+        """A compact table for notebooks (the full report is :func:`stancekit.report.render_article_html`)."""
+        import html
+
+        colours = {"favor": "#1a7f37", "against": "#cf222e", "neutral": "#6e7781"}
+        rows = []
+        for u in self.claims:
+            actors = ", ".join(
+                f'<span style="color:{colours[a.stance]}">{html.escape(a.name)} ({a.stance} {a.score:.2f})</span>'
+                for a in u.actors
+            )
+            rows.append(
+                f"<tr><td>{u.index}</td><td>{html.escape(u.text)}</td><td>{u.claim_score:.2f}</td><td>{actors}</td></tr>"
+            )
+        title = html.escape(f"{self.id or 'article'}: {len(self.claims)} claims of {len(self.units)} units")
+        return (
+            f"<table><caption>{title}</caption><tr><th>#</th><th>claim</th><th>score</th><th>actors (stance)</th></tr>"
+            + "".join(rows)
+            + "</table>"
+        )
+
+
+def _scores_type() -> Any:
+    import pyarrow as pa
+
+    return pa.struct([(k, pa.float64()) for k in STANCE_LABELS])
+
+
+def _mention_type() -> Any:
+    import pyarrow as pa
+
+    return pa.struct([("text", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
+
+
+def unit_schema() -> Any:
+    """The Arrow schema of a unit row: :meth:`Unit.to_dict`'s fields (the CLI contract), used by
+    :mod:`stancekit.scoring`'s Parquet output, Ray and :meth:`Article.to_arrow`."""
+    import pyarrow as pa
+
+    actor = pa.struct(
+        [
+            ("name", pa.string()),
+            ("type", pa.string()),
+            ("stance", pa.string()),
+            ("scores", _scores_type()),
+            ("mentions", pa.list_(_mention_type())),
+        ]
+    )
+    target = pa.struct(
+        [
+            ("target", pa.string()),
+            ("stance", pa.string()),
+            ("scores", _scores_type()),
+            ("form", pa.string()),
+            ("actor", pa.string()),
+        ]
+    )
+    return pa.schema(
+        [
+            ("article_id", pa.string()),
+            ("index", pa.int64()),
+            ("text", pa.string()),
+            ("start", pa.int64()),
+            ("end", pa.int64()),
+            ("is_claim", pa.bool_()),
+            ("claim_score", pa.float64()),
+            ("reason", pa.string()),
+            ("actors", pa.list_(actor)),
+            ("primary_actor", pa.string()),
+            ("stance", pa.string()),
+            ("source", pa.string()),
+            ("targets", pa.list_(target)),
+        ]
+    )
+
+
+def article_schema() -> Any:
+    """The Arrow schema of a per-article summary row of :mod:`stancekit.scoring`."""
+    import pyarrow as pa
+
+    counts = pa.struct([(k, pa.int64()) for k in STANCE_LABELS])
+    actor = pa.struct(
+        [
+            ("name", pa.string()),
+            ("type", pa.string()),
+            ("stance", pa.string()),
+            ("scores", _scores_type()),
+            ("counts", counts),
+            ("aliases", pa.list_(pa.string())),
+            ("mentions", pa.list_(_mention_type())),
+        ]
+    )
+    target = pa.struct(
+        [
+            ("target", pa.string()),
+            ("stance", pa.string()),
+            ("scores", _scores_type()),
+            ("counts", counts),
+            ("actor", pa.string()),
+        ]
+    )
+    return pa.schema(
+        [
+            ("article_id", pa.string()),
+            ("n_units", pa.int64()),
+            ("n_claims", pa.int64()),
+            ("actors", pa.list_(actor)),
+            ("targets", pa.list_(target)),
+        ]
+    )
 
 
 def stance_of(scores: Sequence[float] | Mapping[str, float]) -> str:
