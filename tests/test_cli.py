@@ -220,3 +220,28 @@ def test_evaluate_without_data_says_where_labelled_data_comes_from(tmp_path, cap
     assert main(["evaluate", "--dataset", "vast", "--data-dir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert str(tmp_path / "vast") in err and "docs/data.md" in err and "--data-dir" in err
+
+
+def test_evaluate_own_data_with_several_models_prints_one_table_and_json(tiny_model_dir, tmp_path, capsys):
+    f = tmp_path / "mine.csv"
+    f.write_text("tweet,about,y\nAbe is good.,Abe,pos\nPutin is bad.,Putin,neg\n", encoding="utf-8")
+    out = tmp_path / "cmp.json"
+    args = ["evaluate", "--task", "stance", "--file", str(f), "--text-field", "tweet", "--target-field", "about"]
+    args += ["--label-field", "y", "--label-map", "pos=favor,neg=against", "--device", "cpu", "-o", str(out)]
+    assert main([*args, "--model", str(tiny_model_dir), "--model", str(tiny_model_dir)]) == 0
+    doc = json.loads(out.read_text())
+    assert len(doc["models"]) == 2 and doc["models"][0]["metrics"] == doc["models"][1]["metrics"]
+    assert "f1_macro" in capsys.readouterr().out
+
+
+def test_evaluate_own_data_bad_label_names_file_and_line(tmp_path, capsys):
+    f = tmp_path / "mine.jsonl"
+    f.write_text('{"text": "a", "target": "b", "label": "pro"}\n', encoding="utf-8")
+    assert main(["evaluate", "--task", "stance", "--file", str(f)]) == 1
+    err = capsys.readouterr().err
+    assert "mine.jsonl:1" in err and "'pro'" in err and "--label-map" in err
+
+
+def test_evaluate_needs_a_dataset_or_a_task(capsys):
+    assert main(["evaluate"]) == 1
+    assert "--dataset" in capsys.readouterr().err

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import accuracy_score, f1_score
 
 from stancekit import evaluation
-from stancekit.errors import InputError
+from stancekit.errors import DatasetError, InputError
 from stancekit.evaluation import build_report, compute_metrics, entity_spans, primary_metric, render_table
 
 
@@ -331,3 +331,104 @@ def test_binary_stance_sets_decide_score_arrays_between_favor_and_against():
     assert compute_metrics("pstance", data, scores)["accuracy"] == 1.0
     # the three-way set keeps neutral: both rows are argmax-neutral there
     assert compute_metrics("pstance-all", data, scores)["accuracy"] == 0.0
+
+
+# -- your own labelled data (evaluate(task=…)) -----------------------------------------------
+
+
+def test_evaluate_own_stance_jsonl_with_column_and_label_maps(tmp_path):
+    rows = [
+        {"tweet": "Abe is good.", "about": "Abe", "y": "pos", "s": 0, "e": 3},
+        {"tweet": "Putin is bad.", "about": "sanctions", "y": "neg"},
+        {"tweet": "Rain today.", "about": "weather", "y": "none"},
+    ]
+    f = tmp_path / "mine.jsonl"
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    pipe = FakePipeline()
+    r = evaluation.evaluate(
+        task="stance",
+        file=f,
+        pipeline=pipe,
+        columns={"text": "tweet", "target": "about", "label": "y", "target_start": "s", "target_end": "e"},
+        label_map={"pos": "favor", "neg": "against", "none": "neutral"},
+    )
+    # Offsets where a row has them (mention form), the pair form elsewhere.
+    assert pipe.engine.calls == [("stance", ["Abe", "sanctions", "weather"], [(0, 3), None, None])]
+    assert isinstance(r, evaluation.EvaluationReport)
+    assert r.primary_metric == "f1_macro" and r.value == 1.0 and r.n == 3
+    assert r["primary_metric"] == {"name": "f1_macro", "value": 1.0}  # dict-style reads still work
+    assert r.to_dict()["task"] == "stance"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_evaluate_own_claim_file_in_csv_and_parquet(tmp_path, fmt):
+    rows = [
+        {"text": "We will win.", "label": "1"},
+        {"text": "Hello.", "label": "0"},
+        {"text": "It will rain.", "label": "yes"},
+    ]
+    f = tmp_path / f"claims.{fmt}"
+    if fmt == "csv":
+        f.write_text("text,label\n" + "".join(f"{r['text']},{r['label']}\n" for r in rows), encoding="utf-8")
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.Table.from_pylist(rows), f)
+    r = evaluation.evaluate(task="claim", file=f, pipeline=FakePipeline())
+    assert r.primary_metric == "f1_claim" and r.value == 1.0
+
+
+def test_evaluate_own_articles_and_mentions(tmp_path):
+    f = tmp_path / "a.csv"
+    f.write_text("text,actor,label\na good day,Merkel,favor\nplain,Joe Biden,against\n", encoding="utf-8")
+    assert evaluation.evaluate(task="articles", file=f, pipeline=FakePipeline()).value == 1.0
+    m = tmp_path / "m.jsonl"
+    m.write_text(json.dumps({"tokens": ["Merkel", "spoke"], "tags": ["B-PER", "O"]}) + "\n", encoding="utf-8")
+    assert evaluation.evaluate(task="mentions", file=m, pipeline=FakePipeline()).value == 1.0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            '{"text": "a", "target": "b", "label": "favor"}\n{"text": "a", "label": "favor"}\n',
+            r"mine.jsonl:2: .*missing \['target'\]",
+        ),
+        (
+            '{"text": "a", "target": "b", "label": "pro"}\n',
+            r"mine.jsonl:1: expected label in \['favor', 'against', 'neutral'\], got 'pro'",
+        ),
+        (
+            '{"text": "abc", "target": "b", "label": "favor", "target_start": 2, "target_end": 9}\n',
+            r"mine.jsonl:1: target offsets",
+        ),
+        ('{"text": "a", "target": "b", "label": "favor"}\nnot json\n', r"mine.jsonl:2: expected a JSON object"),
+    ],
+)
+def test_bad_rows_of_own_data_name_file_line_and_expectation(tmp_path, content, message):
+    f = tmp_path / "mine.jsonl"
+    f.write_text(content, encoding="utf-8")
+    with pytest.raises(DatasetError, match=message):
+        evaluation.evaluate(task="stance", file=f, pipeline=FakePipeline())
+
+
+def test_compare_puts_models_side_by_side(tmp_path, tiny_model_dir):
+    import shutil
+
+    other = tmp_path / "other-model"
+    shutil.copytree(tiny_model_dir, other)
+    f = tmp_path / "mine.csv"
+    f.write_text("text,target,label\nAbe is good.,Abe,favor\nPutin is bad.,Putin,against\n", encoding="utf-8")
+    out = tmp_path / "cmp.json"
+    result = evaluation.compare([str(tiny_model_dir), str(other)], task="stance", file=f, device="cpu", output=out)
+    a, b = result.reports
+    assert a.metrics == b.metrics  # the same weights give the same numbers
+    doc = json.loads(out.read_text())
+    assert [m["model"] for m in doc["models"]] == [str(tiny_model_dir), str(other)]
+    from rich.console import Console
+
+    console = Console(width=200, record=True)
+    console.print(evaluation.render_comparison(result))
+    text = console.export_text()
+    assert "other-model" in text and "f1_macro" in text

@@ -50,13 +50,15 @@ DATASET_NAMES = (
 PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8")
 
 
-def _add_model_options(p: argparse.ArgumentParser) -> None:
+def _add_model_options(p: argparse.ArgumentParser, several: bool = False) -> None:
     g = p.add_argument_group("model")
     g.add_argument(
         "--model",
-        default=None,
+        default=[] if several else None,
+        action="append" if several else "store",
         metavar="DIR",
-        help="a stancekit model directory (default: $STANCEKIT_MODEL, else the shipped stancekit-news-small)",
+        help="a stancekit model directory (default: $STANCEKIT_MODEL, else the shipped stancekit-news-small)"
+        + ("; repeat it to compare models side by side" if several else ""),
     )
     g.add_argument(
         "--device", default="auto", help="auto | cpu | cuda | cuda:N; auto takes CUDA when available (default: auto)"
@@ -123,13 +125,41 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "evaluate",
-        help="score a model on a labelled set",
+        help="score a model on a labelled set or on your own labelled file",
         description="Score a model on a labelled set with the set's official metric. Data sets: "
         + ", ".join(DATASET_NAMES)
         + ". They are read from --data-dir (default $STANCEKIT_DATA, else ../shared/data; docs/data.md says "
-        "where each comes from and its layout).",
+        "where each comes from and its layout). Your own data: --task stance|claim|mentions|articles --file "
+        "FILE (.jsonl, .csv, .parquet; columns in docs/data.md). Several --model give one side-by-side table.",
     )
-    p.add_argument("--dataset", required=True, metavar="NAME", help="the labelled set: " + ", ".join(DATASET_NAMES))
+    p.add_argument(
+        "--dataset",
+        default=None,
+        metavar="NAME",
+        help="a public labelled set: " + ", ".join(DATASET_NAMES) + " (default: none; give --dataset or --task)",
+    )
+    p.add_argument(
+        "--task",
+        default=None,
+        choices=("stance", "claim", "mentions", "articles"),
+        help="evaluate your own --file in the generic schema of this task (default: none)",
+    )
+    own = p.add_argument_group("your own data (--task)")
+    for col, what in (
+        ("text", "the text (default: text)"),
+        ("target", "the stance target, for --task stance (default: target)"),
+        ("label", "the gold label (default: label)"),
+        ("actor", "the actor an article is about, for --task articles (default: actor)"),
+        ("target-start", "the target's start offset in the text, optional (default: target_start)"),
+        ("target-end", "the target's end offset in the text, optional (default: target_end)"),
+    ):
+        own.add_argument(f"--{col}-field", default=None, metavar="COLUMN", help="your column holding " + what)
+    own.add_argument(
+        "--label-map",
+        default=None,
+        metavar="MAP",
+        help='your labels to stancekit\'s, e.g. "pos=favor,neg=against,none=neutral" (default: labels as they are)',
+    )
     p.add_argument(
         "--file",
         default=None,
@@ -149,7 +179,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="root of the labelled sets (default: $STANCEKIT_DATA, else ../shared/data)",
     )
-    _add_model_options(p)
+    _add_model_options(p, several=True)
 
     p = sub.add_parser(
         "train", help="fine-tune a model from a config file", description="Fine-tune a model from a config file."
@@ -309,22 +339,42 @@ def _print_table(articles: Any) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from stancekit.evaluation import evaluate, render_table
-
-    report = evaluate(
-        args.model,
-        dataset=args.dataset,
-        file=args.file,
-        output=args.output,
-        plot=args.plot,
-        data_dir=args.data_dir,
-        split=args.split,
-        **_load_args(args),
-    )
     from rich.console import Console
 
+    from stancekit.evaluation import compare, evaluate, render_comparison, render_table
+
+    if (args.dataset is None) == (args.task is None):
+        raise InputError("give --dataset NAME (a public set) or --task TASK --file FILE (your own labelled data).")
+    kwargs: dict[str, Any] = dict(file=args.file, **_load_args(args))
+    if args.task is not None:
+        if args.file is None:
+            raise InputError(f"--task {args.task} evaluates your own labelled data: pass it with --file FILE.")
+        fields = ("text", "target", "label", "actor", "target_start", "target_end")
+        columns = {c: getattr(args, f"{c}_field") for c in fields if getattr(args, f"{c}_field")}
+        kwargs.update(task=args.task, columns=columns, label_map=_label_map(args.label_map))
+    else:
+        kwargs.update(dataset=args.dataset, data_dir=args.data_dir, split=args.split)
+    models = args.model or [None]
+    if len(models) > 1:
+        if args.plot:
+            raise InputError("--plot draws one model's confusion matrix; pass one --model with it.")
+        Console().print(render_comparison(compare(models, output=args.output, **kwargs)))
+        return 0
+    report = evaluate(models[0], output=args.output, plot=args.plot, **kwargs)
     Console().print(render_table(report))
     return 0
+
+
+def _label_map(value: str | None) -> dict[str, str]:
+    if not value:
+        return {}
+    out = {}
+    for pair in value.split(","):
+        yours, sep, ours = pair.partition("=")
+        if not sep or not yours.strip() or not ours.strip():
+            raise InputError(f"--label-map: expected YOURS=OURS pairs separated by commas, got {pair!r} in {value!r}.")
+        out[yours.strip()] = ours.strip()
+    return out
 
 
 def _train(args: argparse.Namespace) -> int:

@@ -30,6 +30,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,11 @@ __all__ = [
     "stance_inputs",
     "build_report",
     "evaluate",
+    "compare",
+    "EvaluationReport",
+    "Comparison",
     "render_table",
+    "render_comparison",
     "write_plot",
 ]
 
@@ -75,8 +80,16 @@ MENTION_FORM_FAMILIES = frozenset({"newsmtsc"})
 BINARY_STANCE_SETS = frozenset({"pstance", "ibm-claim-stance"})
 
 
+#: Your own labelled data (``evaluate(task=…, file=…)``, :mod:`stancekit.data.generic`): the metric family of each
+#: task. Stance reads target offsets where a row has them (mention form), else the pair form, like NewsMTSC.
+TASK_FAMILIES: dict[str, str] = {"stance": "newsmtsc", "claim": "claim", "mentions": "mentions", "articles": "persent"}
+
+
 def metric_family(name: str) -> str:
-    """The metric family of a data set name (``newsmtsc-rw`` → ``newsmtsc``, ``wnut17`` → ``mentions``)."""
+    """The metric family of a data set name (``newsmtsc-rw`` → ``newsmtsc``, ``wnut17`` → ``mentions``), or of
+    a task name for your own data (``stance``, ``claim``, ``mentions``, ``articles``)."""
+    if name in TASK_FAMILIES:
+        return TASK_FAMILIES[name]
     from stancekit.data import spec
 
     s = spec(name)
@@ -384,6 +397,93 @@ def _n(dataset: Any) -> int:
     return len(_column(dataset, "tags") or _column(dataset, "label") or [])
 
 
+@dataclass(frozen=True)
+class EvaluationReport:
+    """What :func:`evaluate` measured: the official metric and the rest, per label, the confusion matrix.
+
+    ``report["metrics"]``-style reads keep working (``__getitem__``/``get`` read :meth:`to_dict`), for
+    code written against the earlier dict reports.
+    """
+
+    dataset: str
+    n: int
+    primary_metric: str
+    metrics: Mapping[str, float]
+    per_label: Mapping[str, Mapping[str, float]]
+    confusion_matrix: Mapping[str, Any]
+    model: str | None = None
+    file: Mapping[str, Any] | None = None
+    stancekit_version: str = ""
+    date: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def value(self) -> float:
+        """The value of the official metric."""
+        return float(self.metrics[self.primary_metric])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report (``primary_metric`` as ``{"name", "value"}``, extra keys at the top level)."""
+        return {
+            "dataset": self.dataset,
+            "n": self.n,
+            "primary_metric": {"name": self.primary_metric, "value": self.value},
+            "metrics": dict(self.metrics),
+            "per_label": {k: dict(v) for k, v in self.per_label.items()},
+            "confusion_matrix": dict(self.confusion_matrix),
+            "model": self.model,
+            "file": None if self.file is None else dict(self.file),
+            "stancekit_version": self.stancekit_version,
+            "date": self.date,
+            **self.extra,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> EvaluationReport:
+        known = {"dataset", "n", "primary_metric", "metrics", "per_label", "confusion_matrix", "model", "file",
+                 "stancekit_version", "date"}  # fmt: skip
+        return cls(
+            dataset=d["dataset"],
+            n=int(d["n"]),
+            primary_metric=d["primary_metric"]["name"],
+            metrics=d["metrics"],
+            per_label=d["per_label"],
+            confusion_matrix=d["confusion_matrix"],
+            model=d.get("model"),
+            file=d.get("file"),
+            stancekit_version=d.get("stancekit_version", ""),
+            date=d.get("date", ""),
+            extra={k: v for k, v in d.items() if k not in known},
+        )
+
+    def __getitem__(self, key: str) -> Any:
+        return self.to_dict()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.to_dict().get(key, default)
+
+    def __repr__(self) -> str:
+        value = f"{self.primary_metric}={self.value:.4f}"
+        return f"EvaluationReport({self.dataset}, n={self.n}, {value}, model={self.model!r})"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Several models evaluated on the same data (:func:`compare`), in the order given."""
+
+    reports: tuple[EvaluationReport, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        first = self.reports[0]
+        return {
+            "dataset": first.dataset,
+            "n": first.n,
+            "file": None if first.file is None else dict(first.file),
+            "primary_metric": first.primary_metric,
+            "models": [r.to_dict() for r in self.reports],
+        }
+
+
 def build_report(
     name: str,
     dataset: Any,
@@ -424,7 +524,7 @@ def build_report(
 def evaluate(
     model: str | os.PathLike[str] | None = None,
     *,
-    dataset: str,
+    dataset: str | None = None,
     file: str | os.PathLike[str] | None = None,
     output: str | os.PathLike[str] | None = None,
     plot: str | os.PathLike[str] | None = None,
@@ -435,13 +535,21 @@ def evaluate(
     split: str | None = None,
     pipeline: Any = None,
     precision: str = "auto",
-) -> dict[str, Any]:
+    task: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    label_map: Mapping[str, str] | None = None,
+) -> EvaluationReport:
     """Score a model on a labelled file with the set's official metric.
 
     Args:
         model: a model directory (``None``: the shipped default), loaded with :func:`stancekit.load`.
         dataset: the set's name (``newsmtsc-rw``, ``semeval2016``, ``conll2003``, …); decides the
-            file format and the metric.
+            file format and the metric. Give ``dataset`` or ``task``.
+        task: evaluate your own labelled ``file`` in the generic schema of ``stance``, ``claim``, ``mentions``
+            or ``articles`` (:mod:`stancekit.data.generic`), with the metrics of NewsMTSC, ClaimBuster,
+            CoNLL and PerSenT respectively.
+        columns: for ``task``: stancekit column → your column (``{"text": "tweet"}``).
+        label_map: for ``task``: your label → stancekit's (``{"pos": "favor"}``).
         file: any file in that set's format (or a folder laid out like the set's); ``None`` reads
             the set's dev split (test where the set has no dev) from ``data_dir``.
         output: write the report JSON here.
@@ -453,12 +561,20 @@ def evaluate(
         pipeline: an already loaded pipeline (anything with ``.engine`` and ``.pipe``) instead of ``model``.
 
     Returns:
-        The report of :func:`build_report`.
+        An :class:`EvaluationReport`.
 
     Raises:
         DatasetError: unknown set, missing or malformed file.
         ModelLoadError, DeviceError: from loading the model.
     """
+    if (dataset is None) == (task is None):
+        raise InputError("give dataset= (--dataset, a public set) or task= with file= (--task/--file, your data).")
+    if task is not None:
+        return _evaluate_task(
+            model, task, file, columns, label_map, output, plot, pipeline,
+            dict(device=device, batch_size=batch_size, max_batch_tokens=max_batch_tokens, precision=precision),
+        )  # fmt: skip
+    assert dataset is not None
     from stancekit import data
 
     s = data.spec(dataset)
@@ -496,15 +612,92 @@ def evaluate(
         )
     preds, info = _predict(pipeline, s.name, ds, batch_size)
     model_name = str(model) if model is not None else getattr(pipeline, "model_path", None) or "default"
-    report = build_report(s.name, ds, preds, model=model_name, file=src, extra=info)
-    if output is not None:
-        Path(output).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    if plot is not None:
-        write_plot(report, plot)
+    report = EvaluationReport.from_dict(build_report(s.name, ds, preds, model=model_name, file=src, extra=info))
+    _write(report, output, plot)
     return report
 
 
-def render_table(report: Mapping[str, Any]) -> Any:
+def _write(report: Any, output: str | os.PathLike[str] | None, plot: str | os.PathLike[str] | None = None) -> None:
+    if output is not None:
+        Path(output).write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if plot is not None:
+        write_plot(report, plot)
+
+
+def _evaluate_task(
+    model: Any,
+    task: str,
+    file: Any,
+    columns: Mapping[str, str] | None,
+    label_map: Mapping[str, str] | None,
+    output: Any,
+    plot: Any,
+    pipeline: Any,
+    load_options: dict[str, Any],
+) -> EvaluationReport:
+    import datasets
+
+    from stancekit.data.generic import read_task_file
+
+    if file is None:
+        raise InputError(f"task={task!r} evaluates your own labelled data: pass file= (--file) with it.")
+    cols = read_task_file(task, file, columns=columns, label_map=label_map)
+    ds = datasets.Dataset.from_dict(cols)
+    if pipeline is None:
+        import stancekit
+
+        pipeline = stancekit.load(model, **load_options)
+    preds, info = _predict(pipeline, task, ds, int(load_options.get("batch_size", 64)))
+    model_name = str(model) if model is not None else getattr(pipeline, "model_path", None) or "default"
+    info = {**info, "task": task, "columns": dict(columns or {}), "label_map": dict(label_map or {})}
+    report = EvaluationReport.from_dict(build_report(task, ds, preds, model=model_name, file=file, extra=info))
+    _write(report, output, plot)
+    return report
+
+
+def compare(
+    models: Sequence[str | os.PathLike[str] | None],
+    *,
+    output: str | os.PathLike[str] | None = None,
+    **kwargs: Any,
+) -> Comparison:
+    """:func:`evaluate` each of ``models`` on the same data (same keyword arguments), one after another.
+
+    Returns:
+        A :class:`Comparison` (``render_comparison`` prints it side by side; ``to_dict()`` is its JSON).
+    """
+    if not models:
+        raise InputError("compare: give at least one model.")
+    kwargs.pop("pipeline", None)
+    reports = tuple(evaluate(m, output=None, plot=None, **kwargs) for m in models)
+    result = Comparison(reports)
+    if output is not None:
+        Path(output).write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return result
+
+
+def render_comparison(comparison: Comparison) -> Any:
+    """A :class:`rich.table.Table`: one row per metric and per-label F1, one column per model."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    first = comparison.reports[0]
+    table = Table(title=escape(f"{first.dataset} · n={first.n} · {len(comparison.reports)} models"))
+    table.add_column("metric")
+    for r in comparison.reports:
+        table.add_column(escape(str(r.model)), justify="right")
+    for k in first.metrics:
+        label = f"[bold]{k}[/bold] (primary)" if k == first.primary_metric else escape(k)
+        table.add_row(label, *(f"{100 * r.metrics[k]:.2f}" if k in r.metrics else "" for r in comparison.reports))
+    for lab in first.per_label:
+        table.add_row(
+            f"F1 {escape(lab)}",
+            *(f"{100 * r.per_label[lab]['f1']:.2f}" if lab in r.per_label else "" for r in comparison.reports),
+        )
+    return table
+
+
+def render_table(report: Mapping[str, Any] | EvaluationReport) -> Any:
     """A :class:`rich.table.Table` of a report: the metrics, then per-label precision/recall/F1."""
     from rich.table import Table
 
@@ -523,7 +716,7 @@ def render_table(report: Mapping[str, Any]) -> Any:
     return table
 
 
-def write_plot(report: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
+def write_plot(report: Mapping[str, Any] | EvaluationReport, path: str | os.PathLike[str]) -> Path:
     """Write the report's confusion matrix as a PNG (matplotlib, Agg backend).
 
     Raises:

@@ -1,0 +1,125 @@
+"""Stance toward user-named targets through the public API, on the topic sets.
+
+Each example (a tweet or a comment, with its target or topic) goes through exactly what a user calls:
+``nlp.pipe(texts, targets=[[target], …])``; the prediction is ``article.targets[0]`` (the mean of
+the units' distributions over the article's claims, over all its units when none is a claim;
+a unit uses the mention form when the target is one of its actors, else ``target [SEP] unit``).
+Beside it, side by side on the same examples and the same loaded model: ``whole-text pair`` —
+the engine's pair form on the whole text, which is what ``stancekit evaluate`` and the model card measure.
+Both are scored with the set's official metric (:func:`stancekit.evaluation.compute_metrics`).
+
+    nice -n 5 python benchmarks/targets.py                          # every set and split below
+    python benchmarks/targets.py --sets semeval2016:test --limit 200 # quick look
+
+Writes ``benchmarks/results/targets.json`` (commit, date, machine, model, per set: file + sha256, n,
+metrics of both systems, how many examples took the mention form, seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import platform
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import stancekit
+from stancekit import data, evaluation
+
+HERE = Path(__file__).resolve().parent
+#: (set, split): SemEval-2016 has no dev split in the shared data; P-Stance's dev is "val".
+SETS = ["semeval2016:test", "pstance:val", "pstance:test", "vast:dev", "vast:test"]
+LABELS = ("favor", "against", "neutral")
+
+
+def _sha256(path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=HERE).stdout.strip()
+    except OSError:
+        return "unknown"
+
+
+def run(nlp: Any, name: str, split: str, limit: int | None) -> dict[str, Any]:
+    ds = data.load(name, split)
+    if limit:
+        ds = ds.select(range(min(limit, len(ds))))
+    texts = [str(t) for t in ds["text"]]
+    targets = [str(t) for t in ds["target"]]
+    t0 = time.perf_counter()
+    api, forms, claims = [], {"mention": 0, "pair": 0}, 0
+    for article in nlp.pipe(texts, targets=[[t] for t in targets]):
+        (tgt,) = article.targets
+        api.append([tgt.scores[k] for k in LABELS])
+        claims += bool(article.claims)
+        for u in article.units:
+            for ts in u.targets:
+                forms[ts.form] += 1
+    t_api = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    whole = np.asarray(nlp.engine.predict_stance(texts, targets, [None] * len(texts)))
+    t_whole = time.perf_counter() - t0
+    path = data.split_path(name, split)
+    return {
+        "set": name,
+        "split": split,
+        "file": {"path": str(path), "sha256": _sha256(Path(path))},
+        "n": len(texts),
+        "primary_metric": evaluation.primary_metric(name),
+        "api": evaluation.compute_metrics(name, ds, np.asarray(api)),
+        "whole_text_pair": evaluation.compute_metrics(name, ds, whole),
+        "unit_forms": forms,
+        "examples_with_a_claim": claims,
+        "seconds": {"api": round(t_api, 1), "whole_text_pair": round(t_whole, 1)},
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default=None, help="model directory (default: the shipped model)")
+    ap.add_argument("--sets", nargs="+", default=SETS, help=f"set:split pairs (default: {' '.join(SETS)})")
+    ap.add_argument("--limit", type=int, default=None, help="first N examples per set (default: all)")
+    ap.add_argument("-o", "--output", default=str(HERE / "results" / "targets.json"), help="results JSON")
+    args = ap.parse_args()
+    nlp = stancekit.load(args.model, device="cpu")
+    rows = []
+    for item in args.sets:
+        name, split = item.split(":")
+        row = run(nlp, name, split, args.limit)
+        key = row["primary_metric"]
+        print(
+            f"{name:12s} {split:5s} n={row['n']:5d}  api {row['api'][key]:.3f}  "
+            f"whole-text pair {row['whole_text_pair'][key]:.3f}  ({key}; forms {row['unit_forms']})",
+            flush=True,
+        )
+        rows.append(row)
+    out = {
+        "what": "stance toward named targets through nlp.pipe(texts, targets=...) vs the whole-text pair form",
+        "command": "python benchmarks/targets.py" + (f" --limit {args.limit}" if args.limit else ""),
+        "commit": _commit(),
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+        "model": str(nlp.model_path),
+        "precision": nlp.engine.precision,
+        "results": rows,
+    }
+    Path(args.output).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
