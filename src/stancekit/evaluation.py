@@ -39,6 +39,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 
 from stancekit.actors import find_actor
 from stancekit.errors import DatasetError, InputError
+from stancekit.labels import CLAIM_LABELS, ENTITY_TYPES, STANCE_LABELS
 
 __all__ = [
     "compute_metrics",
@@ -56,9 +57,6 @@ __all__ = [
     "write_plot",
 ]
 
-STANCE_LABELS: tuple[str, ...] = ("favor", "against", "neutral")
-CLAIM_LABELS: tuple[str, ...] = ("not_claim", "claim")  # the order of modeling.CLAIM_LABELS
-ENTITY_TYPES: tuple[str, ...] = ("PER", "ORG", "LOC", "GRP")
 
 _FAMILIES: dict[str, tuple[str, str]] = {
     # family: (task, primary metric)

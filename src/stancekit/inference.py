@@ -47,13 +47,14 @@ import numpy as np
 import torch
 
 from stancekit.errors import DeviceError, InputError
+from stancekit.forms import TARGET, span_tokens
+from stancekit.heads import TagHead, check_bio
+from stancekit.labels import MENTION_TYPES
 
 __all__ = ["MentionPrediction", "UnitPrediction", "Engine", "PRECISIONS", "MENTION_TYPES", "resolve_precision"]
 
 #: Precision modes accepted by :class:`Engine`.
 PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp16", "int8")
-#: Tag type suffix → mention type.
-MENTION_TYPES: dict[str, str] = {"PER": "person", "ORG": "organisation", "LOC": "location", "GRP": "group"}
 
 #: Units tokenized and sorted together. Larger chunks sort better (less padding); this bounds the
 #: memory a stream keeps in flight (a few MB of token ids).
@@ -330,17 +331,7 @@ def _owned_ranges(starts: list[int], size: int, n: int) -> list[tuple[int, int]]
     return out
 
 
-def _span_tokens(cs: np.ndarray, ce: np.ndarray, start: int, end: int) -> tuple[int, int]:
-    """First and last content token overlapping chars [start, end); the nearest token if none does."""
-    n = len(cs)
-    if n == 0:
-        return (0, -1)
-    lo = int(np.searchsorted(ce, start, side="right"))  # first token ending after start
-    hi = int(np.searchsorted(cs, end, side="left")) - 1  # last token starting before end
-    if end <= start or lo > hi:
-        j = min(max(lo, 0), n - 1)
-        return (j, j)
-    return (lo, hi)
+_span_tokens = span_tokens
 
 
 # --------------------------------------------------------------------------------------------
@@ -434,11 +425,12 @@ class Engine:
 
     def _check_tag_labels(self) -> None:
         labels = self.tag_labels
-        ok = labels[0] == "O" and len(labels) % 2 == 1
-        for i in range(1, len(labels), 2):
-            ok = ok and labels[i].startswith("B-") and labels[i + 1] == "I-" + labels[i][2:]
-        if not ok:
-            raise InputError(f"the engine expects tag labels ('O', 'B-X', 'I-X', 'B-Y', 'I-Y', …), got {labels}.")
+        try:
+            check_bio(labels)
+        except ValueError as err:
+            raise InputError(
+                f"the engine expects tag labels ('O', 'B-X', 'I-X', 'B-Y', 'I-Y', …), got {labels}."
+            ) from err
         kinds = [labels[i][2:] for i in range(1, len(labels), 2)]
         self._tag_types = tuple(MENTION_TYPES.get(k, k.lower()) for k in kinds)
 
@@ -748,10 +740,8 @@ class Engine:
             first = np.maximum.accumulate(np.where(new_word, np.arange(n), 0))
         else:
             first = np.zeros(0, dtype=np.int64)
-        prefix: np.ndarray | None = None
-        if req.target is not None:
-            prefix = np.asarray(tenc.ids[: self.max_length // 2], dtype=np.int64)
-        head = 1 + (len(prefix) + 1 if prefix is not None else 0)  # [CLS] (target [SEP])
+        prefix = TARGET.prefix(np.asarray(tenc.ids), self.max_length) if req.target is not None else None
+        head = TARGET.text_offset(prefix)  # [CLS] (target [SEP])
         size = max(1, self.max_length - head - 1)
         starts = _window_starts(n, size)
         owned = _owned_ranges(starts, size, n) if len(starts) > 1 else [(0, max(n - 1, 0))]
@@ -857,62 +847,31 @@ class Engine:
         model = self.model
         b, p = ids.shape
         if mode == "claims":
-            return torch.softmax(model.claim_logits(hidden, mask).float(), -1)[:, 1].cpu().tolist()
+            return model.heads["claim"].claim_probability(model.claim_logits(hidden, mask)).cpu().tolist()
         if mode == "stance":
             em = batch.extra_mask.to(dev, non_blocking=nb)
             er = batch.extra_row.to(dev, non_blocking=nb)
-            st = torch.softmax(model.stance_logits(hidden, mask, em, er).float(), -1).cpu().tolist()
+            st = model.heads["stance"].decode(model.stance_logits(hidden, mask, em, er)).cpu().tolist()
             per_row: list[list[tuple[int, list[float]]]] = [[] for _ in batch.rows]
             for (i, k), s in zip(batch.extra_key, st, strict=True):
                 per_row[i].append((k, s))
             return per_row
         word_first = batch.word_first.to(dev, non_blocking=nb)
         content = batch.content.to(dev, non_blocking=nb)
-        tprob, tag = torch.softmax(model.tag_logits(hidden).float(), -1).max(-1)  # [B, P]
-        # word level: every sub-token takes its word's first sub-token's tag; a B- there becomes I-
-        wtag = tag.gather(1, word_first)
-        wprob = tprob.gather(1, word_first)
-        pos = torch.arange(p, device=dev).expand(b, p)
-        cont = word_first != pos
-        wtag = torch.where(cont & (wtag % 2 == 1), wtag + 1, wtag)
-        wtag = torch.where(content, wtag, torch.zeros_like(wtag))
+        tagger: TagHead = model.heads["tag"]
+        tag_logits = model.tag_logits(hidden)
         if mode == "tags":
-            tags = wtag.cpu().numpy()
+            tags = tagger.word_tags(tag_logits, word_first, content)[0].cpu().numpy()
             return [tags[i] for i in range(b)]
-        claim_t = torch.softmax(model.claim_logits(hidden, mask).float(), -1)[:, 1]
-        typ = (wtag + 1) // 2  # 0 for O, else the type index (1-based)
-        # One written word is one mention: the tokenizer splits "E.U." into E . U . and the tagger may
-        # restart or change type inside it. A lone O between two tagged tokens of the same written
-        # word joins them, and a tagged token glued to a tagged one continues its mention.
-        glued = batch.glued.to(dev, non_blocking=nb)
-        prev = torch.zeros_like(typ)
-        prev[:, 1:] = typ[:, :-1]
-        nxt = torch.zeros_like(typ)
-        nxt[:, :-1] = typ[:, 1:]
-        glued_next = torch.zeros_like(glued)
-        glued_next[:, :-1] = glued[:, 1:]
-        typ = torch.where((typ == 0) & glued & glued_next & (prev > 0) & (nxt > 0), prev, typ)
-        prev[:, 1:] = typ[:, :-1]
-        member = typ > 0
-        start = member & ((wtag % 2 == 1) | (typ != prev)) & ~(glued & (prev > 0))
-        mid = torch.cumsum(start.reshape(-1).long(), 0) - 1  # mention id of each token (valid on members)
-        sb, stok = start.nonzero(as_tuple=True)  # the one host sync before the end: the number of mentions
+        claim_t = model.heads["claim"].claim_probability(model.claim_logits(hidden, mask))
+        found = tagger.mentions(tag_logits, word_first, content, batch.glued.to(dev, non_blocking=nb))
+        sb, stok, last, mtype, mscore = found["row"], found["first"], found["last"], found["type"], found["score"]
+        span_mask = found["span_mask"]
         n_m = int(sb.shape[0])
-        flat_member = member.reshape(-1)
-        mem_id = mid[flat_member]
-        mem_pos = pos.reshape(-1)[flat_member]
-        last = torch.zeros(n_m, dtype=torch.long, device=dev).scatter_reduce(0, mem_id, mem_pos, "amax")
-        is_word = (~cont).reshape(-1)[flat_member].float()
-        psum = torch.zeros(n_m, device=dev).index_add_(0, mem_id, wprob.reshape(-1)[flat_member] * is_word)
-        wcount = torch.zeros(n_m, device=dev).index_add_(0, mem_id, is_word)
-        mscore = psum / wcount.clamp_min(1.0)
-        mtype = typ[sb, stok] - 1
-        span_mask = torch.zeros((n_m, p), device=dev)
-        span_mask[mem_id, mem_pos] = 1.0
         all_mask = torch.cat([span_mask, batch.extra_mask.to(dev, non_blocking=nb)], 0)
         all_row = torch.cat([sb, batch.extra_row.to(dev, non_blocking=nb)], 0)
         if all_mask.shape[0]:
-            stance = torch.softmax(model.stance_logits(hidden, mask, all_mask, all_row).float(), -1)
+            stance = model.heads["stance"].decode(model.stance_logits(hidden, mask, all_mask, all_row))
         else:
             stance = torch.zeros((0, 3), device=dev)
         # everything back in one copy: claim [B], (row, first, last, type, score) [M, 5], stance [M+E, 3]

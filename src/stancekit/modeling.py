@@ -19,11 +19,16 @@ tokens as the span.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import torch
 from torch import Tensor, nn
+
+from stancekit.forms import FORMS
+from stancekit.heads import ClaimHead, Features, Head, StanceHead, TagHead, build_heads, masked_mean
+from stancekit.labels import CLAIM_LABELS, STANCE_LABELS, TAG_LABELS
 
 __all__ = [
     "TAG_LABELS",
@@ -36,17 +41,12 @@ __all__ = [
     "base_encoder_path",
 ]
 
-#: BIO tags of the mention tagger; ``GRP`` covers groups and other named actors (CoNLL ``MISC``).
-TAG_LABELS: tuple[str, ...] = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-GRP", "I-GRP")
-#: Claim head labels, index order of its logits.
-CLAIM_LABELS: tuple[str, ...] = ("not_claim", "claim")
-#: Stance head labels; the same order as :data:`stancekit.types.STANCE_LABELS`.
-STANCE_LABELS: tuple[str, ...] = ("favor", "against", "neutral")
-#: How a (unit, target) pair is fed to the stance head.
+#: The input forms a model serves (:mod:`stancekit.forms`), name → what it does.
 INPUT_FORMS: dict[str, str] = {
     "mention": "tokenize the unit; the span is the tokens overlapping the mention's characters",
-    "target": "tokenize (target, text) as a pair, i.e. 'target [SEP] text'; the span is the target's tokens",
+    "target": "'[CLS] target [SEP] text [SEP]'; the span is the target's tokens",
 }
+assert set(INPUT_FORMS) == set(FORMS)
 #: Version of the ``config.json["stancekit"]`` layout. A loader accepts the same major version.
 CONFIG_FORMAT_VERSION = "1.0"
 
@@ -131,12 +131,6 @@ class ModelConfig:
         return cls(**kwargs)
 
 
-def _masked_mean(hidden: Tensor, mask: Tensor) -> Tensor:
-    """Mean of ``hidden`` [B, T, H] over the positions where ``mask`` [B, T] is non-zero."""
-    m = mask.to(hidden.dtype).unsqueeze(-1)
-    return (hidden * m).sum(1) / m.sum(1).clamp_min(1.0)
-
-
 class StanceModel(nn.Module):
     """A shared encoder with claim, mention-tagging and per-mention stance heads.
 
@@ -156,18 +150,17 @@ class StanceModel(nn.Module):
         config.hidden_size = hidden
         self.config = config
         self.encoder = encoder
-        self.heads = nn.ModuleDict()
-        self.dropout = nn.Dropout(config.head_dropout)
-        self.heads["claim"] = nn.Sequential(
-            nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, len(config.claim_labels))
-        )
-        self.heads["tag"] = nn.Linear(hidden, len(config.tag_labels))
-        n_parts = 3 if config.stance_attention else 2
-        if config.stance_attention:
-            self.heads["stance_query"] = nn.Linear(hidden, hidden)
-        self.heads["stance"] = nn.Sequential(
-            nn.Linear(n_parts * hidden, hidden), nn.Tanh(), nn.Linear(hidden, len(config.stance_labels))
-        )
+        self.heads = nn.ModuleDict(build_heads(config, hidden))
+        # encoders without segment embeddings (MPNet, RoBERTa-style) take no token_type_ids
+        params = inspect.signature(encoder.forward).parameters
+        self._takes_types = "token_type_ids" in params and int(getattr(encoder.config, "type_vocab_size", 0) or 0) > 1
+
+    def head(self, name: str) -> Head:
+        """The head named ``name`` in ``config.heads`` (``claim``, ``mentions``, ``stance``)."""
+        for h in self.heads.values():
+            if isinstance(h, Head) and h.name == name:
+                return h
+        raise KeyError(f"this model has no {name!r} head; its heads are {list(self.config.heads)}")
 
     @classmethod
     def from_encoder(cls, path: str | None = None, config: ModelConfig | None = None) -> StanceModel:
@@ -181,52 +174,45 @@ class StanceModel(nn.Module):
         return cls(encoder, cfg)
 
     def encode(self, input_ids: Tensor, attention_mask: Tensor, token_type_ids: Tensor | None = None) -> Tensor:
-        """Hidden states [B, T, H] of the shared encoder."""
+        """Hidden states [B, T, H] of the shared encoder (segment ids are dropped where it has none)."""
         kwargs: dict[str, Tensor] = {"input_ids": input_ids, "attention_mask": attention_mask}
-        if token_type_ids is not None:
+        if token_type_ids is not None and self._takes_types:
             kwargs["token_type_ids"] = token_type_ids
         return self.encoder(**kwargs).last_hidden_state
 
     def pooled(self, hidden: Tensor, attention_mask: Tensor) -> Tensor:
         """The unit vector: the mean of the hidden states over real tokens, [B, H]."""
-        return _masked_mean(hidden, attention_mask)
+        return masked_mean(hidden, attention_mask)
 
     def claim_logits(self, hidden: Tensor, attention_mask: Tensor) -> Tensor:
-        """Claim logits [B, 2] in :data:`CLAIM_LABELS` order."""
-        return self.heads["claim"](self.dropout(self.pooled(hidden, attention_mask)))
+        """Claim logits [B, 2] in :data:`CLAIM_LABELS` order (:class:`~stancekit.heads.ClaimHead`)."""
+        head: ClaimHead = self.heads["claim"]  # type: ignore[assignment]
+        return head.logits(hidden, Features(attention_mask))
 
     def tag_logits(self, hidden: Tensor) -> Tensor:
-        """BIO tag logits [B, T, len(TAG_LABELS)]."""
-        return self.heads["tag"](self.dropout(hidden))
+        """BIO tag logits [B, T, len(TAG_LABELS)] (:class:`~stancekit.heads.TagHead`)."""
+        head: TagHead = self.heads["tag"]  # type: ignore[assignment]
+        return head.logits(hidden)
 
     def stance_logits(self, hidden: Tensor, attention_mask: Tensor, span_mask: Tensor, row: Tensor) -> Tensor:
-        """Stance logits [M, 3] (favor, against, neutral) for M mentions.
+        """Stance logits [M, 3] (favor, against, neutral) for M spans (:class:`~stancekit.heads.StanceHead`).
 
         Args:
             hidden: [B, T, H] from :meth:`encode`.
             attention_mask: [B, T].
-            span_mask: float [M, T], 1 on the tokens of mention m.
-            row: long [M], the batch row of mention m.
+            span_mask: float [M, T], 1 on the tokens of span m.
+            row: long [M], the batch row of span m.
         """
-        # Pool without copying the hidden states once per mention (hidden[row] is [M, T, H]): the
-        # unit mean is computed once per batch row, and the span mean gathers only the span's tokens.
-        # With untrained heads the copy was a third of the engine's time (benchmarks/throughput.py).
-        unit = _masked_mean(hidden, attention_mask)[row]
-        m_idx, t_idx = span_mask.nonzero(as_tuple=True)
-        weights = span_mask[m_idx, t_idx].to(hidden.dtype).unsqueeze(-1)
-        span_sum = torch.zeros(span_mask.shape[0], hidden.shape[-1], dtype=hidden.dtype, device=hidden.device)
-        span_sum = span_sum.index_add(0, m_idx, hidden[row[m_idx], t_idx] * weights)
-        span = span_sum / span_mask.sum(1).clamp_min(1.0).to(hidden.dtype).unsqueeze(-1)
-        parts = [span, unit]
-        if self.config.stance_attention:
-            h = hidden[row]  # [M, T, H]: the attention variant needs every token per mention
-            am = attention_mask[row]
-            q = self.heads["stance_query"](span)  # [M, H]
-            scores = torch.einsum("mh,mth->mt", q, h) / (h.shape[-1] ** 0.5)
-            scores = scores.masked_fill(am == 0, torch.finfo(scores.dtype).min)
-            att = torch.softmax(scores, dim=-1)
-            parts.append(torch.einsum("mt,mth->mh", att, h))
-        return self.heads["stance"](self.dropout(torch.cat(parts, dim=-1)))
+        head: StanceHead = self.heads["stance"]  # type: ignore[assignment]
+        return head.logits(hidden, Features(attention_mask, span_mask, row))
+
+    def load_head_state_dict(self, state: dict[str, Tensor]) -> None:
+        """Load the heads' weights (keys without :attr:`HEAD_PREFIX`), strictly; the attention query of
+        models saved before heads were objects (``stance_query.*``) is renamed to ``stance.query.*``."""
+        old = "stance_query."
+        self.heads.load_state_dict(
+            {("stance.query." + k[len(old) :] if k.startswith(old) else k): v for k, v in state.items()}, strict=True
+        )
 
     def head_state_dict(self) -> dict[str, Tensor]:
         """The heads' weights, keyed with :attr:`HEAD_PREFIX`."""

@@ -280,7 +280,7 @@ def load_model(
             raise RuntimeError(f"missing keys {missing[:5]}, unexpected keys {result.unexpected_keys[:5]}")
         if result.missing_keys and getattr(model.encoder, "pooler", None) is not None:
             model.encoder.pooler = None  # type: ignore[assignment]
-        model.heads.load_state_dict(head_state, strict=True)
+        model.load_head_state_dict(head_state)
     except RuntimeError as err:
         raise ModelLoadError(
             f"{p / WEIGHTS_NAME} does not match {p / CONFIG_NAME}: {str(err)[:300]}. Re-save the model with "

@@ -32,8 +32,8 @@ __all__ = [
     "article_schema",
 ]
 
-#: Stance labels, in the order of every score vector.
-STANCE_LABELS: tuple[str, ...] = ("favor", "against", "neutral")
+from stancekit.labels import STANCE_LABELS  # noqa: E402  (stance labels, in the order of every score vector)
+
 #: Canonical actor types.
 ACTOR_TYPES: tuple[str, ...] = ("person", "country", "organisation", "group", "other")
 #: Why a unit is not a claim, when the reason is the text's form rather than the model.

@@ -33,10 +33,8 @@ MENTION_COLUMNS: tuple[str, ...] = ("id", "tokens", "tags", "dataset", "split")
 #: Columns of the article-level set (PerSenT).
 ARTICLE_COLUMNS: tuple[str, ...] = ("id", "text", "actor", "label", "dataset", "split")
 
-STANCE_LABELS: tuple[str, ...] = ("favor", "against", "neutral")
-CLAIM_LABELS: tuple[str, ...] = ("not_claim", "claim")
-#: The actor tag set of docs/interfaces.md (``modeling.TAG_LABELS``).
-TAG_LABELS: tuple[str, ...] = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-GRP", "I-GRP")
+# The label sets are defined once, in stancekit.labels.
+from stancekit.labels import CLAIM_LABELS, STANCE_LABELS, TAG_LABELS  # noqa: E402,F401
 
 
 def stance_features(extra: dict[str, Any] | None = None) -> datasets.Features:
