@@ -47,6 +47,7 @@ __all__ = [
     "metric_family",
     "entity_spans",
     "stance_inputs",
+    "predict",
     "build_report",
     "evaluate",
     "compare",
@@ -58,24 +59,9 @@ __all__ = [
 ]
 
 
-_FAMILIES: dict[str, tuple[str, str]] = {
-    # family: (task, primary metric)
-    "newsmtsc": ("stance", "f1_macro"),
-    "semeval2016": ("stance", "f_avg"),
-    "pstance": ("stance", "f1_macro_avg"),
-    "vast": ("stance", "f1_macro"),
-    "ibm-claim-stance": ("stance", "accuracy"),
-    "claim": ("claim", "f1_claim"),
-    "mentions": ("mentions", "f1_micro"),
-    "persent": ("articles", "accuracy"),
-}
-#: Sets whose target is an annotated mention in the text: stance is predicted in the mention form
-#: (the target's character span). All other stance sets use the target form (``target [SEP] text``),
-#: because their target is a topic or a person the stance is about as a whole.
-MENTION_FORM_FAMILIES = frozenset({"newsmtsc"})
-#: Sets labelled only favor/against (P-Stance's binary benchmark, IBM PRO/CON): a score array is
-#: decided between those two, as the sets' papers score their systems. ``pstance-all`` keeps neutral.
-BINARY_STANCE_SETS = frozenset({"pstance", "ibm-claim-stance"})
+#: metric family → task (the family and the metric of each set are in its DatasetSpec)
+_TASK_OF_FAMILY = {"newsmtsc": "stance", "semeval2016": "stance", "pstance": "stance", "vast": "stance",
+                   "ibm-claim-stance": "stance", "claim": "claim", "mentions": "mentions", "persent": "articles"}
 
 
 #: Your own labelled data (``evaluate(task=…, file=…)``, :mod:`stancekit.data.generic`): the metric family of each
@@ -90,22 +76,20 @@ def metric_family(name: str) -> str:
         return TASK_FAMILIES[name]
     from stancekit.data import spec
 
-    s = spec(name)
-    if s.task == "claim":
-        return "claim"
-    if s.task == "mentions":
-        return "mentions"
-    if s.task == "articles":
-        return "persent"
-    for fam in ("newsmtsc", "semeval2016", "pstance", "vast", "ibm-claim-stance"):
-        if s.name.startswith(fam):
-            return fam
-    raise DatasetError(f"No metric is defined for data set {name!r}.")  # pragma: no cover - registry is closed
+    return spec(name).family
 
 
 def primary_metric(name: str) -> str:
     """The key of the official metric of ``name`` in :func:`compute_metrics`'s result."""
-    return _FAMILIES[metric_family(name)][1]
+    from stancekit.data import spec
+
+    return spec(name).metric
+
+
+def _binary(name: str) -> bool:
+    from stancekit.data import spec
+
+    return spec(name).binary
 
 
 def _column(dataset: Any, key: str) -> list[Any] | None:
@@ -141,7 +125,7 @@ def _per_label(y: Sequence[str], p: Sequence[str], labels: Sequence[str]) -> dic
     }
 
 
-# -- entity chunks, conlleval rules (the same as seqeval's default mode) -----------------------
+# -- entity chunks: seqeval (conlleval rules, its default mode) -------------------------------
 
 
 def _split_tag(tag: str) -> tuple[str, str]:
@@ -152,62 +136,47 @@ def _split_tag(tag: str) -> tuple[str, str]:
     return tag[0], ""
 
 
-def _end_of_chunk(prev_tag: str, tag: str, prev_type: str, type_: str) -> bool:
-    if prev_tag in ("E", "S"):
-        return True
-    if prev_tag in ("B", "I") and tag in ("B", "S", "O"):
-        return True
-    return prev_tag not in ("O", ".") and prev_type != type_
-
-
-def _start_of_chunk(prev_tag: str, tag: str, prev_type: str, type_: str) -> bool:
-    if tag in ("B", "S"):
-        return True
-    if prev_tag in ("E", "S", "O") and tag in ("E", "I"):
-        return True
-    return tag not in ("O", ".") and prev_type != type_
-
-
 def entity_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
-    """Entities of one tag sequence as ``(type, first, last)`` token indices (inclusive), conlleval rules.
+    """Entities of one tag sequence as ``(type, first, last)`` token indices (inclusive), conlleval
+    rules (``seqeval.metrics.sequence_labeling.get_entities``).
 
     >>> entity_spans(["B-PER", "I-PER", "O", "I-LOC"])
     [('PER', 0, 1), ('LOC', 3, 3)]
     """
-    out: list[tuple[str, int, int]] = []
-    prev_tag, prev_type, begin = "O", "", 0
-    for i, t in enumerate([*tags, "O"]):
-        tag, type_ = _split_tag(t)
-        if _end_of_chunk(prev_tag, tag, prev_type, type_):
-            out.append((prev_type, begin, i - 1))
-        if _start_of_chunk(prev_tag, tag, prev_type, type_):
-            begin = i
-        prev_tag, prev_type = tag, type_
-    return out
+    from seqeval.metrics.sequence_labeling import get_entities
+
+    return [(t, int(a), int(b)) for t, a, b in get_entities(list(tags))]
 
 
 def _mention_metrics(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> tuple[dict, dict]:
+    """Entity-level micro P/R/F1 and per type, by seqeval (default mode = conlleval)."""
+    from seqeval.metrics import f1_score as seq_f1
+    from seqeval.metrics import precision_score, recall_score
+
     if len(gold) != len(pred):
         raise InputError(f"Expected {len(gold)} tag sequences (one per sentence), got {len(pred)}.")
-    g: set[tuple[int, str, int, int]] = set()
-    p: set[tuple[int, str, int, int]] = set()
     for k, (gt, pt) in enumerate(zip(gold, pred, strict=True)):
         if len(gt) != len(pt):
             raise InputError(f"Sentence {k}: {len(gt)} gold tags but {len(pt)} predicted tags.")
-        g.update((k, *e) for e in entity_spans(gt))
-        p.update((k, *e) for e in entity_spans(pt))
+    gold_l = [list(map(str, g)) for g in gold]
+    pred_l = [list(map(str, p)) for p in pred]
+    g = {(k, *e) for k, seq in enumerate(gold_l) for e in entity_spans(seq)}
+    p = {(k, *e) for k, seq in enumerate(pred_l) for e in entity_spans(seq)}
 
     def prf(gs: set, ps: set) -> dict[str, float]:
         tp = len(gs & ps)
         prec = tp / len(ps) if ps else 0.0
         rec = tp / len(gs) if gs else 0.0
-        f = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        return {"precision": prec, "recall": rec, "f1": f, "support": len(gs)}
+        return {"precision": prec, "recall": rec, "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
+                "support": len(gs)}
 
-    total = prf(g, p)
     types = sorted({e[1] for e in g} | {e[1] for e in p})
     per = {t: prf({e for e in g if e[1] == t}, {e for e in p if e[1] == t}) for t in types}
-    metrics = {"f1_micro": total["f1"], "precision": total["precision"], "recall": total["recall"]}
+    metrics = {
+        "f1_micro": float(seq_f1(gold_l, pred_l, zero_division=0)) if g or p else 0.0,
+        "precision": float(precision_score(gold_l, pred_l, zero_division=0)) if p else 0.0,
+        "recall": float(recall_score(gold_l, pred_l, zero_division=0)) if g else 0.0,
+    }
     metrics.update({f"f1_{t}": v["f1"] for t, v in per.items()})
     return metrics, per
 
@@ -231,7 +200,7 @@ def _claim_label(p: Any) -> str:
 def _details(name: str, dataset: Any, predictions: Any) -> tuple[dict[str, float], dict, list[str], list, list]:
     """Metrics, per-label P/R/F1, and (labels, gold, predicted) for the confusion matrix."""
     fam = metric_family(name)
-    task = _FAMILIES[fam][0]
+    task = _TASK_OF_FAMILY[fam]
     gold_col = "tags" if task == "mentions" else "label"
     gold = _column(dataset, gold_col)
     if gold is None:
@@ -245,7 +214,7 @@ def _details(name: str, dataset: Any, predictions: Any) -> tuple[dict[str, float
     labels = list(CLAIM_LABELS if task == "claim" else STANCE_LABELS)
     if task == "claim" and not (isinstance(predictions, np.ndarray) and predictions.ndim == 2):
         pred = _labels_of([_claim_label(p) for p in predictions], labels, len(gold))
-    elif name in BINARY_STANCE_SETS and isinstance(predictions, np.ndarray) and predictions.ndim == 2:
+    elif _binary(name) and isinstance(predictions, np.ndarray) and predictions.ndim == 2:
         two = np.asarray(predictions, dtype=float).copy()
         if two.shape[1:] == (len(labels),):
             two[:, labels.index("neutral")] = -np.inf
@@ -328,7 +297,9 @@ def stance_inputs(name: str, dataset: Any) -> tuple[list[str], list[str], list[t
     """
     texts = [str(t) for t in _column(dataset, "text") or []]
     targets = [str(t) for t in _column(dataset, "target") or []]
-    if metric_family(name) in MENTION_FORM_FAMILIES:
+    from stancekit.data import spec
+
+    if spec(name).form == "mention":
         starts = _column(dataset, "target_start") or [None] * len(texts)
         ends = _column(dataset, "target_end") or [None] * len(texts)
         spans: list[tuple[int, int] | None] = [
@@ -339,23 +310,34 @@ def stance_inputs(name: str, dataset: Any) -> tuple[list[str], list[str], list[t
     return texts, targets, spans
 
 
-def _predict(pipeline: Any, name: str, ds: Any, batch_size: int) -> tuple[Any, dict[str, Any]]:
-    fam = metric_family(name)
-    task = _FAMILIES[fam][0]
-    engine = pipeline.engine
-    info: dict[str, Any] = {}
+def predict(engine: Any, name: str, dataset: Any) -> Any:
+    """Predictions of an :class:`~stancekit.inference.Engine` on a stance, claim or mention set, in
+    the form :func:`compute_metrics` scores: ``[N, 3]`` stance scores (in the set's input form),
+    ``claim``/``not_claim`` labels (the head's own 0.5 decision, not the pipeline's article-level
+    threshold), or one tag list per sentence. The training loop scores dev through this too.
+
+    Raises:
+        InputError: ``name`` is an article-level set (those need a pipeline: :func:`evaluate`).
+    """
+    task = _TASK_OF_FAMILY[metric_family(name)]
     if task == "stance":
-        texts, targets, spans = stance_inputs(name, ds)
-        return np.asarray(engine.predict_stance(texts, targets, spans)), info
+        texts, targets, spans = stance_inputs(name, dataset)
+        return np.asarray(engine.predict_stance(texts, targets, spans))
     if task == "claim":
-        # The claim sets' own decision (the head's argmax, as training scores them), not the
-        # pipeline's article-level threshold, which is tuned for whole articles.
-        threshold = 0.5
-        probs = np.asarray(engine.predict_claims(list(ds["text"])))
-        info["claim_threshold"] = threshold
-        return ["claim" if p >= threshold else "not_claim" for p in probs], info
+        probs = np.asarray(engine.predict_claims([str(t) for t in dataset["text"]]))
+        return ["claim" if p >= 0.5 else "not_claim" for p in probs]
     if task == "mentions":
-        return engine.predict_tags([list(t) for t in ds["tokens"]]), info
+        return engine.predict_tags([list(t) for t in dataset["tokens"]])
+    raise InputError(f"{name} is an article-level set: score it with stancekit.evaluate (it needs the pipeline).")
+
+
+def _predict(pipeline: Any, name: str, ds: Any, batch_size: int) -> tuple[Any, dict[str, Any]]:
+    task = _TASK_OF_FAMILY[metric_family(name)]
+    info: dict[str, Any] = {}
+    if task == "claim":
+        info["claim_threshold"] = 0.5
+    if task != "articles":
+        return predict(pipeline.engine, name, ds), info
     preds, unmatched = [], 0
     for row, article in zip(ds, pipeline.pipe(list(ds["text"]), batch_size=batch_size), strict=True):
         actor = find_actor(article, row["actor"])

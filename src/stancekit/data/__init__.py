@@ -54,6 +54,9 @@ __all__ = [
     "data_dir",
     "DATASETS",
     "DatasetSpec",
+    "spec",
+    "train_sets",
+    "dev_sets",
     "STANCE_COLUMNS",
     "CLAIM_COLUMNS",
     "MENTION_COLUMNS",
@@ -80,6 +83,14 @@ class DatasetSpec:
         eval_splits: the splits baselines report (dev where the set has one, else test).
         optional: splits whose files may be absent (held back); skipped by ``load(name)``.
         aliases: other split names accepted by ``load`` (e.g. ``dev`` → ``val``).
+        family: the metric family (:mod:`stancekit.evaluation`): ``newsmtsc``, ``semeval2016``,
+            ``pstance``, ``vast``, ``ibm-claim-stance``, ``claim``, ``mentions``, ``persent``.
+        metric: the key of the set's official metric in ``evaluation.compute_metrics``.
+        form: stance sets: the input form (:mod:`stancekit.forms`) the set is trained and scored in,
+            ``mention`` (the target is an annotated span of the text) or ``target`` (pair form).
+        binary: stance labelled only favor/against: a score array is decided between those two.
+        train_as: the name training configs give the set's train split (``weights`` keys), if it trains.
+        dev_as: training dev name → split, for the splits the training loop scores every epoch.
     """
 
     name: str
@@ -91,6 +102,47 @@ class DatasetSpec:
     eval_splits: tuple[str, ...]
     optional: frozenset[str] = frozenset()
     aliases: dict[str, str] = field(default_factory=dict)
+    family: str = ""
+    metric: str = ""
+    form: str | None = None
+    binary: bool = False
+    train_as: str | None = None
+    dev_as: dict[str, str] = field(default_factory=dict)
+
+
+#: Metric family → its official metric key.
+_METRICS = {"newsmtsc": "f1_macro", "semeval2016": "f_avg", "pstance": "f1_macro_avg", "vast": "f1_macro",
+            "ibm-claim-stance": "accuracy", "claim": "f1_claim", "mentions": "f1_micro", "persent": "accuracy"}
+#: Per set: (family, form, binary, train_as, dev_as). One table for evaluation and training.
+_ROLES: dict[str, tuple[str, str | None, bool, str | None, dict[str, str]]] = {
+    "newsmtsc": ("newsmtsc", "mention", False, "newsmtsc", {}),
+    "newsmtsc-flat": ("newsmtsc", "mention", False, None, {}),
+    "newsmtsc-mt": ("newsmtsc", "mention", False, None, {"newsmtsc_mt": "dev"}),
+    "newsmtsc-rw": ("newsmtsc", "mention", False, None, {"newsmtsc_rw": "dev"}),
+    "semeval2016": ("semeval2016", "target", False, "semeval2016", {"semeval2016": "test"}),
+    # P-Stance's benchmark is binary; training uses all three labels (pstance-all)
+    "pstance": ("pstance", "target", True, None, {"pstance": "val"}),
+    "pstance-all": ("pstance", "target", False, "pstance", {}),
+    "vast": ("vast", "target", False, "vast", {"vast": "dev"}),
+    "ibm-claim-stance": ("ibm-claim-stance", "target", True, "ibm", {}),
+    "claimbuster": ("claim", None, False, "claimbuster", {"claimbuster": "dev"}),
+    "claimbuster-2x": ("claim", None, False, None, {}),
+    "claimbuster-3x": ("claim", None, False, None, {}),
+    "clef2019": ("claim", None, False, "clef2019", {}),
+    "aae-sentences": ("claim", None, False, "essays", {}),
+    "conll2003": ("mentions", None, False, "conll2003", {"conll2003": "testa"}),
+    "wikiann": ("mentions", None, False, None, {}),
+    "wnut17": ("mentions", None, False, None, {}),
+    "persent": ("persent", None, False, None, {}),
+}
+
+
+def _with_roles(s: DatasetSpec) -> DatasetSpec:
+    from dataclasses import replace
+
+    family, form, binary, train_as, dev_as = _ROLES[s.name]
+    return replace(s, family=family, metric=_METRICS[family], form=form, binary=binary, train_as=train_as,
+                   dev_as=dev_as)
 
 
 def _specs() -> dict[str, DatasetSpec]:
@@ -156,7 +208,7 @@ def _specs() -> dict[str, DatasetSpec]:
                      "test-fixed": "fixed_test.csv"},
                     persent.read, None, ("dev",), frozenset({"train", "test-random", "test-fixed"})),
     ]
-    return {s.name: s for s in specs}
+    return {s.name: _with_roles(s) for s in specs}
 
 
 #: Every registered set by name.
@@ -192,6 +244,16 @@ def data_dir() -> Path:
     if root is not None and (root.parent / "shared" / "data").is_dir():
         return root.parent / "shared" / "data"
     return local
+
+
+def train_sets() -> dict[str, tuple[str, str]]:
+    """Training-config set name → (registered set, split) of every set that trains."""
+    return {s.train_as: (s.name, s.train_split) for s in DATASETS.values() if s.train_as and s.train_split}
+
+
+def dev_sets() -> dict[str, tuple[str, str]]:
+    """Training dev name → (registered set, split): the splits the training loop scores."""
+    return {k: (s.name, split) for s in DATASETS.values() for k, split in s.dev_as.items()}
 
 
 def spec(name: str) -> DatasetSpec:
