@@ -15,7 +15,6 @@ from stancekit.serialization import load_model
 from stancekit.training import (
     TRAIN_SETS,
     _data_dir,
-    _dev_predictions,
     _examples,
     _load_set,
     evaluate_model,
@@ -161,19 +160,6 @@ def test_target_form_rows_keep_their_target_as_the_group():
     ]
 
 
-def test_dev_predictions_are_the_main_spans_in_dataset_order():
-    rows = [{"main": [True, False, True]}, {"main": [True]}]
-    preds = [np.array([[1, 0, 0], [0, 0, 1], [0, 1, 0]]), np.array([[0, 0, 1]])]
-    got = _dev_predictions("stance", rows, preds)
-    assert got.tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
-
-
-def test_tag_predictions_read_first_subtokens_and_pad_truncated_words_with_o():
-    rows = [{"gold": ["B-PER", "I-PER", "O", "B-LOC"]}]
-    assert _dev_predictions("tags", rows, [[1, 2, 0, 5]]) == [["B-PER", "I-PER", "O", "B-LOC"]]
-    assert _dev_predictions("tags", rows, [[2, 2]]) == [["B-PER", "I-PER", "O", "O"]]  # I- after O repaired
-
-
 @needs_data
 def test_dev_scores_are_the_evaluation_harness_metrics(tmp_path, tiny_model):
     from stancekit import data
@@ -249,3 +235,121 @@ def test_length_buckets_group_similar_lengths_and_still_visit_every_row_once_per
         )
 
     assert spread(bucketed) < spread(plain) / 2
+
+
+# -- one code path, resuming, in-memory fixtures (no ../shared/data needed) --------------------------
+
+
+def _fixture_sets() -> dict[str, datasets.Dataset]:
+    """Tiny in-memory sets in stancekit's schemas: mention-form stance, pair-form stance, claims, tags."""
+    from stancekit.data.pstance import FEATURES as PSTANCE
+
+    nm = _newsmtsc_rows()
+    ps = datasets.Dataset.from_list(
+        [
+            {"id": str(i), "text": t, "target": tg, "target_start": None, "target_end": None, "label": lab,
+             "dataset": "pstance", "split": "x"}
+            for i, (t, tg, lab) in enumerate(
+                [("Great rally tonight!", "Donald Trump", "favor"), ("Worst plan ever.", "Joe Biden", "against"),
+                 ("He will win big.", "Bernie Sanders", "favor"), ("Not my president.", "Donald Trump", "against")]
+            )
+        ],
+        features=PSTANCE,
+    )
+    claims = datasets.Dataset.from_list(
+        [{"id": str(i), "text": t, "label": lab, "dataset": "claimbuster", "split": "x"}
+         for i, (t, lab) in enumerate([("Taxes rose 40 percent last year.", "claim"), ("Thank you all.", "not_claim"),
+                                       ("We created ten million jobs.", "claim"), ("Good evening.", "not_claim")])]
+    )
+    tags = datasets.Dataset.from_list(
+        [{"id": str(i), "tokens": tok, "tags": tg, "dataset": "conll2003", "split": "x"}
+         for i, (tok, tg) in enumerate([(["Angela", "Merkel", "visited", "Paris", "."],
+                                         ["B-PER", "I-PER", "O", "B-LOC", "O"]),
+                                        (["The", "UN", "met", "."], ["O", "B-ORG", "O", "O"])])]
+    )
+    return {"newsmtsc": nm, "newsmtsc-rw": nm, "pstance-all": ps, "pstance": ps, "claimbuster": claims,
+            "conll2003": tags}
+
+
+def _fixture_config(**over: object) -> dict[str, object]:
+    cfg = {
+        "seed": 5, "tiny_encoder": {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2,
+                                    "intermediate_size": 64},
+        "max_length": 48, "max_length_per_set": {}, "batch_size": 2, "epochs": 1, "steps_per_epoch": 6,
+        "bf16": False, "save_checkpoints": False, "checkpoint_every": 2, "device": "cpu",
+        "weights": {"newsmtsc": 1, "pstance": 1, "claimbuster": 1, "conll2003": 1},
+        "dev": ["newsmtsc_rw", "pstance", "claimbuster", "conll2003"],
+    }
+    cfg.update(over)
+    return cfg
+
+
+def test_train_save_load_analyze_on_in_memory_fixtures(tmp_path):
+    import stancekit
+
+    summary = train(_fixture_config(), tmp_path / "run", datasets=_fixture_sets())
+    assert summary["step"] == 6 and summary["stopped"] is None
+    assert set(summary["best"]["headline"]) == {"newsmtsc_rw", "pstance", "claimbuster", "conll2003"}
+    nlp = stancekit.load(tmp_path / "run" / "best", device="cpu")
+    article = nlp("Angela Merkel praised the plan. Critics in Berlin called it reckless.")
+    want = ["Angela Merkel praised the plan.", "Critics in Berlin called it reckless."]
+    assert [u.text for u in article.units] == want
+    assert all(article.text[u.start : u.end] == u.text for u in article.units)
+
+
+def test_dev_scores_are_what_the_engine_path_gives(tmp_path):
+    from stancekit.evaluation import compute_metrics, predict
+    from stancekit.inference import Engine
+
+    sets = _fixture_sets()
+    summary = train(_fixture_config(steps_per_epoch=2), tmp_path / "run", datasets=sets)
+    model, tok = load_model(tmp_path / "run" / "best")
+    engine = Engine(model, tok, device="cpu", precision="fp32")
+    for dev_name, reg in (("newsmtsc_rw", "newsmtsc-rw"), ("pstance", "pstance"), ("claimbuster", "claimbuster")):
+        want = compute_metrics(reg, sets[reg], predict(engine, reg, sets[reg]))
+        assert summary["best"]["scores"][dev_name] == pytest.approx(want, abs=1e-9)
+
+
+def test_resume_gives_the_same_result_as_an_uninterrupted_run(tmp_path):
+    from safetensors.torch import load_file
+
+    sets = _fixture_sets()
+    whole = train(_fixture_config(), tmp_path / "whole", datasets=sets)
+    part = train(_fixture_config(), tmp_path / "part", datasets=sets, stop_after_steps=3)
+    assert part["step"] == 3 and part["resumable"] and part["best"] is None
+    assert (tmp_path / "part" / "last" / "trainer_state.json").is_file()
+    resumed = train(_fixture_config(), tmp_path / "part", datasets=sets, resume=True)
+    assert resumed["step"] == 6 and resumed["examples"] == whole["examples"]
+    assert resumed["best"]["scores"] == whole["best"]["scores"]
+    a = load_file(str(tmp_path / "whole" / "best" / "model.safetensors"))
+    b = load_file(str(tmp_path / "part" / "best" / "model.safetensors"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_resume_without_a_checkpoint_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="no checkpoint"):
+        train(_fixture_config(), tmp_path / "none", datasets=_fixture_sets(), resume=True)
+
+
+def test_stance_markers_are_refused_because_the_engine_cannot_serve_them(tmp_path):
+    with pytest.raises(InputError, match="stance_markers"):
+        load_config({"stance_markers": True})
+
+
+def test_training_rows_use_the_engine_layout_for_pairs_and_mentions(tiny_model):
+    from stancekit.training import _RowEncoder
+
+    _, tok = tiny_model
+    enc = _RowEncoder(tok)
+    pair = enc.stance([{"text": "Tax cuts now.", "target": "Joe Biden", "spans": [], "labels": [1]}], 32)[0]
+    target_ids = tok("Joe Biden", add_special_tokens=False)["input_ids"]
+    text_ids = tok("Tax cuts now.", add_special_tokens=False)["input_ids"]
+    assert pair["input_ids"].tolist() == [tok.cls_token_id, *target_ids, tok.sep_token_id, *text_ids, tok.sep_token_id]
+    assert pair["spans"] == [(1, len(target_ids))]
+    assert pair["token_type_ids"].tolist() == [0] * (len(target_ids) + 2) + [1] * (len(text_ids) + 1)
+    men = enc.stance([{"text": "Smith praised Jones.", "target": None, "spans": [(14, 19)], "labels": [0]}], 32)[0]
+    tokens = tok.convert_ids_to_tokens(men["input_ids"].tolist())
+    lo, hi = men["spans"][0]
+    assert "".join(t.lstrip("#") for t in tokens[lo : hi + 1]) == "jones"
+    cut = enc.stance([{"text": "a " * 40 + "Smith.", "target": None, "spans": [(80, 85)], "labels": [0]}], 16)[0]
+    assert cut["spans"] == []  # truncated away: never trained on an empty span

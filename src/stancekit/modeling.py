@@ -23,7 +23,6 @@ import inspect
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-import torch
 from torch import Tensor, nn
 
 from stancekit.forms import FORMS
@@ -91,6 +90,10 @@ class ModelConfig:
         format_version: :data:`CONFIG_FORMAT_VERSION` of the writer.
         versions: package versions of the writer (stancekit, transformers, torch).
         training: free-form facts about training (config, seed, dev scores).
+        base_sha256: sha256 of the base encoder's ``model.safetensors`` (:mod:`stancekit.encoders`).
+        lora: for adapter models, the LoRA settings (``r``, ``alpha``, ``targets``, ``layers``); the
+            model directory then holds only adapters and heads, and loading merges the adapters
+            into the base encoder resolved by ``base_encoder`` and ``base_sha256``.
         claim_threshold: the pipeline's default article-level claim decision (a body unit is a claim
             when its claim score is at least this), tuned per model on whole articles; data-set
             evaluation keeps the head's own decision (0.5).
@@ -111,6 +114,8 @@ class ModelConfig:
     versions: dict[str, str] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
     claim_threshold: float = 0.5
+    base_sha256: str | None = None
+    lora: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (tuples become lists)."""
@@ -151,6 +156,8 @@ class StanceModel(nn.Module):
         self.config = config
         self.encoder = encoder
         self.heads = nn.ModuleDict(build_heads(config, hidden))
+        #: an adapter model's LoRA matrices after loading (merged into the encoder; kept for re-saving)
+        self.lora_state: dict[str, Tensor] | None = None
         # encoders without segment embeddings (MPNet, RoBERTa-style) take no token_type_ids
         params = inspect.signature(encoder.forward).parameters
         self._takes_types = "token_type_ids" in params and int(getattr(encoder.config, "type_vocab_size", 0) or 0) > 1

@@ -148,12 +148,17 @@ def save(
     out.mkdir(parents=True, exist_ok=True)
     model.config.versions = _versions()
     model.config.format_version = CONFIG_FORMAT_VERSION
-    cfg = model.encoder.config.to_dict()
+    from stancekit.adapters import PREFIX, base_encoder_of, lora_tensors
+
+    cfg = base_encoder_of(model.encoder).config.to_dict()
     cfg.pop("dtype", None)
     cfg.pop("torch_dtype", None)
     cfg["stancekit"] = model.config.to_dict()
     tensors: dict[str, torch.Tensor] = {}
-    state = {**model.encoder.state_dict(), **model.head_state_dict()}
+    if model.config.lora:  # adapters and heads only; the base encoder is resolved at load
+        state = {**{PREFIX + k: v for k, v in lora_tensors(model).items()}, **model.head_state_dict()}
+    else:
+        state = {**model.encoder.state_dict(), **model.head_state_dict()}
     for k, v in state.items():
         t = v.detach().to("cpu")
         if t.is_floating_point():
@@ -255,6 +260,8 @@ def load_model(
     cfg = _check_dir(p)
     sk = ModelConfig.from_dict(cfg["stancekit"])
     weights = _load_weights(p)
+    if sk.lora:  # adapters + heads: the base encoder comes from its package (stancekit.encoders)
+        return _load_adapter_model(p, sk, weights, dev)
     if inference:
         fast = _load_for_inference(p, cfg, sk, weights)
         if fast is not None:
@@ -391,3 +398,33 @@ def _load_for_inference(
             "stancekit.serialization.save."
         ) from err
     return model, tokenizer
+
+
+def _load_adapter_model(p: Path, sk: ModelConfig, weights: dict[str, torch.Tensor], dev: torch.device) -> tuple[
+    StanceModel, Any
+]:
+    """An adapter model: resolve its base encoder by name and checksum, merge the adapters, load the heads."""
+    import transformers
+
+    from stancekit import encoders
+    from stancekit.adapters import PREFIX, merge_lora
+
+    base = encoders.resolve(sk.base_encoder, sk.base_sha256)
+    encoder = transformers.AutoModel.from_pretrained(str(base), local_files_only=True).float()
+    lora = {k[len(PREFIX) :]: v.float() for k, v in weights.items() if k.startswith(PREFIX)}
+    assert sk.lora is not None
+    merge_lora(encoder, lora, sk.lora)
+    model = StanceModel(encoder, sk)
+    model.lora_state = lora  # kept so that re-saving (export to fp16) writes the adapters again
+    prefix = StanceModel.HEAD_PREFIX
+    try:
+        model.load_head_state_dict({k[len(prefix) :]: v.float() for k, v in weights.items() if k.startswith(prefix)})
+    except RuntimeError as err:
+        raise ModelLoadError(
+            f"{p / WEIGHTS_NAME}: the heads do not match {p / CONFIG_NAME}: {str(err)[:300]}."
+        ) from err
+    try:
+        tokenizer = transformers.AutoTokenizer.from_pretrained(str(p), local_files_only=True)
+    except (OSError, ValueError) as err:
+        raise ModelLoadError(f"{p}: the tokenizer files cannot be read ({err}). Re-save the model.") from err
+    return model.to(dev).eval(), tokenizer

@@ -1,21 +1,27 @@
-"""Multi-task fine-tuning of a :class:`~stancekit.modeling.StanceModel`.
+"""Multi-task fine-tuning of a :class:`~stancekit.modeling.StanceModel`, resumable, on CPU or CUDA.
 
-One shared encoder, three tasks: **stance** (NewsMTSC mentions incl. their ``further_mentions``,
-SemEval-2016 Task A, P-Stance, VAST, IBM Claim Stance), **claim** (ClaimBuster, CLEF-2019, argument
-essays) and **mentions** (CoNLL-2003 BIO tags). Each step draws one set by its sampling weight and
-one batch from that set; sets cycle through a seeded shuffled order. Every epoch (a fixed number of
-steps) the model is evaluated on all dev splits, checkpointed, and the best epoch (mean of the dev
-metrics) is kept in ``<output_dir>/best``.
+One shared encoder, three heads (:mod:`stancekit.heads`): **stance** (NewsMTSC mentions incl. their
+``further_mentions``, SemEval-2016 Task A, P-Stance, VAST, IBM Claim Stance), **claim** (ClaimBuster,
+CLEF-2019, argument essays) and **mentions** (CoNLL-2003 BIO tags). Each step draws one set by its
+sampling weight and one batch from that set; sets cycle through a seeded shuffled order.
 
-The config is a JSON file or dict; see ``configs/default.json``. Unknown keys raise
-:class:`~stancekit.errors.InputError`.
+One code path with serving: rows are built with the engine's input forms (:mod:`stancekit.forms`)
+from the engine's tokenizer, losses come from the head objects, and every epoch the dev splits are
+scored **through** :class:`~stancekit.inference.Engine` and :func:`stancekit.evaluation.compute_metrics`
+— the figures a model card reports are the figures users get. The sets, their tasks, input forms,
+metrics and train/dev roles come from the registry in :mod:`stancekit.data`.
+
+Runs are resumable: every ``checkpoint_every`` steps (and at each epoch's end and when the
+``max_minutes`` budget of one invocation is spent) ``<output_dir>/last`` holds the weights, the
+optimizer, the schedule, every random state and each set's position (safetensors + JSON, no
+pickle). ``train(..., resume=True)`` continues from it with the same result as an uninterrupted run.
+
+Base encoders are resolved offline by name and checksum (:mod:`stancekit.encoders`). With ``lora``
+in the config the encoder is frozen and trained through LoRA adapters (``peft``); the saved model then
+holds only the adapters and the heads, and loading merges the adapters into the encoder.
 
 >>> summary = train("configs/quick.json", "runs/quick")   # doctest: +SKIP
->>> summary["best"]["scores"]                              # doctest: +SKIP
-
-Every set is read with :func:`stancekit.data.load` (from the config's ``data_dir``, else
-:func:`stancekit.data.data_dir`) and dev splits are scored with
-:func:`stancekit.evaluation.compute_metrics`, the same loaders and metrics as ``stancekit evaluate``.
+>>> summary["best"]["headline"]                            # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -23,9 +29,11 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,32 +43,83 @@ import torch
 import transformers
 
 from stancekit.errors import InputError
-from stancekit.modeling import STANCE_LABELS, TAG_LABELS, ModelConfig, StanceModel, base_encoder_path
+from stancekit.forms import FORMS, MENTION, span_tokens
+from stancekit.heads import IGNORE, Features
+from stancekit.labels import STANCE_LABELS, TAG_LABELS
+from stancekit.modeling import ModelConfig, StanceModel
 from stancekit.serialization import ModelCard, save
 
-__all__ = ["TrainConfig", "train", "load_config", "evaluate_model", "export", "refit_claim_head"]
+__all__ = ["TrainConfig", "train", "load_config", "evaluate_model", "export", "refit_claim_head", "DEV_METRICS"]
 
 _STANCE = {s: i for i, s in enumerate(STANCE_LABELS)}
 _TAG = {t: i for i, t in enumerate(TAG_LABELS)}
-#: Dev metric each set is judged by (what the issue table asks for).
-DEV_METRICS = {
-    "newsmtsc_rw": "F1m",
-    "newsmtsc_mt": "F1m",
-    "semeval2016": "F_avg",
-    "pstance": "macro-F1 (avg of 3 targets)",
-    "vast": "macro-F1",
-    "claimbuster": "F1(claim)",
-    "conll2003": "entity F1",
-}
+#: Readable names of the metrics (model cards).
+_METRIC_NAMES = {"f1_macro": "F1m", "f_avg": "F_avg", "f1_macro_avg": "macro-F1 (avg of targets)",
+                 "f1_claim": "F1(claim)", "f1_micro": "entity F1", "accuracy": "accuracy"}
+DEFAULT_BASE = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def _train_sets() -> dict[str, tuple[str, str]]:
+    from stancekit.data import train_sets
+
+    return train_sets()
+
+
+def _dev_sets() -> dict[str, tuple[str, str]]:
+    from stancekit.data import dev_sets
+
+    return dev_sets()
+
+
+def _metric_name(dev_name: str) -> str:
+    from stancekit.evaluation import primary_metric
+
+    m = primary_metric(_dev_sets()[dev_name][0])
+    return _METRIC_NAMES.get(m, m)
+
+
+class _LazyTable(Mapping[str, Any]):
+    """A read-only view of a registry-derived table (kept importable for existing callers)."""
+
+    def __init__(self, build: Callable[[], dict[str, Any]]) -> None:
+        self._build = build
+
+    def __getitem__(self, key: str) -> Any:
+        return self._build()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._build())
+
+    def __len__(self) -> int:
+        return len(self._build())
+
+
+#: training-config set name → (registered set, split), from the registry in :mod:`stancekit.data`.
+TRAIN_SETS: Mapping[str, tuple[str, str]] = _LazyTable(_train_sets)
+#: dev name → (registered set, split), from the registry.
+DEV_SETS: Mapping[str, tuple[str, str]] = _LazyTable(_dev_sets)
+#: dev name → the readable name of its official metric.
+DEV_METRICS: Mapping[str, str] = _LazyTable(lambda: {k: _metric_name(k) for k in _dev_sets()})
 
 
 @dataclass
 class TrainConfig:
-    """Training hyper-parameters; the JSON config's keys are these field names."""
+    """Training hyper-parameters; the JSON config's keys are these field names.
+
+    Attributes (besides the usual optimisation ones):
+        base_encoder: a name of :data:`stancekit.encoders.BASE_ENCODERS` or an encoder directory.
+        device: ``auto`` (CUDA when present), ``cpu``, ``cuda``, ``cuda:N``.
+        bf16: bf16 autocast (on CPU with AVX-512-bf16/AMX, and on CUDA).
+        checkpoint_every: steps between resumable checkpoints in ``<output>/last`` (0: epoch ends only).
+        lora: ``{"r", "alpha", "dropout", "targets", "layers"}``: train LoRA adapters on the frozen
+            encoder (``targets``: module name suffixes; ``layers``: encoder layer indices, all if absent).
+        length_buckets: 0: batches are random rows; N > 0: length-bucketed batches from windows of N batches.
+    """
 
     seed: int = 13
     base_encoder: str | None = None
     data_dir: str | None = None
+    device: str = "auto"
     max_length: int = 96
     max_length_per_set: dict[str, int] = field(default_factory=lambda: {"vast": 128})
     batch_size: int = 32
@@ -71,24 +130,30 @@ class TrainConfig:
     weight_decay: float = 0.01
     warmup: float = 0.05
     bf16: bool = True
-    stance_attention: bool = True
-    stance_markers: bool = False
+    stance_attention: bool = False
     further_mentions: bool = True
     weights: dict[str, float] = field(default_factory=lambda: {"newsmtsc": 1.0})
-    dev: list[str] = field(default_factory=lambda: list(DEV_METRICS))
+    dev: list[str] = field(default_factory=lambda: list(_dev_sets()))
     dev_limit: int | None = None
     train_limit: int | None = None
     tiny_encoder: dict[str, int] | None = None
     threads: int | None = None
     save_checkpoints: bool = True
+    checkpoint_every: int = 200
     max_minutes: float | None = None
-    #: 0: batches are random rows; N > 0: length-bucketed batches from windows of N batches (see _Stream).
     length_buckets: int = 0
+    lora: dict[str, Any] | None = None
+    eval_batch_size: int = 64
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
         known = set(cls.__dataclass_fields__)
-        unknown = sorted(k for k in d if k not in known and not k.startswith("_"))
+        if d.get("stance_markers"):
+            raise InputError(
+                "stance_markers is no longer a training option: the engine serves the mention and target "
+                "forms only (stancekit.forms), and a model must be trained in the form it is served in."
+            )
+        unknown = sorted(k for k in d if k not in known and not k.startswith("_") and k != "stance_markers")
         if unknown:
             raise InputError(f"Unknown training config keys {unknown}; known keys are {sorted(known)}.")
         return cls(**{k: v for k, v in d.items() if k in known})
@@ -118,28 +183,6 @@ def load_config(config: str | os.PathLike[str] | dict[str, Any]) -> TrainConfig:
 #   tags:    {"tokens": [str], "tags": [str]}
 # --------------------------------------------------------------------------------------------------
 
-#: training-config set name → (stancekit.data name, split). P-Stance trains on all three labels.
-TRAIN_SETS: dict[str, tuple[str, str]] = {
-    "newsmtsc": ("newsmtsc", "train"),
-    "semeval2016": ("semeval2016", "train"),
-    "pstance": ("pstance-all", "train"),
-    "vast": ("vast", "train"),
-    "ibm": ("ibm-claim-stance", "train"),
-    "claimbuster": ("claimbuster", "train"),
-    "clef2019": ("clef2019", "train"),
-    "essays": ("aae-sentences", "train"),
-    "conll2003": ("conll2003", "train"),
-}
-#: dev name → (stancekit.data name, split): the splits the issue's target table names.
-DEV_SETS: dict[str, tuple[str, str]] = {
-    "newsmtsc_rw": ("newsmtsc-rw", "dev"),
-    "newsmtsc_mt": ("newsmtsc-mt", "dev"),
-    "semeval2016": ("semeval2016", "test"),
-    "pstance": ("pstance", "val"),
-    "vast": ("vast", "dev"),
-    "claimbuster": ("claimbuster", "dev"),
-    "conll2003": ("conll2003", "testa"),
-}
 _TASKS = {"stance": "stance", "claim": "claim", "mentions": "tags"}
 
 
@@ -150,11 +193,16 @@ def _data_dir(cfg: TrainConfig) -> Path:
     return Path(cfg.data_dir) if cfg.data_dir else data_dir()
 
 
-def _load_set(root: Path, name: str, split: str) -> tuple[str, Any]:
-    """``(task, dataset)`` of a registered set, read from ``root``."""
+def _load_set(root: Path, name: str, split: str, given: Mapping[str, Any] | None = None) -> tuple[str, Any]:
+    """``(task, dataset)`` of a registered set: from ``given["name:split"]`` or ``given[name]`` (in-memory
+    sets), else read from ``root``."""
     from stancekit import data
 
     s = data.spec(name)
+    if given is not None:
+        for key in (f"{name}:{split}", name):
+            if key in given:
+                return _TASKS[s.task], given[key]
     return _TASKS[s.task], data.load(name, split, path=root / s.folder)
 
 
@@ -193,77 +241,74 @@ def _examples(name: str, task: str, ds: Any, further: bool) -> list[dict[str, An
 
 
 # --------------------------------------------------------------------------------------------------
-# Encoding
+# Encoding: the engine's tokenizer and input forms (stancekit.forms), so rows are laid out as served
 # --------------------------------------------------------------------------------------------------
 
 
-def _encode_stance(ex: dict[str, Any], tok: Any, max_length: int, markers: bool) -> list[dict[str, Any]]:
-    """Token ids and per-mention token index lists; markers → one copy per span with [unused0/1] around it."""
-    if ex["target"] is not None:
-        enc = tok(ex["target"], ex["text"], truncation="only_second", max_length=max_length)
-        seq = enc.sequence_ids()
-        span = [i for i, s in enumerate(seq) if s == 0]
-        return [
-            {
-                "input_ids": enc["input_ids"],
-                "token_type_ids": enc.get("token_type_ids"),
-                "spans": [span],
-                "labels": list(ex["labels"]),
-                "group": ex.get("group"),
-                "main": [True],
-            }
-        ]
-    enc = tok(ex["text"], truncation=True, max_length=max_length, return_offsets_mapping=True)
-    offsets = enc["offset_mapping"]
-    spans, labels, main = [], [], []
-    for (s, e), lab, is_main in zip(ex["spans"], ex["labels"], ex.get("main", [True] * len(ex["spans"])), strict=True):
-        idx = [i for i, (a, b) in enumerate(offsets) if b > a and a < e and b > s]
-        if idx:
-            spans.append(idx)
-            labels.append(lab)
-            main.append(is_main)
-        elif is_main:
-            spans.append([])  # truncated away: keeps the dev count honest, predicted from the unit alone
-            labels.append(lab)
-            main.append(is_main)
-    base = {"token_type_ids": enc.get("token_type_ids"), "group": ex.get("group")}
-    if not markers:
-        return [{**base, "input_ids": enc["input_ids"], "spans": spans, "labels": labels, "main": main}]
-    ids = enc["input_ids"]
-    m0, m1 = tok.convert_tokens_to_ids("[unused0]"), tok.convert_tokens_to_ids("[unused1]")
-    out = []
-    for idx, lab, is_main in zip(spans, labels, main, strict=True):
-        if not idx:
-            new, span = ids, []
-        else:
-            a, b = idx[0], idx[-1] + 1
-            new = ids[:a] + [m0] + ids[a:b] + [m1] + ids[b:]
-            span = list(range(a, b + 2))
-        out.append({"input_ids": new, "token_type_ids": None, "spans": [span], "labels": [lab], "main": [is_main]})
-    return out
+class _RowEncoder:
+    """Token rows for training, built with the engine's Rust tokenizer and :mod:`stancekit.forms`."""
 
+    def __init__(self, tokenizer: Any) -> None:
+        from stancekit.inference import _backend_tokenizer
 
-def _encode_claim(ex: dict[str, Any], tok: Any, max_length: int) -> dict[str, Any]:
-    enc = tok(ex["text"], truncation=True, max_length=max_length)
-    return {"input_ids": enc["input_ids"], "label": ex["label"]}
+        self.tok = _backend_tokenizer(tokenizer)
+        self.cls = int(tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id)
+        self.sep = int(tokenizer.sep_token_id if tokenizer.sep_token_id is not None else tokenizer.eos_token_id)
+        self.pad = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
 
-
-def _encode_tags(ex: dict[str, Any], tok: Any, max_length: int) -> dict[str, Any]:
-    enc = tok(ex["tokens"], is_split_into_words=True, truncation=True, max_length=max_length)
-    word_ids = enc.word_ids()
-    labels, first, prev = [], [], None
-    for i, w in enumerate(word_ids):
-        if w is None:
-            labels.append(-100)
-        else:
-            tag = ex["tags"][w]
-            if w != prev:
-                labels.append(_TAG[tag])
-                first.append(i)
+    def stance(self, exs: list[dict[str, Any]], max_length: int) -> list[dict[str, Any]]:
+        """One row per example: ids, type ids, token spans (inclusive ranges) and labels; spans that
+        truncation cut away are dropped (a row left without spans is dropped by the caller)."""
+        encs = self.tok.encode_batch([e["text"] for e in exs], add_special_tokens=False)
+        tidx = [i for i, e in enumerate(exs) if e["target"] is not None]
+        tencs = dict(zip(tidx, self.tok.encode_batch([exs[i]["target"] for i in tidx], add_special_tokens=False),
+                         strict=True))
+        out = []
+        for i, (ex, enc) in enumerate(zip(exs, encs, strict=True)):
+            ids = np.asarray(enc.ids, dtype=np.int64)
+            if i in tencs:
+                form = FORMS["target"]
+                row = form.build(self.cls, self.sep, ids, target_ids=np.asarray(tencs[i].ids), max_length=max_length)
+                assert row.span is not None
+                spans, labels = [row.span], list(ex["labels"])
             else:
-                labels.append(_TAG["O"] if tag == "O" else _TAG["I-" + tag[2:]])
-        prev = w
-    return {"input_ids": enc["input_ids"], "labels": labels, "first": first, "gold": ex["tags"]}
+                row = MENTION.build(self.cls, self.sep, ids, max_length=max_length)
+                offs = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+                spans, labels = [], []
+                for (s, e), lab in zip(ex["spans"], ex["labels"], strict=True):
+                    lo, hi = span_tokens(offs[:, 0], offs[:, 1], s, e)
+                    if hi < lo or lo >= row.n_text:
+                        continue  # truncated away
+                    spans.append((lo + row.text_offset, min(hi, row.n_text - 1) + row.text_offset))
+                    labels.append(lab)
+            out.append({"input_ids": row.ids, "token_type_ids": row.type_ids, "spans": spans, "labels": labels})
+        return out
+
+    def claim(self, exs: list[dict[str, Any]], max_length: int) -> list[dict[str, Any]]:
+        encs = self.tok.encode_batch([e["text"] for e in exs], add_special_tokens=False)
+        return [
+            {"input_ids": MENTION.build(self.cls, self.sep, np.asarray(enc.ids), max_length=max_length).ids,
+             "label": ex["label"]}
+            for ex, enc in zip(exs, encs, strict=True)
+        ]
+
+    def tags(self, exs: list[dict[str, Any]], max_length: int) -> list[dict[str, Any]]:
+        """Every sub-token carries a tag (continuations of an entity are ``I-``), as the engine reads them."""
+        encs = self.tok.encode_batch([e["tokens"] for e in exs], is_pretokenized=True, add_special_tokens=False)
+        out = []
+        for ex, enc in zip(exs, encs, strict=True):
+            row = MENTION.build(self.cls, self.sep, np.asarray(enc.ids), max_length=max_length)
+            labels = np.full(len(row.ids), IGNORE, dtype=np.int64)
+            prev = None
+            for j, w in enumerate(enc.word_ids[: row.n_text]):
+                if w is None:
+                    continue
+                tag = ex["tags"][w]
+                lab = _TAG[tag] if w != prev else (_TAG["O"] if tag == "O" else _TAG["I-" + tag[2:]])
+                labels[row.text_offset + j] = lab
+                prev = w
+            out.append({"input_ids": row.ids, "labels": labels})
+        return out
 
 
 def _pad(rows: list[dict[str, Any]], pad_id: int) -> dict[str, torch.Tensor]:
@@ -274,171 +319,53 @@ def _pad(rows: list[dict[str, Any]], pad_id: int) -> dict[str, torch.Tensor]:
     tt = torch.zeros((len(rows), t), dtype=torch.long)
     for i, r in enumerate(rows):
         n = len(r["input_ids"])
-        ids[i, :n] = torch.tensor(r["input_ids"])
+        ids[i, :n] = torch.as_tensor(r["input_ids"])
         am[i, :n] = 1
         if r.get("token_type_ids") is not None:
-            tt[i, :n] = torch.tensor(r["token_type_ids"])
+            tt[i, :n] = torch.as_tensor(r["token_type_ids"])
     return {"input_ids": ids, "attention_mask": am, "token_type_ids": tt}
 
 
-def _stance_batch(
-    rows: list[dict[str, Any]], pad_id: int
-) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
+def _batch(
+    task: str, rows: list[dict[str, Any]], pad_id: int
+) -> tuple[dict[str, torch.Tensor], Features, torch.Tensor]:
+    """Padded inputs, the heads' features and the loss targets of one training batch."""
     b = _pad(rows, pad_id)
     t = b["input_ids"].shape[1]
-    masks, row_idx = [], []
-    for i, r in enumerate(rows):
-        for span in r["spans"]:
-            m = torch.zeros(t)
-            if span:
-                m[span] = 1.0
-            masks.append(m)
-            row_idx.append(i)
-    span_mask = torch.stack(masks) if masks else torch.zeros((0, t))
-    return b, span_mask, torch.tensor(row_idx, dtype=torch.long)
-
-
-# --------------------------------------------------------------------------------------------------
-# Evaluation
-# --------------------------------------------------------------------------------------------------
-
-
-def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-@torch.no_grad()
-def _predict(
-    model: StanceModel, task: str, rows: list[dict[str, Any]], pad_id: int, bf16: bool, batch_size: int = 64
-) -> list[Any]:
-    """Predictions per encoded row: stance → [n_spans, 3] probs; claim → P(claim); tags → first-subtoken ids."""
-    model.eval()
-    order = sorted(range(len(rows)), key=lambda i: len(rows[i]["input_ids"]))
-    out: list[Any] = [None] * len(rows)
-    for chunk in _batches(order, batch_size):
-        batch_rows = [rows[i] for i in chunk]
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            if task == "stance":
-                b, span_mask, row = _stance_batch(batch_rows, pad_id)
-                h = model.encode(b["input_ids"], b["attention_mask"], b["token_type_ids"])
-                probs = torch.softmax(model.stance_logits(h, b["attention_mask"], span_mask, row).float(), -1)
-                k = 0
-                for i, r in zip(chunk, batch_rows, strict=True):
-                    out[i] = probs[k : k + len(r["spans"])].numpy()
-                    k += len(r["spans"])
-            elif task == "claim":
-                b = _pad(batch_rows, pad_id)
-                h = model.encode(b["input_ids"], b["attention_mask"])
-                probs = torch.softmax(model.claim_logits(h, b["attention_mask"]).float(), -1)[:, 1]
-                for i, p in zip(chunk, probs.tolist(), strict=True):
-                    out[i] = p
-            else:
-                b = _pad(batch_rows, pad_id)
-                h = model.encode(b["input_ids"], b["attention_mask"])
-                pred = model.tag_logits(h).argmax(-1)
-                for j, (i, r) in enumerate(zip(chunk, batch_rows, strict=True)):
-                    out[i] = pred[j, r["first"]].tolist()
-    return out
-
-
-def _fix_bio(tags: list[str]) -> list[str]:
-    out, prev = [], "O"
-    for t in tags:
-        if t.startswith("I-") and prev[2:] != t[2:]:
-            t = "B-" + t[2:]
-        out.append(t)
-        prev = t
-    return out
-
-
-def _dev_predictions(task: str, rows: list[dict[str, Any]], preds: list[Any]) -> Any:
-    """Per-row predictions in the form ``evaluation.compute_metrics`` scores."""
-    if task == "stance":  # main spans in order are the dataset's rows in order
-        return np.array([p for r, pr in zip(rows, preds, strict=True) for m, p in zip(r["main"], pr, strict=True) if m])
+    if task == "stance":
+        n = sum(len(r["spans"]) for r in rows)
+        span_mask = torch.zeros((n, t))
+        row_idx = torch.zeros(n, dtype=torch.long)
+        k = 0
+        for i, r in enumerate(rows):
+            for lo, hi in r["spans"]:
+                span_mask[k, lo : hi + 1] = 1.0
+                row_idx[k] = i
+                k += 1
+        targets = torch.tensor([lab for r in rows for lab in r["labels"]], dtype=torch.long)
+        return b, Features(b["attention_mask"], span_mask, row_idx), targets
     if task == "claim":
-        return list(preds)
-    return [
-        _fix_bio([TAG_LABELS[i] for i in p] + ["O"] * (len(r["gold"]) - len(p)))
-        for r, p in zip(rows, preds, strict=True)
-    ]
+        return b, Features(b["attention_mask"]), torch.tensor([r["label"] for r in rows], dtype=torch.long)
+    targets = torch.full((len(rows), t), IGNORE, dtype=torch.long)
+    for i, r in enumerate(rows):
+        targets[i, : len(r["labels"])] = torch.as_tensor(r["labels"])
+    return b, Features(b["attention_mask"]), targets
 
 
-def evaluate_model(
-    model: StanceModel,
-    tokenizer: Any,
-    cfg: TrainConfig | dict[str, Any] | str | os.PathLike[str] | None = None,
-    names: list[str] | None = None,
-) -> dict[str, dict[str, float]]:
-    """Score ``model`` on the dev splits (``cfg.dev`` or ``names``); set name → {metric: value}.
-
-    The metrics are ``stancekit.evaluation.compute_metrics`` of the set (its official one is
-    ``DEV_METRICS[name]``); the batching is the training loop's, faster than the engine's path.
-    """
-    cfg = cfg if isinstance(cfg, TrainConfig) else load_config(cfg or {})
-    dev = _load_dev(cfg, tokenizer, names)
-    return _evaluate(model, dev, tokenizer.pad_token_id, cfg.bf16)
+_HEAD_OF_TASK = {"stance": "stance", "claim": "claim", "tags": "mentions"}
 
 
-def _load_dev(
-    cfg: TrainConfig, tok: Any, names: list[str] | None = None
-) -> dict[str, tuple[str, Any, list[dict[str, Any]]]]:
-    root = _data_dir(cfg)
-    out = {}
-    for name in names or cfg.dev:
-        if name not in DEV_SETS:
-            raise InputError(f"Unknown dev set {name!r}; known: {sorted(DEV_SETS)}.")
-        reg, split = DEV_SETS[name]
-        task, ds = _load_set(root, reg, split)
-        if cfg.dev_limit:
-            ds = ds.select(range(min(cfg.dev_limit, len(ds))))
-        raw = _examples(reg, task, ds, further=False)
-        ml = cfg.max_length_per_set.get(name.split("_")[0], cfg.max_length)
-        if task == "stance":
-            enc = [e for ex in raw for e in _encode_stance(ex, tok, ml, cfg.stance_markers)]
-        elif task == "claim":
-            enc = [_encode_claim(ex, tok, ml) for ex in raw]
-        else:
-            enc = [_encode_tags(ex, tok, ml) for ex in raw]
-        out[name] = (task, ds, enc)
-    return out
-
-
-def _evaluate(
-    model: StanceModel, dev: dict[str, tuple[str, Any, list[dict[str, Any]]]], pad_id: int, bf16: bool
-) -> dict[str, dict[str, float]]:
-    from stancekit.evaluation import compute_metrics
-
-    scores = {}
-    for name, (task, ds, rows) in dev.items():
-        preds = _dev_predictions(task, rows, _predict(model, task, rows, pad_id, bf16))
-        scores[name] = compute_metrics(DEV_SETS[name][0], ds, preds)
-    return scores
-
-
-def _headline(scores: dict[str, dict[str, float]]) -> dict[str, float]:
-    """Each set's official metric (``evaluation.primary_metric``)."""
-    from stancekit.evaluation import primary_metric
-
-    return {name: s[primary_metric(DEV_SETS[name][0])] for name, s in scores.items() if name in DEV_SETS}
-
-
-# --------------------------------------------------------------------------------------------------
-# Training
-# --------------------------------------------------------------------------------------------------
-
-
-def _tiny_encoder(spec: dict[str, int], vocab_size: int, seed: int) -> transformers.PreTrainedModel:
-    torch.manual_seed(seed)
-    bc = transformers.BertConfig(
-        vocab_size=vocab_size,
-        hidden_size=spec.get("hidden_size", 32),
-        num_hidden_layers=spec.get("num_hidden_layers", 2),
-        num_attention_heads=spec.get("num_attention_heads", 2),
-        intermediate_size=spec.get("intermediate_size", 64),
-        max_position_embeddings=spec.get("max_position_embeddings", 512),
+def _step_loss(model: StanceModel, task: str, rows: list[dict[str, Any]], pad_id: int, device: torch.device) -> Any:
+    b, feats, targets = _batch(task, rows, pad_id)
+    b = {k: v.to(device) for k, v in b.items()}
+    feats = Features(
+        feats.mask.to(device),
+        feats.span_mask.to(device) if feats.span_mask is not None else None,
+        feats.span_row.to(device) if feats.span_row is not None else None,
     )
-    return transformers.BertModel(bc, add_pooling_layer=False)
+    head = model.head(_HEAD_OF_TASK[task])
+    hidden = model.encode(b["input_ids"], b["attention_mask"], b["token_type_ids"] if task == "stance" else None)
+    return head.loss(head.logits(hidden, feats), targets.to(device))
 
 
 class _Stream:
@@ -480,24 +407,244 @@ class _Stream:
         return out
 
 
-def _step_loss(model: StanceModel, task: str, rows: list[dict[str, Any]], pad_id: int) -> torch.Tensor:
-    ce = torch.nn.functional.cross_entropy
-    if task == "stance":
-        b, span_mask, row = _stance_batch(rows, pad_id)
-        labels = torch.tensor([lab for r in rows for lab in r["labels"]], dtype=torch.long)
-        h = model.encode(b["input_ids"], b["attention_mask"], b["token_type_ids"])
-        return ce(model.stance_logits(h, b["attention_mask"], span_mask, row).float(), labels)
-    b = _pad(rows, pad_id)
-    h = model.encode(b["input_ids"], b["attention_mask"])
-    if task == "claim":
-        labels = torch.tensor([r["label"] for r in rows], dtype=torch.long)
-        return ce(model.claim_logits(h, b["attention_mask"]).float(), labels)
-    t = b["input_ids"].shape[1]
-    labels = torch.full((len(rows), t), -100, dtype=torch.long)
-    for i, r in enumerate(rows):
-        labels[i, : len(r["labels"])] = torch.tensor(r["labels"])
-    logits = model.tag_logits(h).float()
-    return ce(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+
+# --------------------------------------------------------------------------------------------------
+# Evaluation: through the Engine and evaluation.compute_metrics, the user's path
+# --------------------------------------------------------------------------------------------------
+
+
+def _load_dev(cfg: TrainConfig, names: list[str] | None = None,
+              given: Mapping[str, Any] | None = None) -> dict[str, tuple[str, Any]]:
+    """dev name → (registered set, dataset)."""
+    root = _data_dir(cfg)
+    dev = _dev_sets()
+    out = {}
+    for name in names or cfg.dev:
+        if name not in dev:
+            raise InputError(f"Unknown dev set {name!r}; known: {sorted(dev)}.")
+        reg, split = dev[name]
+        _, ds = _load_set(root, reg, split, given)
+        if cfg.dev_limit:
+            ds = ds.select(range(min(cfg.dev_limit, len(ds))))
+        out[name] = (reg, ds)
+    return out
+
+
+def _evaluate(model: StanceModel, tokenizer: Any, dev: dict[str, tuple[str, Any]], cfg: TrainConfig,
+              device: torch.device) -> dict[str, dict[str, float]]:
+    from stancekit.evaluation import compute_metrics, predict
+    from stancekit.inference import Engine
+
+    was_training = model.training
+    precision = "bf16" if cfg.bf16 else "fp32"
+    engine = Engine(model, tokenizer, device=device, precision=precision, batch_size=cfg.eval_batch_size)
+    scores = {}
+    with warnings.catch_warnings():
+        # units longer than max_length are scored in windows, as for users; counted, not warned about
+        warnings.simplefilter("ignore", UserWarning)
+        for name, (reg, ds) in dev.items():
+            scores[name] = compute_metrics(reg, ds, predict(engine, reg, ds))
+    model.train(was_training)
+    return scores
+
+
+def _headline(scores: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Each set's official metric (``evaluation.primary_metric``)."""
+    from stancekit.evaluation import primary_metric
+
+    dev = _dev_sets()
+    return {name: s[primary_metric(dev[name][0])] for name, s in scores.items() if name in dev}
+
+
+def evaluate_model(
+    model: StanceModel,
+    tokenizer: Any,
+    cfg: TrainConfig | dict[str, Any] | str | os.PathLike[str] | None = None,
+    names: list[str] | None = None,
+    *,
+    device: str = "cpu",
+) -> dict[str, dict[str, float]]:
+    """Score ``model`` on the dev splits (``cfg.dev`` or ``names``) through the Engine: set name →
+    {metric: value}, the metrics of :func:`stancekit.evaluation.compute_metrics`."""
+    from stancekit.inference import _resolve_device
+
+    cfg = cfg if isinstance(cfg, TrainConfig) else load_config(cfg or {})
+    return _evaluate(model, tokenizer, _load_dev(cfg, names), cfg, _resolve_device(device))
+
+
+# --------------------------------------------------------------------------------------------------
+# Models: base encoders, tiny encoders, LoRA
+# --------------------------------------------------------------------------------------------------
+
+
+def _tiny_encoder(spec: dict[str, int], vocab_size: int, seed: int) -> transformers.PreTrainedModel:
+    torch.manual_seed(seed)
+    bc = transformers.BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=spec.get("hidden_size", 32),
+        num_hidden_layers=spec.get("num_hidden_layers", 2),
+        num_attention_heads=spec.get("num_attention_heads", 2),
+        intermediate_size=spec.get("intermediate_size", 64),
+        max_position_embeddings=spec.get("max_position_embeddings", 512),
+    )
+    return transformers.BertModel(bc, add_pooling_layer=False)
+
+
+def _build_model(cfg: TrainConfig) -> tuple[StanceModel, Any]:
+    from stancekit import encoders
+
+    name = cfg.base_encoder or DEFAULT_BASE
+    base = encoders.resolve(name)
+    tok = transformers.AutoTokenizer.from_pretrained(str(base), local_files_only=True)
+    mcfg = ModelConfig(
+        max_length=max([cfg.max_length, *cfg.max_length_per_set.values()]),
+        stance_attention=cfg.stance_attention,
+    )
+    if cfg.tiny_encoder is not None:
+        model = StanceModel(_tiny_encoder(cfg.tiny_encoder, tok.vocab_size, cfg.seed), mcfg)
+        mcfg.base_encoder = "tiny-random-bert"
+    else:
+        desc = encoders.describe(base)
+        mcfg.base_encoder = desc["name"] if encoders.encoder_spec(desc["name"]) else name
+        mcfg.base_sha256 = desc["sha256"]
+        model = StanceModel.from_encoder(str(base), mcfg)
+    if cfg.lora:
+        from stancekit.adapters import add_lora
+
+        add_lora(model, cfg.lora)
+    return model, tok
+
+
+# --------------------------------------------------------------------------------------------------
+# Resumable checkpoints: safetensors for tensors, JSON for the rest (no pickle)
+# --------------------------------------------------------------------------------------------------
+
+_STATE = "state.safetensors"
+_META = "trainer_state.json"
+
+
+def _trainable_state(model: StanceModel) -> dict[str, torch.Tensor]:
+    """What a checkpoint must hold: every parameter that trains (the frozen encoder of a LoRA run is
+    resolved again from its package) and the buffers."""
+    keep = {n for n, p in model.named_parameters() if p.requires_grad}
+    lora = bool(model.config.lora)
+    out = {}
+    for k, v in model.state_dict().items():
+        if not lora or k in keep or k.startswith("heads."):
+            out[k] = v
+    return out
+
+
+def _save_checkpoint(path: Path, model: StanceModel, opt: torch.optim.Optimizer, sched: Any,
+                     meta: dict[str, Any], streams: dict[str, _Stream]) -> None:
+    from safetensors.torch import save_file
+
+    tmp = path.with_name(path.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    tensors = {"model." + k: v.detach().cpu().contiguous().clone() for k, v in _trainable_state(model).items()}
+    osd = opt.state_dict()
+    scalars: dict[str, dict[str, Any]] = {}
+    for pid, st in osd["state"].items():
+        for k, v in st.items():
+            if torch.is_tensor(v):
+                tensors[f"optim.{pid}.{k}"] = v.detach().cpu().contiguous().clone()
+            else:
+                scalars.setdefault(str(pid), {})[k] = v
+    tensors["rng.torch"] = torch.get_rng_state()
+    if torch.cuda.is_available():
+        tensors["rng.cuda"] = torch.cuda.get_rng_state()
+    stream_meta = {}
+    for name, s in streams.items():
+        tensors[f"stream.{name}.order"] = torch.tensor(s.order, dtype=torch.int64)
+        stream_meta[name] = {"pos": s.pos, "passes": s.passes, "rng": _rng_state(s.rng)}
+    save_file(tensors, str(tmp / _STATE))
+    meta = {**meta, "optimizer": {"param_groups": osd["param_groups"], "scalars": scalars},
+            "scheduler": sched.state_dict(), "streams": stream_meta}
+    (tmp / _META).write_text(json.dumps(meta, default=_json_default) + "\n", encoding="utf-8")
+    old = path.with_name(path.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if path.exists():
+        os.replace(path, old)
+    os.replace(tmp, path)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.integer | np.floating):
+        return o.item()
+    if isinstance(o, Path):
+        return str(o)
+    if callable(o):
+        return None
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def _rng_state(rng: random.Random) -> list[Any]:
+    version, internal, gauss = rng.getstate()
+    return [version, list(internal), gauss]
+
+
+def _set_rng_state(rng: random.Random, state: list[Any]) -> None:
+    rng.setstate((state[0], tuple(state[1]), state[2]))
+
+
+def _load_checkpoint(path: Path, model: StanceModel, opt: torch.optim.Optimizer, sched: Any,
+                     streams: dict[str, _Stream]) -> dict[str, Any]:
+    from safetensors.torch import load_file
+
+    if not (path / _STATE).is_file() or not (path / _META).is_file():
+        raise InputError(f"--resume: no checkpoint in {path} (expected {_STATE} and {_META}). Start without --resume.")
+    tensors = load_file(str(path / _STATE))
+    meta = json.loads((path / _META).read_text(encoding="utf-8"))
+    state = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
+    result = model.load_state_dict(state, strict=False)
+    expected = set(_trainable_state(model))
+    missing = sorted(set(result.missing_keys) & expected)
+    if missing or result.unexpected_keys:
+        raise InputError(f"--resume: the checkpoint in {path} does not match this config's model "
+                         f"(missing {missing[:3]}, unexpected {result.unexpected_keys[:3]}).")
+    osd = opt.state_dict()
+    new_state: dict[int, dict[str, Any]] = {}
+    for k, v in tensors.items():
+        if k.startswith("optim."):
+            _, pid, name = k.split(".", 2)
+            new_state.setdefault(int(pid), {})[name] = v
+    for pid, sc in meta["optimizer"]["scalars"].items():
+        new_state.setdefault(int(pid), {}).update(sc)
+    osd["state"] = new_state
+    osd["param_groups"] = meta["optimizer"]["param_groups"]
+    opt.load_state_dict(osd)
+    sched_state = dict(meta["scheduler"])
+    sched_state.pop("lr_lambdas", None)
+    sched.load_state_dict({**sched.state_dict(), **sched_state})
+    torch.set_rng_state(tensors["rng.torch"])
+    if "rng.cuda" in tensors and torch.cuda.is_available():
+        torch.cuda.set_rng_state(tensors["rng.cuda"])
+    for name, s in streams.items():
+        sm = meta["streams"][name]
+        s.order = tensors[f"stream.{name}.order"].tolist()
+        s.pos, s.passes = sm["pos"], sm["passes"]
+        _set_rng_state(s.rng, sm["rng"])
+    return meta
+
+
+# --------------------------------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------------------------------
+
+
+def _device(cfg: TrainConfig, device: str | None) -> torch.device:
+    from stancekit.inference import _resolve_device
+
+    return _resolve_device(device or cfg.device)
+
+
+def _autocast(device: torch.device, enabled: bool) -> Any:
+    if device.type == "cuda":
+        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.autocast("cuda", dtype=dtype, enabled=enabled)
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
 
 
 def train(
@@ -505,27 +652,40 @@ def train(
     output_dir: str | os.PathLike[str],
     *,
     progress: Callable[[dict[str, Any]], None] | None = None,
+    resume: bool = False,
+    device: str | None = None,
+    datasets: Mapping[str, Any] | None = None,
+    stop_after_steps: int | None = None,
 ) -> dict[str, Any]:
     """Fine-tune a multi-task model and write it to ``output_dir``.
 
-    Writes ``output_dir/best`` (the best epoch by the mean of the dev metrics, a loadable model
-    directory), ``output_dir/epoch-N`` checkpoints (if ``save_checkpoints``), ``output_dir/log.jsonl``
-    (one JSON object per logged step and per evaluation) and ``output_dir/summary.json``.
+    Writes ``output_dir/best`` (the best evaluation by the mean of the dev metrics, a loadable model
+    directory), ``output_dir/epoch-N`` (if ``save_checkpoints``), ``output_dir/last`` (the resumable
+    state), ``output_dir/log.jsonl`` (one JSON object per logged step and evaluation) and
+    ``output_dir/summary.json``.
 
     Args:
         config: a JSON file path or a dict of :class:`TrainConfig` fields.
         output_dir: where to write; created if needed.
         progress: called with each log record (the CLI prints them); the library itself never prints.
+        resume: continue from ``output_dir/last`` (same result as an uninterrupted run).
+        device: overrides the config's ``device`` (``auto``: CUDA when present).
+        datasets: ``"name:split"`` or registered set name → an in-memory :class:`datasets.Dataset` in
+            stancekit's schema, used instead of reading that set from the data directory (tests, custom data).
+        stop_after_steps: stop (with a resumable checkpoint) after this many steps in total, as an
+            interruption would; for tests of resuming.
 
     Returns:
-        The summary: config, per-epoch dev scores, the best epoch, examples/s, wall time.
+        The summary: config, per-evaluation dev scores, the best one, examples/s, wall time.
 
     Raises:
-        InputError: unknown config keys or set names. DatasetError: a data file is missing or malformed.
+        InputError: unknown config keys or set names, ``resume`` without a checkpoint.
+        DatasetError: a data file is missing or malformed. ModelLoadError: the base encoder is missing.
     """
     cfg = load_config(config)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
+    dev_t = _device(cfg, device)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     random.seed(cfg.seed)
@@ -536,156 +696,159 @@ def train(
 
     def log(rec: dict[str, Any]) -> None:
         rec = {"time": round(time.time(), 1), **rec}
-        log_f.write(json.dumps(rec) + "\n")
+        log_f.write(json.dumps(rec, default=_json_default) + "\n")
         log_f.flush()
         if progress is not None:
             progress(rec)
 
-    base = cfg.base_encoder or base_encoder_path()
-    tok = transformers.AutoTokenizer.from_pretrained(base, local_files_only=True)
-    mcfg = ModelConfig(
-        max_length=max([cfg.max_length, *cfg.max_length_per_set.values()]),
-        stance_attention=cfg.stance_attention,
-        base_encoder="sentence-transformers/all-MiniLM-L6-v2" if cfg.base_encoder is None else Path(base).name,
-    )
-    if cfg.tiny_encoder is not None:
-        model = StanceModel(_tiny_encoder(cfg.tiny_encoder, tok.vocab_size, cfg.seed), mcfg)
-        mcfg.base_encoder = "tiny-random-bert"
-    else:
-        model = StanceModel.from_encoder(base, mcfg)
+    model, tok = _build_model(cfg)
     torch.manual_seed(cfg.seed)
-
+    enc = _RowEncoder(tok)
     root = _data_dir(cfg)
-    unknown = sorted(set(cfg.weights) - set(TRAIN_SETS))
+    known = _train_sets()
+    unknown = sorted(set(cfg.weights) - set(known))
     if unknown:
-        raise InputError(f"Unknown training sets {unknown} in 'weights'; known: {sorted(TRAIN_SETS)}.")
-    sets: dict[str, tuple[str, _Stream]] = {}
+        raise InputError(f"Unknown training sets {unknown} in 'weights'; known: {sorted(known)}.")
+    streams: dict[str, _Stream] = {}
+    tasks: dict[str, str] = {}
     sizes = {}
     for name, w in cfg.weights.items():
         if w <= 0:
             continue
-        reg, split = TRAIN_SETS[name]
-        task, ds = _load_set(root, reg, split)
+        reg, split = known[name]
+        task, ds = _load_set(root, reg, split, datasets)
         raw = _examples(reg, task, ds, cfg.further_mentions)
         if cfg.train_limit:
             raw = raw[: cfg.train_limit]
         ml = cfg.max_length_per_set.get(name, cfg.max_length)
         if task == "stance":
-            enc = [e for ex in raw for e in _encode_stance(ex, tok, ml, cfg.stance_markers)]
-            enc = [e for e in enc if any(e["spans"])]
-            for e in enc:  # drop truncated-away spans from training
-                keep = [i for i, s in enumerate(e["spans"]) if s]
-                e["spans"] = [e["spans"][i] for i in keep]
-                e["labels"] = [e["labels"][i] for i in keep]
+            rows = [r for r in enc.stance(raw, ml) if r["spans"]]
         elif task == "claim":
-            enc = [_encode_claim(ex, tok, ml) for ex in raw]
+            rows = enc.claim(raw, ml)
         else:
-            enc = [_encode_tags(ex, tok, ml) for ex in raw]
-        sets[name] = (task, _Stream(enc, random.Random(rng.random()), cfg.length_buckets, cfg.batch_size))
-        sizes[name] = len(enc)
-    names = list(sets)
+            rows = enc.tags(raw, ml)
+        streams[name] = _Stream(rows, random.Random(rng.random()), cfg.length_buckets, cfg.batch_size)
+        tasks[name] = task
+        sizes[name] = len(rows)
+    names = list(streams)
     probs = np.array([cfg.weights[n] for n in names], dtype=float)
     probs /= probs.sum()
-    dev = _load_dev(cfg, tok)
-    log({"event": "data", "train_rows": sizes, "dev_rows": {k: len(v[1]) for k, v in dev.items()}})
+    dev = _load_dev(cfg, given=datasets)
+    log({"event": "data", "train_rows": sizes, "dev_rows": {k: len(v[1]) for k, v in dev.items()},
+         "device": str(dev_t), "resume": resume})
 
-    head_params = list(model.heads.parameters())
-    no_decay = [p for n, p in model.encoder.named_parameters() if p.ndim < 2]
-    decay = [p for n, p in model.encoder.named_parameters() if p.ndim >= 2]
+    model.to(dev_t)
+    head_params = [p for p in model.heads.parameters() if p.requires_grad]
+    enc_named = [(n, p) for n, p in model.encoder.named_parameters() if p.requires_grad]
     opt = torch.optim.AdamW(
         [
-            {"params": decay, "lr": cfg.lr, "weight_decay": cfg.weight_decay},
-            {"params": no_decay, "lr": cfg.lr, "weight_decay": 0.0},
+            {"params": [p for n, p in enc_named if p.ndim >= 2], "lr": cfg.lr, "weight_decay": cfg.weight_decay},
+            {"params": [p for n, p in enc_named if p.ndim < 2], "lr": cfg.lr, "weight_decay": 0.0},
             {"params": head_params, "lr": cfg.head_lr, "weight_decay": cfg.weight_decay},
         ]
     )
     total = cfg.epochs * cfg.steps_per_epoch
-    warm = max(1, int(cfg.warmup * total))
-
-    def lr_lambda(step: int) -> float:
-        return (step + 1) / warm if step < warm else max(0.0, (total - step) / max(1, total - warm))
-
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda)
-    pad_id = tok.pad_token_id
+    sched = transformers.get_linear_schedule_with_warmup(opt, max(1, int(cfg.warmup * total)), total)
+    pad_id = enc.pad
     step_rng = np.random.default_rng(cfg.seed)
+    meta: dict[str, Any] = {"step": 0, "seen": 0, "train_s": 0.0, "history": [], "best": None}
+    if resume:
+        meta = _load_checkpoint(out / "last", model, opt, sched, streams)
+        step_rng.bit_generator.state = meta["step_rng"]
+        log({"event": "resumed", "step": meta["step"], "of": total})
     t0 = time.time()
-    seen = 0
-    history = []
-    best: dict[str, Any] | None = None
+    step = int(meta["step"])
+    seen = int(meta["seen"])
+    train_time = float(meta["train_s"])
+    history: list[dict[str, Any]] = list(meta["history"])
+    best: dict[str, Any] | None = meta["best"]
     loss_acc: dict[str, list[float]] = {n: [] for n in names}
-    train_time = 0.0
-    out_of_time = False
-    for epoch in range(1, cfg.epochs + 1):
-        model.train()
-        te = time.time()
-        for s in range(cfg.steps_per_epoch):
-            if cfg.max_minutes is not None and (time.time() - t0) / 60 > cfg.max_minutes:
-                # The wall-clock budget is spent: evaluate and save what we have, then stop.
-                out_of_time = True
-                log({"event": "time_budget", "epoch": epoch, "step": (epoch - 1) * cfg.steps_per_epoch + s})
-                break
-            name = names[int(step_rng.choice(len(names), p=probs))]
-            task, stream = sets[name]
-            rows = stream.take(cfg.batch_size)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
-                loss = _step_loss(model, task, rows, pad_id)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            seen += len(rows)
-            loss_acc[name].append(float(loss.detach()))
-            step = (epoch - 1) * cfg.steps_per_epoch + s + 1
-            if step % 50 == 0 or step == total:
-                el = train_time + time.time() - te
-                rate = seen / max(el, 1e-9)
-                log(
-                    {
-                        "event": "step",
-                        "epoch": epoch,
-                        "step": step,
-                        "of": total,
-                        "examples_per_s": round(rate, 1),
-                        "loss": {n: round(float(np.mean(v)), 4) for n, v in loss_acc.items() if v},
-                        "lr": sched.get_last_lr()[0],
-                        "eta_min": round((total - step) * cfg.batch_size / max(rate, 1e-9) / 60, 1),
-                    }
-                )
-                loss_acc = {n: [] for n in names}
-        train_time += time.time() - te
+    stopped = None
+
+    def checkpoint() -> None:
+        _save_checkpoint(out / "last", model, opt, sched,
+                         {"step": step, "seen": seen, "train_s": train_time, "history": history, "best": best,
+                          "step_rng": step_rng.bit_generator.state, "config": dict(cfg.__dict__)}, streams)
+
+    def evaluate(epoch: float) -> None:
+        nonlocal best
         tev = time.time()
-        scores = _evaluate(model, dev, pad_id, cfg.bf16)
+        scores = _evaluate(model, tok, dev, cfg, dev_t)
         head = _headline(scores)
         mean = float(np.mean(list(head.values()))) if head else 0.0
-        rec = {"epoch": epoch, "scores": scores, "headline": head, "mean": mean, "eval_s": round(time.time() - tev, 1)}
+        rec = {"epoch": epoch, "step": step, "scores": scores, "headline": head, "mean": mean,
+               "eval_s": round(time.time() - tev, 1)}
         history.append(rec)
         log({"event": "eval", **rec})
-        model.config.training = {"config": dict(cfg.__dict__), "epoch": epoch, "dev": head}
-        if cfg.save_checkpoints:
-            save(model, tok, out / f"epoch-{epoch}", _card(cfg, rec, "checkpoint"))
+        model.config.training = {"config": dict(cfg.__dict__), "epoch": epoch, "step": step, "dev": head}
+        if cfg.save_checkpoints and float(epoch).is_integer():
+            save(model, tok, out / f"epoch-{int(epoch)}", _card(cfg, rec, "checkpoint"))
         if best is None or mean > best["mean"]:
             best = rec
             save(model, tok, out / "best", _card(cfg, rec, "best"))
-        if out_of_time:
+
+    model.train()
+    while step < total:
+        if cfg.max_minutes is not None and (time.time() - t0) / 60 > cfg.max_minutes:
+            stopped = "time_budget"
             break
+        if stop_after_steps is not None and step >= stop_after_steps:
+            stopped = "stop_after_steps"
+            break
+        te = time.time()
+        name = names[int(step_rng.choice(len(names), p=probs))]
+        rows = streams[name].take(cfg.batch_size)
+        with _autocast(dev_t, cfg.bf16):
+            loss = _step_loss(model, tasks[name], rows, pad_id, dev_t)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+        opt.step()
+        sched.step()
+        step += 1
+        seen += len(rows)
+        loss_acc[name].append(float(loss.detach()))
+        train_time += time.time() - te
+        if step % 50 == 0 or step == total:
+            rate = seen / max(train_time, 1e-9)
+            log({"event": "step", "epoch": -(-step // cfg.steps_per_epoch), "step": step, "of": total,
+                 "examples_per_s": round(rate, 2),
+                 "loss": {n: round(float(np.mean(v)), 4) for n, v in loss_acc.items() if v},
+                 "lr": sched.get_last_lr()[0],
+                 "eta_min": round((total - step) * cfg.batch_size / max(rate, 1e-9) / 60, 1)})
+            loss_acc = {n: [] for n in names}
+        if step % cfg.steps_per_epoch == 0:
+            evaluate(step // cfg.steps_per_epoch)
+            checkpoint()
+        elif cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
+            checkpoint()
+    if stopped is not None:
+        log({"event": stopped, "step": step, "of": total})
+        if stopped == "time_budget" and step % cfg.steps_per_epoch:
+            evaluate(round(step / cfg.steps_per_epoch, 3))  # what we have, kept in best/ if it is the best
+        checkpoint()
     wall = time.time() - t0
     summary = {
         "config": cfg.__dict__,
         "train_rows": sizes,
-        "passes": {n: round(sets[n][1].passes + sets[n][1].pos / max(1, len(sets[n][1].rows)), 2) for n in names},
+        "passes": {n: round(streams[n].passes + streams[n].pos / max(1, len(streams[n].rows)), 2) for n in names},
         "history": history,
         "best": best,
+        "step": step,
+        "of": total,
         "examples": seen,
-        "examples_per_s": round(seen / max(train_time, 1e-9), 1),
+        "examples_per_s": round(seen / max(train_time, 1e-9), 2),
         "train_s": round(train_time, 1),
         "wall_s": round(wall, 1),
-        "stopped_by_time_budget": out_of_time,
+        "stopped": stopped,
+        "resumable": stopped is not None,
+        "device": str(dev_t),
         "output_dir": str(out),
         "argv": sys.argv,
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
-    log({"event": "done", "wall_s": round(wall, 1), "best_epoch": best["epoch"] if best else None})
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default) + "\n", encoding="utf-8")
+    log({"event": "done" if stopped is None else "stopped", "wall_s": round(wall, 1),
+         "best_epoch": best["epoch"] if best else None})
     log_f.close()
     return summary
 
@@ -722,44 +885,55 @@ def refit_claim_head(
     """
     cfg = load_config(config or {})
     root = _data_dir(cfg)
+    known = _train_sets()
+    enc = _RowEncoder(tokenizer)
     rows = []
     for name in sets:
-        if name not in TRAIN_SETS:
-            raise InputError(f"Unknown training set {name!r}; known: {sorted(TRAIN_SETS)}.")
-        reg, split = TRAIN_SETS[name]
+        if name not in known:
+            raise InputError(f"Unknown training set {name!r}; known: {sorted(known)}.")
+        reg, split = known[name]
         task, ds = _load_set(root, reg, split)
         if task != "claim":
             raise InputError(f"refit_claim_head needs claim sets; {name!r} is a {task} set.")
         raw = _examples(reg, task, ds, False)
         raw = raw[: cfg.train_limit] if cfg.train_limit else raw
-        rows += [_encode_claim(ex, tokenizer, cfg.max_length_per_set.get(name, cfg.max_length)) for ex in raw]
+        rows += enc.claim(raw, cfg.max_length_per_set.get(name, cfg.max_length))
+    from stancekit.heads import masked_mean
+
     model.eval()
-    feats, labels = [], []
+    pooled_parts, labels = [], []
     with torch.no_grad():
         order = sorted(range(len(rows)), key=lambda i: len(rows[i]["input_ids"]))
-        for chunk in _batches(order, 64):
-            b = _pad([rows[i] for i in chunk], tokenizer.pad_token_id)
+        for i in range(0, len(order), 64):
+            chunk = order[i : i + 64]
+            b = _pad([rows[j] for j in chunk], enc.pad)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
                 h = model.encode(b["input_ids"], b["attention_mask"])
-            feats.append(model.pooled(h.float(), b["attention_mask"]))
-            labels += [rows[i]["label"] for i in chunk]
-    x, y = torch.cat(feats), torch.tensor(labels, dtype=torch.long)
-    head = model.heads["claim"]
-    ce = torch.nn.functional.cross_entropy
+            pooled_parts.append(masked_mean(h.float(), b["attention_mask"]))
+            labels += [rows[j]["label"] for j in chunk]
+    # the claim head reads only the unit's masked mean: fit it on the pooled vectors (a "unit" of one token)
+    x = torch.cat(pooled_parts).unsqueeze(1)
+    ones = torch.ones(x.shape[0], 1)
+    y = torch.tensor(labels, dtype=torch.long)
+    head = model.head("claim")
+    head.eval()  # no dropout: a deterministic fit of the head on fixed features
+
+    def loss_on(idx: torch.Tensor | slice) -> torch.Tensor:
+        return head.loss(head.logits(x[idx], Features(ones[idx])), y[idx])
+
     with torch.no_grad():
-        before = float(ce(head(x), y))
+        before = float(loss_on(slice(None)))
     gen = torch.Generator().manual_seed(cfg.seed)
     opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=cfg.weight_decay)
     for _ in range(epochs):
         perm = torch.randperm(len(y), generator=gen)
         for i in range(0, len(y), batch_size):
-            idx = perm[i : i + batch_size]
-            loss = ce(head(x[idx]), y[idx])
+            loss = loss_on(perm[i : i + batch_size])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
     with torch.no_grad():
-        after = float(ce(head(x), y))
+        after = float(loss_on(slice(None)))
     model.config.training = {**model.config.training, "claim_head_refit": {"sets": list(sets), "rows": len(y)}}
     return {"rows": len(y), "loss_before": before, "loss_after": after}
 
@@ -772,7 +946,8 @@ def export(
     card: ModelCard | None = None,
     dtype: torch.dtype = torch.float16,
 ) -> dict[str, dict[str, dict[str, float]]]:
-    """Re-save a checkpoint in ``dtype`` (half precision by default) and score both on the dev splits.
+    """Re-save a checkpoint in ``dtype`` (half precision by default) and score both on the dev splits
+    through the Engine.
 
     Returns ``{"checkpoint": scores, "exported": scores}`` so the caller can check that dev scores
     hold in half precision before shipping. ``card`` is written with the exported model's scores
@@ -798,8 +973,10 @@ def _main(argv: list[str] | None = None) -> int:  # pragma: no cover - convenien
     ap = argparse.ArgumentParser(description="Train a stancekit model (same as `stancekit train`).")
     ap.add_argument("--config", required=True)
     ap.add_argument("-o", "--output", required=True)
+    ap.add_argument("--resume", action="store_true", help="continue from OUTPUT/last")
+    ap.add_argument("--device", default=None, help="auto (CUDA when present), cpu, cuda, cuda:N")
     a = ap.parse_args(argv)
-    train(a.config, a.output, progress=lambda r: print(json.dumps(r), flush=True))
+    train(a.config, a.output, resume=a.resume, device=a.device, progress=lambda r: print(json.dumps(r), flush=True))
     return 0
 
 
