@@ -182,10 +182,19 @@ def _parser() -> argparse.ArgumentParser:
     _add_model_options(p, several=True)
 
     p = sub.add_parser(
-        "train", help="fine-tune a model from a config file", description="Fine-tune a model from a config file."
+        "train",
+        help="fine-tune a model from a config file (resumable)",
+        description="Fine-tune a model from a config file. OUTPUT gets best/ (the model), last/ (the resumable "
+        "state) and log.jsonl; a stopped run continues with --resume.",
     )
     p.add_argument("--config", required=True, metavar="JSON", help="training config, e.g. configs/default.json")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the model directory to write")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the run directory to write")
+    p.add_argument("--resume", action="store_true", help="continue from OUTPUT/last where a run stopped (default: off)")
+    p.add_argument(
+        "--device",
+        default=None,
+        help="auto (CUDA when present), cpu, cuda or cuda:N (default: the config's, else auto)",
+    )
 
     p = sub.add_parser(
         "score",
@@ -380,7 +389,7 @@ def _label_map(value: str | None) -> dict[str, str]:
 def _train(args: argparse.Namespace) -> int:
     from stancekit.training import train
 
-    summary = train(args.config, args.output)
+    summary = train(args.config, args.output, resume=args.resume, device=args.device)
     print(json.dumps(summary, indent=2, default=str))
     return 0
 

@@ -28,7 +28,9 @@ from torch import Tensor, nn
 
 from stancekit.labels import CLAIM_LABELS, STANCE_LABELS, TAG_LABELS
 
-__all__ = ["Features", "Head", "ClaimHead", "TagHead", "StanceHead", "HEADS", "build_heads", "masked_mean"]
+__all__ = [
+    "Features", "Head", "ClaimHead", "TagHead", "StanceHead", "HEADS", "build_heads", "head_for_task", "masked_mean",
+]
 
 #: Loss targets that are ignored (padding, special tokens).
 IGNORE = -100
@@ -73,6 +75,11 @@ class Head(nn.Module):
         self.labels = tuple(labels)
         self.p_drop = float(dropout)
 
+    @classmethod
+    def from_config(cls, config: Any, hidden: int) -> Head:
+        """The head for a :class:`~stancekit.modeling.ModelConfig` and an encoder of width ``hidden``."""
+        raise NotImplementedError  # pragma: no cover - every head defines it
+
     def _drop(self, x: Tensor) -> Tensor:
         return nn.functional.dropout(x, self.p_drop, self.training)
 
@@ -103,6 +110,10 @@ class ClaimHead(Head):
         self.add_module("0", nn.Linear(hidden, hidden))
         self.add_module("2", nn.Linear(hidden, len(labels)))
 
+    @classmethod
+    def from_config(cls, config: Any, hidden: int) -> ClaimHead:
+        return cls(hidden, tuple(config.claim_labels), config.head_dropout)
+
     def logits(self, hidden: Tensor, features: Features) -> Tensor:
         """[B, len(labels)]."""
         x = self._drop(masked_mean(hidden, features.mask))
@@ -125,6 +136,10 @@ class TagHead(Head):
         check_bio(self.labels)
         lin = nn.Linear(hidden, len(labels))  # stored as "tag.weight"/"tag.bias", as the first shipped model
         self.weight, self.bias = lin.weight, lin.bias
+
+    @classmethod
+    def from_config(cls, config: Any, hidden: int) -> TagHead:
+        return cls(hidden, tuple(config.tag_labels), config.head_dropout)
 
     def logits(self, hidden: Tensor, features: Features | None = None) -> Tensor:
         """[B, T, len(labels)]."""
@@ -216,6 +231,10 @@ class StanceHead(Head):
         if attention:
             self.query = nn.Linear(hidden, hidden)
 
+    @classmethod
+    def from_config(cls, config: Any, hidden: int) -> StanceHead:
+        return cls(hidden, tuple(config.stance_labels), config.head_dropout, config.stance_attention)
+
     def logits(self, hidden: Tensor, features: Features) -> Tensor:
         """[M, len(labels)] for the M spans of ``features``."""
         if features.span_mask is None or features.span_row is None:
@@ -246,19 +265,18 @@ HEADS: dict[str, type[Head]] = {h.name: h for h in (ClaimHead, TagHead, StanceHe
 
 def build_heads(config: Any, hidden: int) -> dict[str, Head]:
     """The heads named in ``config.heads`` (a :class:`~stancekit.modeling.ModelConfig`), keyed by weight key."""
-    out: dict[str, Head] = {}
-    for name in config.heads:
-        if name not in HEADS:
-            raise ValueError(f"unknown head {name!r}; known heads: {sorted(HEADS)}")
-        if name == "claim":
-            out["claim"] = ClaimHead(hidden, tuple(config.claim_labels), config.head_dropout)
-        elif name == "mentions":
-            out["tag"] = TagHead(hidden, tuple(config.tag_labels), config.head_dropout)
-        else:
-            out["stance"] = StanceHead(
-                hidden, tuple(config.stance_labels), config.head_dropout, config.stance_attention
-            )
-    return out
+    unknown = [n for n in config.heads if n not in HEADS]
+    if unknown:
+        raise ValueError(f"unknown head(s) {unknown}; known heads: {sorted(HEADS)}")
+    return {HEADS[n].key: HEADS[n].from_config(config, hidden) for n in config.heads}
+
+
+def head_for_task(heads: Any, task: str) -> Head:
+    """The head of a model's ``heads`` that is trained on data-set task ``task``."""
+    for h in heads.values():
+        if isinstance(h, Head) and h.task == task:
+            return h
+    raise KeyError(f"no head is trained on {task!r} data")
 
 
 def check_bio(labels: tuple[str, ...]) -> None:

@@ -44,7 +44,7 @@ import transformers
 
 from stancekit.errors import InputError
 from stancekit.forms import FORMS, MENTION, span_tokens
-from stancekit.heads import IGNORE, Features
+from stancekit.heads import IGNORE, Features, head_for_task
 from stancekit.labels import STANCE_LABELS, TAG_LABELS
 from stancekit.modeling import ModelConfig, StanceModel
 from stancekit.serialization import ModelCard, save
@@ -114,6 +114,8 @@ class TrainConfig:
         lora: ``{"r", "alpha", "dropout", "targets", "layers"}``: train LoRA adapters on the frozen
             encoder (``targets``: module name suffixes; ``layers``: encoder layer indices, all if absent).
         length_buckets: 0: batches are random rows; N > 0: length-bucketed batches from windows of N batches.
+        eval_on_stop: score dev when the ``max_minutes`` budget stops a run mid-epoch (off for runs whose
+            dev pass costs more than the budget buys, e.g. a base encoder on a CPU).
     """
 
     seed: int = 13
@@ -144,6 +146,7 @@ class TrainConfig:
     length_buckets: int = 0
     lora: dict[str, Any] | None = None
     eval_batch_size: int = 64
+    eval_on_stop: bool = True
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
@@ -352,7 +355,7 @@ def _batch(
     return b, Features(b["attention_mask"]), targets
 
 
-_HEAD_OF_TASK = {"stance": "stance", "claim": "claim", "tags": "mentions"}
+_HEAD_TASK = {"stance": "stance", "claim": "claim", "tags": "mentions"}  # training row form → data-set task
 
 
 def _step_loss(model: StanceModel, task: str, rows: list[dict[str, Any]], pad_id: int, device: torch.device) -> Any:
@@ -363,7 +366,7 @@ def _step_loss(model: StanceModel, task: str, rows: list[dict[str, Any]], pad_id
         feats.span_mask.to(device) if feats.span_mask is not None else None,
         feats.span_row.to(device) if feats.span_row is not None else None,
     )
-    head = model.head(_HEAD_OF_TASK[task])
+    head = head_for_task(model.heads, _HEAD_TASK[task])
     hidden = model.encode(b["input_ids"], b["attention_mask"], b["token_type_ids"] if task == "stance" else None)
     return head.loss(head.logits(hidden, feats), targets.to(device))
 
@@ -824,7 +827,7 @@ def train(
             checkpoint()
     if stopped is not None:
         log({"event": stopped, "step": step, "of": total})
-        if stopped == "time_budget" and step % cfg.steps_per_epoch:
+        if stopped == "time_budget" and step % cfg.steps_per_epoch and cfg.eval_on_stop:
             evaluate(round(step / cfg.steps_per_epoch, 3))  # what we have, kept in best/ if it is the best
         checkpoint()
     wall = time.time() - t0
