@@ -79,17 +79,25 @@ def metric_family(name: str) -> str:
     return spec(name).family
 
 
+def _roles(name: str) -> tuple[str, str, str | None, bool]:
+    """``(family, metric, input form, binary)`` of a registered set, or of a task name for your own
+    data (stance reads target offsets where a row has them, else the pair form: the mention form's rule)."""
+    from stancekit.data import _METRICS, spec
+
+    if name in TASK_FAMILIES:
+        fam = TASK_FAMILIES[name]
+        return fam, _METRICS[fam], "mention" if name == "stance" else None, False
+    s = spec(name)
+    return s.family, s.metric, s.form, s.binary
+
+
 def primary_metric(name: str) -> str:
     """The key of the official metric of ``name`` in :func:`compute_metrics`'s result."""
-    from stancekit.data import spec
-
-    return spec(name).metric
+    return _roles(name)[1]
 
 
 def _binary(name: str) -> bool:
-    from stancekit.data import spec
-
-    return spec(name).binary
+    return _roles(name)[3]
 
 
 def _column(dataset: Any, key: str) -> list[Any] | None:
@@ -297,9 +305,7 @@ def stance_inputs(name: str, dataset: Any) -> tuple[list[str], list[str], list[t
     """
     texts = [str(t) for t in _column(dataset, "text") or []]
     targets = [str(t) for t in _column(dataset, "target") or []]
-    from stancekit.data import spec
-
-    if spec(name).form == "mention":
+    if _roles(name)[2] == "mention":
         starts = _column(dataset, "target_start") or [None] * len(texts)
         ends = _column(dataset, "target_end") or [None] * len(texts)
         spans: list[tuple[int, int] | None] = [
