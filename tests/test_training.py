@@ -353,3 +353,13 @@ def test_training_rows_use_the_engine_layout_for_pairs_and_mentions(tiny_model):
     assert "".join(t.lstrip("#") for t in tokens[lo : hi + 1]) == "jones"
     cut = enc.stance([{"text": "a " * 40 + "Smith.", "target": None, "spans": [(80, 85)], "labels": [0]}], 16)[0]
     assert cut["spans"] == []  # truncated away: never trained on an empty span
+
+
+@needs_data
+def test_resume_on_the_quick_config_matches_an_uninterrupted_run(tmp_path):
+    cfg = {**json.loads(QUICK.read_text()), "steps_per_epoch": 4, "checkpoint_every": 2}
+    whole = train(cfg, tmp_path / "whole")
+    train(cfg, tmp_path / "part", stop_after_steps=2)
+    resumed = train(cfg, tmp_path / "part", resume=True)
+    assert resumed["best"]["scores"] == whole["best"]["scores"]
+    assert resumed["examples"] == whole["examples"] == 4 * cfg["batch_size"]
