@@ -50,6 +50,8 @@ def test_wheel_contains_the_shipped_model_files(wheel: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for f in SHIPPED.iterdir():
         assert f"stancekit/models/stancekit-news-small/{f.name}" in names
+    for template in (ROOT / "src" / "stancekit" / "templates").iterdir():  # the report needs them too
+        assert f"stancekit/templates/{template.name}" in names
     info = zipfile.ZipFile(wheel).getinfo("stancekit/models/stancekit-news-small/model.safetensors")
     assert info.file_size == (SHIPPED / "model.safetensors").stat().st_size
 

@@ -127,3 +127,57 @@ def test_units_from_any_slice_round_trip(text, data):
     unit = Unit(0, text[start:end], start, end, claim_score=data.draw(st.floats(0, 1)))
     article = Article(text, (unit,))
     assert Article.from_dict(json.loads(json.dumps(article.to_dict()))) == article
+
+
+# -- Arrow, public names ---------------------------------------------------------------------
+
+
+def test_to_arrow_uses_the_one_unit_schema_and_round_trips():
+    from stancekit.types import TargetStance, unit_schema
+
+    scores = {"favor": 0.1, "against": 0.8, "neutral": 0.1}
+    a = ActorStance("Russia", "country", "against", scores, (Mention("Russia", 0, 6),))
+    t = TargetStance("sanctions", "favor", {"favor": 0.7, "against": 0.2, "neutral": 0.1})
+    unit = Unit(0, "Russia lied.", 0, 12, True, 0.9, None, (a,), "Russia", "against", None, (t,))
+    article = Article(text="Russia lied.", units=(unit,), id="x")
+    table = article.to_arrow()
+    assert table.schema == unit_schema()
+    assert table.to_pylist() == [unit.to_dict("x")]
+    assert list(article.to_pandas().columns) == unit_schema().names
+    assert list(unit.to_dict()) == unit_schema().names  # the dict and the schema cannot drift apart
+
+
+def test_read_scored_gives_an_arrow_table_of_a_scored_corpus(tmp_path):
+    import pyarrow.parquet as pq
+
+    import stancekit
+    from stancekit.types import unit_schema
+
+    unit = Unit(0, "Russia lied.", 0, 12, True, 0.9)
+    rows = [unit.to_dict("a"), unit.to_dict("b")]
+    jl = tmp_path / "scored.jsonl"
+    jl.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    table = stancekit.read_scored(jl)
+    assert table.schema == unit_schema() and table.column("article_id").to_pylist() == ["a", "b"]
+    pq.write_table(table, tmp_path / "scored.parquet")
+    assert stancekit.read_scored(tmp_path / "scored.parquet").equals(table)
+    (tmp_path / "raw.jsonl").write_text('{"id": "a", "text": "x"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="raw.jsonl:1: expected a unit row"):
+        stancekit.read_scored(tmp_path / "raw.jsonl")
+
+
+def test_public_functions_keep_their_signatures_and_import_lazily():
+    import inspect
+    import subprocess
+    import sys
+
+    import stancekit
+    from stancekit import evaluation, scoring, training
+
+    assert stancekit.evaluate is evaluation.evaluate and stancekit.score is scoring.score
+    assert stancekit.train is training.train
+    assert "dataset" in inspect.signature(stancekit.evaluate).parameters
+    code = "import sys, stancekit; sys.exit(any(m in sys.modules for m in ('torch', 'stancekit.evaluation')))"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+    with pytest.raises(AttributeError):
+        stancekit.no_such_thing  # noqa: B018

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from stancekit.errors import DatasetError, DeviceError, InputError, ModelLoadError, StancekitError
-from stancekit.types import Actor, ActorStance, Article, Claim, Mention, Unit
+from stancekit.types import Actor, ActorStance, Article, Claim, Mention, Target, TargetStance, Unit
 
 __version__ = "0.1.0"
 
@@ -20,12 +20,17 @@ __all__ = [
     "evaluate",
     "train",
     "score",
+    "compare",
+    "read_scored",
+    "Pipeline",
     "Article",
     "Unit",
     "Claim",
     "Actor",
     "ActorStance",
     "Mention",
+    "Target",
+    "TargetStance",
     "StancekitError",
     "InputError",
     "DatasetError",
@@ -34,7 +39,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from stancekit.evaluation import compare, evaluate
     from stancekit.pipeline import Pipeline
+    from stancekit.scoring import read_scored, score
+    from stancekit.training import train
 
 
 def load(path: Any = None, *, device: str = "auto", **kwargs: Any) -> Pipeline:
@@ -48,22 +56,24 @@ def load(path: Any = None, *, device: str = "auto", **kwargs: Any) -> Pipeline:
     return _load(path, device=device, **kwargs)
 
 
-def evaluate(*args: Any, **kwargs: Any) -> Any:
-    """Score a model on a labelled file; see :func:`stancekit.evaluation.evaluate`."""
-    from stancekit.evaluation import evaluate as _evaluate
-
-    return _evaluate(*args, **kwargs)
-
-
-def train(*args: Any, **kwargs: Any) -> Any:
-    """Fine-tune a model from a config; see :func:`stancekit.training.train`."""
-    from stancekit.training import train as _train
-
-    return _train(*args, **kwargs)
+_LAZY = {
+    "evaluate": ("stancekit.evaluation", "evaluate"),
+    "compare": ("stancekit.evaluation", "compare"),
+    "train": ("stancekit.training", "train"),
+    "score": ("stancekit.scoring", "score"),
+    "read_scored": ("stancekit.scoring", "read_scored"),
+    "Pipeline": ("stancekit.pipeline", "Pipeline"),
+}
 
 
-def score(*args: Any, **kwargs: Any) -> Any:
-    """Score a corpus to files, resumably; see :func:`stancekit.scoring.score`."""
-    from stancekit.scoring import score as _score
+def __getattr__(name: str) -> Any:
+    """``stancekit.evaluate``/``train``/``score``/``read_scored`` are the real functions, imported on first use
+    (PEP 562), so ``import stancekit`` stays light and IDEs and type checkers see their real signatures."""
+    if name in _LAZY:
+        import importlib
 
-    return _score(*args, **kwargs)
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'stancekit' has no attribute {name!r}")

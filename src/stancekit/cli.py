@@ -231,6 +231,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="scored .jsonl/.parquet files or .txt articles")
     p.add_argument("-o", "--output", required=True, metavar="HTML", help="the report file to write")
+    _add_analysis_options(p)
     _add_model_options(p)
     return parser
 
@@ -443,7 +444,7 @@ def _score(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from stancekit.report import write_report
 
-    write_report(args.paths, args.output, model=args.model, **_load_args(args))
+    write_report(args.paths, args.output, model=args.model, targets=_targets(args), **_load_args(args))
     print(args.output)
     return 0
 

@@ -5,23 +5,25 @@
 >>> nlp = stancekit.load()                                             # doctest: +SKIP
 >>> render_report([nlp(open("article.txt").read())], "report.html")   # doctest: +SKIP
 
-Everything is one HTML file: inline CSS, an inline hand-drawn SVG chart, no scripts, no fonts or
-images fetched from anywhere, so a report opens offline and can be mailed as it is. Every piece
-of text from the articles or the model is HTML-escaped. In a notebook, an :class:`~stancekit.Article`
-renders itself with :func:`render_article_html` (``Article._repr_html_``).
+Everything is one HTML file: inline CSS, an inline SVG chart, no scripts, no fonts or images
+fetched from anywhere (a Content-Security-Policy forbids every fetch), so a report opens offline and
+can be mailed as it is. The page comes from the jinja2 templates in ``stancekit/templates/`` with
+autoescape on: every piece of text from the articles or the model is HTML-escaped.
 
-What a report shows, per article: the article text with each claim highlighted by its stance
-toward its primary actor (green favor, red against, amber neutral, blue outline for a claim with
-no actor), the actors of each claim as chips coloured by stance, every score on hover (the
-``title`` attribute), and non-claims greyed out with the reason (heading, caption, byline, model …).
-Then an actor summary over the article (or, for several articles, the whole corpus): a table and a
-stacked bar chart of how many claims take each stance toward each actor.
+What a report shows, per article: the article text, headings as headings; each actor chip and each
+mention coloured by the stance toward that actor (green favor, red against, amber neutral); a claim
+shaded by stance only where that is unambiguous — one actor, or several that all get the same
+stance — so a sentence that praises one actor and attacks another is not painted one colour (its
+chips tell); a blue outline for a claim with no actor; every score on hover (the ``title``
+attribute); non-claims greyed out with the reason (caption, byline, model …); the stance toward
+each target the user named. Then an actor summary over the article (or, for several articles, the
+whole corpus): a table and a stacked bar chart of how many claims take each stance toward each actor.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import html
+import functools
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -30,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from stancekit.errors import InputError
-from stancekit.types import STANCE_LABELS, Actor, Article, Unit
+from stancekit.types import STANCE_LABELS, Actor, Article, Target, Unit
 
 __all__ = [
     "render_article_html",
@@ -64,16 +66,27 @@ _CSS = """
 .sk-claim.sk-against{background:#f8c9c6}
 .sk-claim.sk-neutral{background:#fbe7a8}
 .sk-claim.sk-noactor{box-shadow:inset 0 0 0 1.5px #2f6fd6}
+.sk-claim.sk-mixed{box-shadow:inset 0 -2px 0 0 #9a9a9a}
+.sk-swatch-mixed{box-shadow:inset 0 -2px 0 0 #9a9a9a}
 .sk-nonclaim{color:#9a9a9a}
+.sk-nonclaim.sk-heading{color:#1d1d1f;font-weight:700;font-size:1.12rem}
+.sk-heading .sk-reason{display:none}
 .sk-reason{font-size:.7rem;color:#777;border:1px solid #ccc;border-radius:8px;padding:0 5px;margin-left:3px;
   white-space:nowrap;vertical-align:1px}
 .sk-mention{text-decoration:underline;text-decoration-thickness:2px;text-underline-offset:2px}
+.sk-m-favor{text-decoration-color:#1b9e4b}
+.sk-m-against{text-decoration-color:#d7301f}
+.sk-m-neutral{text-decoration-color:#b38700}
 .sk-chip{display:inline-block;font-size:.72rem;line-height:1.2;color:#fff;border-radius:9px;padding:1px 7px;
   margin-left:3px;white-space:nowrap;vertical-align:1px}
 .sk-chip.sk-favor{background:#1b9e4b}
 .sk-chip.sk-against{background:#d7301f}
 .sk-chip.sk-neutral{background:#b38700}
 .sk-chip.sk-primary{font-weight:700}
+.sk-chip.sk-target{background:#fff;border:1.5px solid #888;color:#333}
+.sk-chip.sk-target.sk-favor{border-color:#1b9e4b;color:#1b9e4b}
+.sk-chip.sk-target.sk-against{border-color:#d7301f;color:#d7301f}
+.sk-chip.sk-target.sk-neutral{border-color:#b38700;color:#8a6a00}
 .sk-legend span{margin-right:1rem;font-size:.85rem}
 .sk-swatch{display:inline-block;width:.9rem;height:.9rem;border-radius:2px;vertical-align:-2px;margin-right:4px}
 table.sk-actors{border-collapse:collapse;font-size:.9rem;margin:.5rem 0 1rem}
@@ -83,17 +96,32 @@ svg.sk-chart text{font-family:system-ui,"DejaVu Sans",sans-serif}
 """
 
 
+@functools.lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+    from markupsafe import Markup
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(Path(__file__).resolve().parent / "templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    # The CSS is this module's constant, not data: it goes into <style> unescaped.
+    env.globals.update(css=Markup(_CSS), stance_colours=STANCE_COLOURS, no_actor=_NO_ACTOR)
+    return env
+
+
+def _render(template: str, **context: Any) -> str:
+    return str(_environment().get_template(template).render(**context))
+
+
 # --------------------------------------------------------------------------------------------
-# Articles
+# Articles: what the templates print
 # --------------------------------------------------------------------------------------------
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def _scores_text(scores: Mapping[str, float]) -> str:
@@ -110,72 +138,93 @@ def _unit_title(unit: Unit) -> str:
         lines.append(f"source: {unit.source}")
     for a in unit.actors:
         lines.append(f"{a.name} [{a.type}]: {a.stance} — {_scores_text(a.scores)}")
+    for t in unit.targets:
+        lines.append(f"target {t.target} ({t.form}): {t.stance} — {_scores_text(t.scores)}")
     return "\n".join(lines)
 
 
-def _unit_body(article_text: str, unit: Unit) -> str:
-    """The unit's text with its actor mentions underlined (overlapping mentions: the first wins)."""
+def _pieces(article_text: str, unit: Unit) -> list[dict[str, Any]]:
+    """The unit's text cut at its actor mentions (overlapping mentions: the first wins)."""
     spans = sorted(
         ((m.start, m.end, a) for a in unit.actors for m in a.mentions if unit.start <= m.start < m.end <= unit.end),
         key=lambda s: (s[0], -s[1]),
     )
-    out: list[str] = []
+    out: list[dict[str, Any]] = []
     cursor = unit.start
     for start, end, actor in spans:
         if start < cursor:
             continue
-        out.append(_esc(article_text[cursor:start]))
-        title = f"{actor.name}: {actor.stance} — {_scores_text(actor.scores)}"
-        out.append(f'<span class="sk-mention" title="{_esc(title)}">{_esc(article_text[start:end])}</span>')
+        if start > cursor:
+            out.append({"text": article_text[cursor:start], "mention": False})
+        out.append(
+            {
+                "text": article_text[start:end],
+                "mention": True,
+                "stance": actor.stance,
+                "title": f"{actor.name}: {actor.stance} — {_scores_text(actor.scores)}",
+            }
+        )
         cursor = end
-    out.append(_esc(article_text[cursor : unit.end]))
-    return "".join(out)
+    if unit.end > cursor:
+        out.append({"text": article_text[cursor : unit.end], "mention": False})
+    return out
 
 
-def _render_unit(article_text: str, unit: Unit) -> str:
-    title = _esc(_unit_title(unit))
+def _unit_stance(unit: Unit) -> str:
+    """What the claim is shaded by: the one stance its actors share, ``none`` without actors, else ``mixed``."""
+    stances = {a.stance for a in unit.actors}
+    if not stances:
+        return "none"
+    return stances.pop() if len(stances) == 1 else "mixed"
+
+
+def _unit_view(article_text: str, unit: Unit) -> dict[str, Any]:
+    title = _unit_title(unit)
     if not unit.is_claim:
         reason = unit.reason or "model"
-        return (
-            f'<span class="sk-unit sk-nonclaim" data-reason="{_esc(reason)}" title="{title}">'
-            f'{_esc(unit.text)}<span class="sk-reason">{_esc(reason)}</span></span>'
-        )
-    stance = unit.stance if unit.stance in STANCE_COLOURS else None
-    cls = f"sk-{stance}" if stance else "sk-noactor"
-    chips = "".join(
-        f'<span class="sk-chip sk-{a.stance}{" sk-primary" if a.name == unit.primary_actor else ""}" '
-        f'title="{_esc(f"{a.name} [{a.type}]: {a.stance} — {_scores_text(a.scores)}")}">{_esc(a.name)}</span>'
+        return {"nonclaim": True, "reason": reason, "heading": reason == "heading", "title": title, "text": unit.text}
+    stance = _unit_stance(unit)
+    cls = {"none": "sk-noactor", "mixed": "sk-mixed"}.get(stance, f"sk-{stance}")
+    chips = [
+        {
+            "cls": f"sk-chip sk-{a.stance}" + (" sk-primary" if a.name == unit.primary_actor else ""),
+            "title": f"{a.name} [{a.type}]: {a.stance} — {_scores_text(a.scores)}",
+            "name": a.name,
+        }
         for a in unit.actors
-    )
-    return (
-        f'<span class="sk-unit sk-claim {cls}" data-stance="{_esc(stance or "none")}" title="{title}">'
-        f"{_unit_body(article_text, unit)}</span>{chips}"
-    )
+    ]
+    chips += [
+        {
+            "cls": f"sk-chip sk-target sk-{t.stance}",
+            "title": f"target {t.target} ({t.form}): {t.stance} — {_scores_text(t.scores)}",
+            "name": t.target,
+        }
+        for t in unit.targets
+        if t.form == "pair" and t.stance != "neutral"  # a mention-form target is one of the actor chips
+    ]
+    return {
+        "nonclaim": False,
+        "cls": cls,
+        "stance": stance,
+        "title": title,
+        "pieces": _pieces(article_text, unit),
+        "chips": chips,
+    }
 
 
-def _article_text_html(article: Article) -> str:
-    out: list[str] = []
+def _segments(article: Article) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     cursor = 0
     for unit in sorted(article.units, key=lambda u: u.start):
         if unit.start < cursor:  # overlapping units are not expected; never duplicate text
             continue
-        out.append(_esc(article.text[cursor : unit.start]))
-        out.append(_render_unit(article.text, unit))
+        if unit.start > cursor:
+            out.append({"unit": None, "gap": article.text[cursor : unit.start]})
+        out.append({"unit": _unit_view(article.text, unit), "gap": ""})
         cursor = unit.end
-    out.append(_esc(article.text[cursor:]))
-    return f'<div class="sk-text">{"".join(out)}</div>'
-
-
-def _legend() -> str:
-    items = [
-        f'<span><span class="sk-swatch" style="background:{bg}"></span>{_esc(k)}</span>'
-        for k, (bg, _) in STANCE_COLOURS.items()
-    ]
-    items.append(
-        f'<span><span class="sk-swatch" style="box-shadow:inset 0 0 0 1.5px {_NO_ACTOR}"></span>claim, no actor</span>'
-    )
-    items.append('<span><span class="sk-swatch" style="background:#e6e6e6"></span>not a claim (reason)</span>')
-    return f'<div class="sk-legend">{"".join(items)}</div>'
+    if cursor < len(article.text):
+        out.append({"unit": None, "gap": article.text[cursor:]})
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,6 +243,11 @@ class _ActorTotals:
     @property
     def claims(self) -> int:
         return sum(self.counts.values())
+
+    def numbers(self, corpus: bool) -> list[int]:
+        return (
+            [self.counts[k] for k in STANCE_LABELS] + [self.claims, self.mentions] + ([self.articles] if corpus else [])
+        )
 
 
 def _article_actors(article: Article) -> list[Actor]:
@@ -241,74 +295,42 @@ class _Summary:
     def ranked(self) -> list[_ActorTotals]:
         return sorted(self.actors.values(), key=lambda t: (-t.claims, -t.mentions, t.name))
 
-
-def _summary_table(ranked: Sequence[_ActorTotals], corpus: bool) -> str:
-    head = "".join(
-        f"<th>{_esc(h)}</th>"
-        for h in ("actor", "type", "favor", "against", "neutral", "claims", "mentions")
-        + (("articles",) if corpus else ())
-    )
-    rows = []
-    for t in ranked:
-        nums = [t.counts[k] for k in STANCE_LABELS] + [t.claims, t.mentions] + ([t.articles] if corpus else [])
-        cells = "".join(f'<td class="sk-num">{n}</td>' for n in nums)
-        rows.append(f"<tr><td>{_esc(t.name)}</td><td>{_esc(t.type)}</td>{cells}</tr>")
-    if not rows:
-        return '<p class="sk-meta">No actors found.</p>'
-    return f'<table class="sk-actors"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    def view(self, corpus: bool) -> dict[str, Any]:
+        ranked = self.ranked()
+        scope = f"across {self.articles} articles" if corpus else "across the article"
+        return {"scope": scope, "chart": _chart(ranked), "ranked": ranked, "corpus": corpus}
 
 
-def _summary_chart(ranked: Sequence[_ActorTotals], max_actors: int = 20) -> str:
-    """A horizontal stacked bar per actor: claims in favor / against / neutral (inline SVG)."""
+def _chart(ranked: Sequence[_ActorTotals], max_actors: int = 20) -> dict[str, Any]:
+    """A horizontal stacked bar per actor: claims in favor / against / neutral (drawn as inline SVG)."""
     shown = [t for t in ranked if t.claims > 0][:max_actors]
-    if not shown:
-        return '<p class="sk-meta">No claims mention an actor, so there is nothing to chart.</p>'
     label_w, bar_w, row_h, top = 190, 440, 24, 30
     width = label_w + bar_w + 60
-    height = top + row_h * len(shown) + 10
-    most = max(t.claims for t in shown)
-    parts = [
-        f'<svg class="sk-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="claims per actor by stance">'
-    ]
-    x: float = label_w
-    for k in STANCE_LABELS:  # legend
-        parts.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{STANCE_COLOURS[k][1]}"/>')
-        parts.append(f'<text x="{x + 16}" y="16" font-size="12" fill="#333">{_esc(k)}</text>')
-        x += 90
+    most = max((t.claims for t in shown), default=1)
+    legend = [{"x": label_w + 90 * i, "colour": STANCE_COLOURS[k][1], "name": k} for i, k in enumerate(STANCE_LABELS)]
+    rows = []
     for i, t in enumerate(shown):
-        y = top + i * row_h
-        name = t.name if len(t.name) <= 28 else t.name[:27] + "…"
-        parts.append(
-            f'<text x="{label_w - 8}" y="{y + 15}" font-size="12" text-anchor="end" fill="#222">{_esc(name)}</text>'
-        )
-        x = label_w
+        x: float = label_w
+        bars = []
         for k in STANCE_LABELS:
             n = t.counts[k]
             if n == 0:
                 continue
             w = bar_w * n / most
-            parts.append(
-                f'<rect class="sk-bar sk-bar-{k}" x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" '
-                f'fill="{STANCE_COLOURS[k][1]}"><title>{_esc(f"{t.name}: {n} {k}")}</title></rect>'
+            bars.append(
+                {"stance": k, "x": x, "w": w, "n": n, "colour": STANCE_COLOURS[k][1], "title": f"{t.name}: {n} {k}"}
             )
-            if w >= 18:
-                parts.append(
-                    f'<text x="{x + w / 2:.1f}" y="{y + 16}" font-size="11" text-anchor="middle" fill="#fff">{n}</text>'
-                )
             x += w
-        parts.append(f'<text x="{x + 6:.1f}" y="{y + 16}" font-size="11" fill="#555">{t.claims}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _summary_html(summary: _Summary, corpus: bool) -> str:
-    ranked = summary.ranked()
-    scope = f"across {summary.articles} articles" if corpus else "across the article"
-    return (
-        f'<div class="sk-summary"><h3>Actors {scope}: claims by stance</h3>'
-        f"{_summary_chart(ranked)}{_summary_table(ranked, corpus)}</div>"
-    )
+        label = t.name if len(t.name) <= 28 else t.name[:27] + "…"
+        rows.append({"y": top + i * row_h, "label": label, "bars": bars, "end": x, "total": t.claims})
+    return {
+        "rows": rows,
+        "legend": legend,
+        "width": width,
+        "height": top + row_h * len(shown) + 10,
+        "label_w": label_w,
+        "row_h": row_h,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -316,23 +338,25 @@ def _summary_html(summary: _Summary, corpus: bool) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _article_section(article: Article, heading: str | None) -> str:
+def _article_view(article: Article, heading: str | None) -> dict[str, Any]:
     summary = _Summary()
     summary.add(article)
     n_claims, n_units, n_actors = len(article.claims), len(article.units), len(summary.actors)
     meta = f"{_plural(n_claims, 'claim')} of {_plural(n_units, 'unit')} · {_plural(n_actors, 'actor')}"
-    head = f"<h2>{_esc(heading)}</h2>" if heading else ""
-    return (
-        f'<section class="sk-article" data-article-id="{_esc(article.id or "")}">{head}'
-        f'<p class="sk-meta">{_esc(meta)}</p>{_article_text_html(article)}{_summary_html(summary, corpus=False)}'
-        "</section>"
-    )
+    return {
+        "id": article.id or "",
+        "heading": heading,
+        "meta": meta,
+        "segments": _segments(article),
+        "targets": list(article.targets),
+        "summary": summary.view(corpus=False),
+    }
 
 
 def render_article_html(article: Article) -> str:
     """One article as an HTML fragment (with its own ``<style>``): highlights, chips, actor summary.
 
-    This is what ``Article._repr_html_`` shows in a notebook. All text is HTML-escaped.
+    All text is HTML-escaped (jinja2 autoescape).
 
     Args:
         article: an analysed :class:`~stancekit.Article`.
@@ -340,7 +364,7 @@ def render_article_html(article: Article) -> str:
     Returns:
         An HTML fragment (a ``<div class="sk-report">``), safe to embed in any page.
     """
-    return f'<div class="sk-report"><style>{_CSS}</style>{_legend()}{_article_section(article, article.id)}</div>'
+    return _render("article.html.j2", article=_article_view(article, article.id))
 
 
 def render_report(
@@ -361,7 +385,6 @@ def render_report(
         output_path: where to write the ``.html`` file (parent folders are created).
         title: the page title.
         max_articles: how many articles to show in full.
-        load_options: more :func:`stancekit.load` options for ``.txt`` inputs (``precision``, ``batch_size``, …).
 
     Returns:
         The path written.
@@ -371,36 +394,26 @@ def render_report(
     """
     articles = _as_articles(articles_or_unit_rows)
     summary = _Summary()
-    sections: list[str] = []
+    sections: list[dict[str, Any]] = []
     for i, article in enumerate(articles):
         summary.add(article)
         if i < max_articles:
-            sections.append(_article_section(article, article.id or f"article {i + 1}"))
+            sections.append(_article_view(article, article.id or f"article {i + 1}"))
     corpus = summary.articles > 1
-    hidden = summary.articles - len(sections)
-    note = f'<p class="sk-meta">Showing the first {len(sections)} articles; {hidden} more are counted above.</p>'
     counts = ((summary.articles, "article"), (summary.units, "unit"), (summary.claims, "claim"))
     meta = " · ".join(_plural(n, w) for n, w in (*counts, (len(summary.actors), "actor")))
-    body = (
-        f'<div class="sk-report"><h1>{_esc(title)}</h1><p class="sk-meta">{_esc(meta)}</p>{_legend()}'
-        + (_summary_html(summary, corpus=True) if corpus else "")
-        + "".join(sections)
-        + (note if hidden > 0 else "")
-        + "</div>"
-    )
-    doc = (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        # No network: forbid every fetch, so a report can never phone home even if text slipped through.
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-        'img-src data:">'
-        f"<title>{_esc(title)}</title><style>body{{margin:1.5rem 2rem;background:#fff}}{_CSS}</style></head>"
-        f"<body>{body}</body></html>\n"
+    doc = _render(
+        "report.html.j2",
+        title=title,
+        meta=meta,
+        corpus=corpus,
+        corpus_summary=summary.view(corpus=True),
+        sections=sections,
+        hidden=summary.articles - len(sections),
     )
     out = Path(output_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(doc, encoding="utf-8")
+    out.write_text(doc + "\n", encoding="utf-8")
     return out
 
 
@@ -410,16 +423,20 @@ def render_report(
 
 
 def articles_from_unit_rows(
-    rows: Iterable[Mapping[str, Any]], actors: Mapping[str, Sequence[Mapping[str, Any]]] | None = None
+    rows: Iterable[Mapping[str, Any]],
+    actors: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    targets: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> Iterator[Article]:
     """Rebuild :class:`Article` objects from unit rows (consecutive rows with the same ``article_id``).
 
     Unit rows do not carry the text between units, so the gaps are filled with whitespace of the
-    same length (a line break where the gap is two or more characters): every offset stays exact.
+    same length: line breaks where the gap is two or more characters or where it borders a heading,
+    byline, caption or other line-level non-claim; a space between sentences. Every offset stays exact.
 
     Args:
         rows: unit dicts with the fields of :meth:`Unit.to_dict`.
         actors: optional article id → actor dicts (the ``*.articles.*`` summary file of a run).
+        targets: optional article id → article-level target dicts (the same summary file).
     """
     current: str | None = None
     group: list[Unit] = []
@@ -438,27 +455,44 @@ def articles_from_unit_rows(
             )
         aid = None if row.get("article_id") is None else str(row["article_id"])
         if group and aid != current:
-            yield _rebuild(current, group, actors)
+            yield _rebuild(current, group, actors, targets)
             group = []
         current = aid
         group.append(Unit.from_dict(row))
     if group:
-        yield _rebuild(current, group, actors)
+        yield _rebuild(current, group, actors, targets)
 
 
-def _rebuild(article_id: str | None, units: list[Unit], actors: Mapping[str, Any] | None) -> Article:
+def _rebuild(
+    article_id: str | None, units: list[Unit], actors: Mapping[str, Any] | None, targets: Mapping[str, Any] | None
+) -> Article:
     pieces: list[str] = []
     cursor = 0
+    prev: Unit | None = None
     for u in sorted(units, key=lambda u: u.start):
         gap = u.start - cursor
         if gap > 0:
-            pieces.append("\n" * gap if gap >= 2 else " ")
+            line_level = (prev is not None and prev.reason not in (None, "model", "question")) or u.reason not in (
+                None,
+                "model",
+                "question",
+            )
+            pieces.append("\n" * gap if gap >= 2 or line_level else " ")
         if u.start >= cursor:
             pieces.append(u.text)
             cursor = u.end
+            prev = u
     text = "".join(pieces)
-    found = actors.get(article_id or "", ()) if actors else ()
-    return Article(text=text, units=tuple(units), actors=tuple(Actor.from_dict(a) for a in found), id=article_id)
+    key = article_id or ""
+    found = actors.get(key, ()) if actors else ()
+    named = targets.get(key, ()) if targets else ()
+    return Article(
+        text=text,
+        units=tuple(units),
+        actors=tuple(Actor.from_dict(a) for a in found),
+        targets=tuple(Target.from_dict(t) for t in named or ()),
+        id=article_id,
+    )
 
 
 def _read_rows(path: Path) -> Iterator[dict[str, Any]]:
@@ -490,10 +524,13 @@ def read_scored(path: str | os.PathLike[str]) -> Iterator[Article]:
     ext = p.suffix.lower()
     stem = p.name[: -len(ext)]
     side = p.with_name(f"{stem}.articles{ext}")
-    actors = None
+    actors = targets = None
     if side.is_file() and not stem.endswith((".articles", ".errors")):
-        actors = {str(r["article_id"]): r.get("actors") or [] for r in _read_rows(side)}
-    return articles_from_unit_rows(_read_rows(p), actors)
+        actors, targets = {}, {}
+        for r in _read_rows(side):
+            actors[str(r["article_id"])] = r.get("actors") or []
+            targets[str(r["article_id"])] = r.get("targets") or []
+    return articles_from_unit_rows(_read_rows(p), actors, targets)
 
 
 def _as_articles(items: Iterable[Any]) -> Iterator[Article]:
@@ -530,6 +567,7 @@ def write_report(
     device: str = "auto",
     title: str | None = None,
     max_articles: int = 50,
+    targets: Sequence[str] | None = None,
     **load_options: Any,
 ) -> Path:
     """``stancekit report PATH… -o report.html``: a report of scored outputs and/or raw ``.txt`` articles.
@@ -543,6 +581,8 @@ def write_report(
         device: the device for ``.txt`` inputs.
         title: the page title (default: the input names).
         max_articles: how many articles to show in full.
+        targets: for ``.txt`` inputs, names or topics to read the stance toward (shown per claim and per article).
+        load_options: more :func:`stancekit.load` options for ``.txt`` inputs (``precision``, ``batch_size``, …).
 
     Raises:
         InputError: for a missing path or an unsupported suffix.
@@ -575,7 +615,8 @@ def write_report(
             if ext == ".txt":
                 from stancekit.pipeline import read_article
 
-                yield dataclasses.replace(nlp(read_article(p)), id=p.stem)
+                named = {"targets": list(targets)} if targets else {}
+                yield dataclasses.replace(nlp(read_article(p), **named), id=p.stem)
             else:
                 yield from read_scored(p)
 

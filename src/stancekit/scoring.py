@@ -49,7 +49,16 @@ from typing import Any
 from stancekit.errors import InputError
 from stancekit.types import Article, article_schema, unit_schema
 
-__all__ = ["score", "ScoreSummary", "INPUT_FORMATS", "OUTPUT_FORMATS", "check_text", "unit_schema", "article_schema"]
+__all__ = [
+    "score",
+    "read_scored",
+    "ScoreSummary",
+    "INPUT_FORMATS",
+    "OUTPUT_FORMATS",
+    "check_text",
+    "unit_schema",
+    "article_schema",
+]
 
 #: Input kinds ``score`` reads (a folder of ``.txt`` files is the fourth).
 INPUT_FORMATS: tuple[str, ...] = (".jsonl", ".csv", ".parquet")
@@ -319,6 +328,53 @@ def _input_fingerprint(path: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 # Output
 # --------------------------------------------------------------------------------------------
+
+
+def read_scored(path: str | os.PathLike[str]) -> Any:
+    """A scored corpus (the units file of :func:`score`, or ``analyze --format jsonl`` output) as a
+    ``pyarrow.Table`` with :func:`~stancekit.types.unit_schema`; its ``*.articles.*`` file reads the same
+    way with :func:`~stancekit.types.article_schema`.
+
+    >>> table = stancekit.read_scored("scored.parquet")        # doctest: +SKIP
+    >>> table.to_pandas().groupby("primary_actor").size()       # doctest: +SKIP
+
+    Raises:
+        InputError: a missing file, another suffix, or rows that are not unit rows.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file. Pass the .jsonl or .parquet output of `stancekit score`.")
+    ext = p.suffix.lower()
+    articles = p.name[: -len(ext)].endswith(".articles")
+    schema = article_schema() if articles else unit_schema()
+    if ext == ".parquet":
+        table = pq.read_table(p)
+        missing = [n for n in schema.names if n not in table.schema.names and n != "targets"]
+        if missing:
+            raise InputError(f"{p}: not scored output, missing columns {missing}.")
+        return table
+    if ext != ".jsonl":
+        raise InputError(
+            f"{p}: cannot read {ext or 'no suffix'!r}; pass the .jsonl or .parquet output of `stancekit score`."
+        )
+    rows = []
+    with p.open(encoding="utf-8") as f:
+        for no, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise InputError(f"{p}:{no}: not a JSON line ({err.msg}).") from err
+            key = "n_units" if articles else "start"
+            if not isinstance(row, dict) or key not in row:
+                kind = "per-article summary" if articles else "unit"
+                raise InputError(f"{p}:{no}: expected a {kind} row with {key!r}, got {str(row)[:80]!r}.")
+            rows.append(row)
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
 def article_row(article: Article, article_id: str) -> dict[str, Any]:
