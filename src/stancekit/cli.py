@@ -3,6 +3,7 @@
 stancekit analyze PATH… [--format jsonl|json|table] [--target TEXT…] [--claim-threshold P] [model options]
 stancekit evaluate --dataset NAME [--file PATH] [-o report.json] [--plot PNG] [model options]
 stancekit train --config FILE -o DIR
+stancekit distil --teacher DIR --config FILE -o DIR [--resume] [--seed N]
 stancekit score INPUT -o OUTPUT [--resume|--overwrite] [--target TEXT…] [--ray [ADDRESS]] [model options]
 stancekit report PATH… -o report.html [model options]
 
@@ -190,6 +191,25 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--config", required=True, metavar="JSON", help="training config, e.g. configs/default.json")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="the run directory to write")
     p.add_argument("--resume", action="store_true", help="continue from OUTPUT/last where a run stopped (default: off)")
+    p.add_argument(
+        "--device",
+        default=None,
+        help="auto (CUDA when present), cpu, cuda or cuda:N (default: the config's, else auto)",
+    )
+
+    p = sub.add_parser(
+        "distil",
+        help="distil a teacher model into a student (resumable)",
+        description="Score the training text with the teacher once (OUTPUT/teacher-scores.parquet, or the "
+        "config's distil.file; reused when present), then train the student the config describes on gold "
+        "labels plus a temperature-scaled KL term toward the teacher (the config's 'distil' block).",
+    )
+    p.add_argument("--teacher", required=True, metavar="DIR", help="the teacher's model directory")
+    p.add_argument("--config", required=True, metavar="JSON", help="student config with a 'distil' block, "
+                   "e.g. configs/distil.json")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the run directory to write")
+    p.add_argument("--resume", action="store_true", help="continue the student from OUTPUT/last (default: off)")
+    p.add_argument("--seed", type=int, default=None, help="the student's seed (default: the config's)")
     p.add_argument(
         "--device",
         default=None,
@@ -395,6 +415,16 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _distil(args: argparse.Namespace) -> int:
+    from stancekit import distillation
+
+    summary = distillation.distil(args.teacher, args.config, args.output, resume=args.resume, device=args.device,
+                                  seed=args.seed,
+                                  progress=lambda r: print(json.dumps(r, default=str), file=sys.stderr, flush=True))
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
 def _score(args: argparse.Namespace) -> int:
     kwargs: dict[str, Any] = dict(
         text_field=args.text_field,
@@ -449,7 +479,8 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"analyze": _analyze, "evaluate": _evaluate, "train": _train, "score": _score, "report": _report}
+_COMMANDS = {"analyze": _analyze, "evaluate": _evaluate, "train": _train, "distil": _distil, "score": _score,
+             "report": _report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

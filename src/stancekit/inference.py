@@ -62,6 +62,8 @@ _CHUNK_UNITS = 4096
 #: Batches prepared ahead of the model by the producer thread.
 _QUEUE_DEPTH = 4
 _PAD_MULTIPLE = 8
+#: Modes whose requests are pre-split words (results per word).
+_WORD_MODES = ("tags", "tag_scores")
 
 
 @dataclass(frozen=True)
@@ -559,6 +561,22 @@ class Engine:
         self._warn_windows(self.stats["windowed_units"] - before)
         return out  # type: ignore[return-value]
 
+    def predict_tag_scores(self, tokens: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        """Word-level tag distributions (at each word's first sub-token) for pre-split words.
+
+        The soft counterpart of :meth:`predict_tags` (its argmax), for distillation.
+
+        Returns:
+            One float32 array [words, len(tag_labels)] per sentence; a word without tokens gets ``O``.
+        """
+        if isinstance(tokens, (str, bytes)) or any(isinstance(s, (str, bytes)) for s in tokens):
+            raise InputError("predict_tag_scores expects a list of sentences, each a list of word strings.")
+        reqs = [_Request(" ".join(ws), None, (), words=list(ws)) for ws in tokens]
+        before = self.stats["windowed_units"]
+        out = list(self._run(iter(reqs), "tag_scores", None))
+        self._warn_windows(self.stats["windowed_units"] - before)
+        return out  # type: ignore[return-value]
+
     # ---------------------------------------------------------------- internals
 
     def _warn_windows(self, n: int, stream: bool = False) -> None:
@@ -667,7 +685,7 @@ class Engine:
                 off += row.length
                 parts.append(part)
                 rows.append(row)
-        store = _Store(parts, with_types=bool(tenc), with_words=mode == "tags")
+        store = _Store(parts, with_types=bool(tenc), with_words=mode in _WORD_MODES)
         return store, rows
 
     def _fast_rows(
@@ -710,7 +728,7 @@ class Engine:
         char_end[cpos] = offs[:, 1]
         part = {"ids": ids, "word_first": word_first, "content": content}
         part.update(char_start=char_start, char_end=char_end)
-        if mode == "tags":
+        if mode in _WORD_MODES:
             wi = np.full(total, -1, dtype=np.int64)
             wi[cpos] = wids
             part["word_index"] = wi
@@ -771,7 +789,7 @@ class Engine:
             rcs[head : head + m] = cs[ws:we]
             rce[head : head + m] = ce[ws:we]
             part.update(ids=row_ids, word_first=wf, content=content, char_start=rcs, char_end=rce)
-            if mode == "tags":
+            if mode in _WORD_MODES:
                 wi = np.full(length, -1, dtype=np.int64)
                 wi[head : head + m] = wids[ws:we]
                 part["word_index"] = wi
@@ -860,6 +878,9 @@ class Engine:
         content = batch.content.to(dev, non_blocking=nb)
         tagger: TagHead = model.heads["tag"]
         tag_logits = model.tag_logits(hidden)
+        if mode == "tag_scores":
+            probs = tagger.decode(tag_logits).cpu().numpy()
+            return [probs[i] for i in range(b)]
         if mode == "tags":
             tags = tagger.word_tags(tag_logits, word_first, content)[0].cpu().numpy()
             return [tags[i] for i in range(b)]
@@ -924,15 +945,17 @@ class _Accumulator:
                 yield sum(r for _, r in parts) / len(parts)
             elif mode == "stance":
                 yield next(s for _, res in parts for k, s in res)
-            elif mode == "tags":
+            elif mode in _WORD_MODES:
                 yield self._tags(req, parts)
             else:
                 yield self._unit(req, parts)
 
-    def _tags(self, req: _Request, parts: list[tuple[_Row, Any]]) -> list[str]:
+    def _tags(self, req: _Request, parts: list[tuple[_Row, Any]]) -> list[str] | np.ndarray:
         labels = self.engine.tag_labels
         words = req.words or []
-        out = ["O"] * len(words)
+        scores = self.mode == "tag_scores"
+        out: Any = np.eye(len(labels), dtype=np.float32)[np.zeros(len(words), dtype=np.int64)] if scores else (
+            ["O"] * len(words))
         seen = [False] * len(words)
         for row, tags in parts:
             assert self.store.word_index is not None
@@ -944,7 +967,7 @@ class _Accumulator:
                 if j > 0 and wi[j - 1] == w:
                     continue  # not the word's first sub-token in this row
                 seen[w] = True
-                out[w] = labels[int(tags[j])]
+                out[w] = tags[j] if scores else labels[int(tags[j])]
         return out
 
     def _unit(self, req: _Request, parts: list[tuple[_Row, Any]]) -> UnitPrediction:

@@ -116,6 +116,8 @@ class TrainConfig:
         length_buckets: 0: batches are random rows; N > 0: length-bucketed batches from windows of N batches.
         eval_on_stop: score dev when the ``max_minutes`` budget stops a run mid-epoch (off for runs whose
             dev pass costs more than the budget buys, e.g. a base encoder on a CPU).
+        distil: ``{"file", "weight", "temperature", "share", …}``: a share of the steps trains toward a
+            teacher's soft labels (:class:`stancekit.distillation.DistilConfig`).
     """
 
     seed: int = 13
@@ -147,6 +149,7 @@ class TrainConfig:
     lora: dict[str, Any] | None = None
     eval_batch_size: int = 64
     eval_on_stop: bool = True
+    distil: dict[str, Any] | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
@@ -733,9 +736,19 @@ def train(
         streams[name] = _Stream(rows, random.Random(rng.random()), cfg.length_buckets, cfg.batch_size)
         tasks[name] = task
         sizes[name] = len(rows)
+    distil = None
+    if cfg.distil is not None:  # teacher records as extra streams, their loss a KL term (distillation.py)
+        from stancekit.distillation import Distillation
+
+        distil = Distillation(cfg, enc, rng, _Stream)
+        streams.update(distil.streams)
+        sizes.update({n: len(s.rows) for n, s in distil.streams.items()})
     names = list(streams)
-    probs = np.array([cfg.weights[n] for n in names], dtype=float)
-    probs /= probs.sum()
+    if distil is not None:
+        probs = distil.mix(names, cfg.weights)
+    else:
+        probs = np.array([cfg.weights[n] for n in names], dtype=float)
+        probs /= probs.sum()
     dev = _load_dev(cfg, given=datasets)
     log({"event": "data", "train_rows": sizes, "dev_rows": {k: len(v[1]) for k, v in dev.items()},
          "device": str(dev_t), "resume": resume})
@@ -802,7 +815,10 @@ def train(
         name = names[int(step_rng.choice(len(names), p=probs))]
         rows = streams[name].take(cfg.batch_size)
         with _autocast(dev_t, cfg.bf16):
-            loss = _step_loss(model, tasks[name], rows, pad_id, dev_t)
+            if distil is not None and name in distil.streams:
+                loss = distil.loss(model, name, rows, pad_id, dev_t)
+            else:
+                loss = _step_loss(model, tasks[name], rows, pad_id, dev_t)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
@@ -861,7 +877,8 @@ def _card(cfg: TrainConfig, rec: dict[str, Any], kind: str) -> ModelCard:
         name=f"stancekit {kind} (epoch {rec['epoch']})",
         description="A stancekit multi-task model (claims, actor mentions, per-actor stance).",
         seed=cfg.seed,
-        data=[f"{k}: sampling weight {v}" for k, v in cfg.weights.items()],
+        data=[f"{k}: sampling weight {v}" for k, v in cfg.weights.items()]
+        + ([f"teacher soft labels (stancekit.distillation): {cfg.distil}"] if cfg.distil else []),
         dev_scores={f"{k} {DEV_METRICS[k]}": v for k, v in rec["headline"].items()},
     )
 
