@@ -25,7 +25,7 @@ PREFIX = "stancekit_lora."
 _LAYER = re.compile(r"(?:^|\.)layer\.(\d+)\.")
 
 
-def base_encoder_of(encoder: nn.Module) -> nn.Module:
+def base_encoder_of(encoder: nn.Module) -> Any:
     """The plain ``transformers`` encoder inside a ``peft`` wrapper (or the encoder itself)."""
     get = getattr(encoder, "get_base_model", None)
     return get() if callable(get) else encoder
@@ -62,7 +62,7 @@ def add_lora(model: Any, spec: dict[str, Any]) -> None:
     except ImportError as err:  # pragma: no cover - peft is a train extra
         raise ModelLoadError("LoRA training needs peft: pip install 'stancekit[train]'.") from err
     r = int(spec.get("r", 16))
-    alpha = float(spec.get("alpha", 2 * r))
+    alpha = int(spec.get("alpha", 2 * r))
     targets = list(spec.get("targets") or _targets(model.encoder, spec.get("layers")))
     cfg = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=float(spec.get("dropout", 0.1)), target_modules=targets)
     model.encoder = get_peft_model(model.encoder, cfg)
@@ -84,8 +84,10 @@ def lora_tensors(model: Any) -> dict[str, Tensor]:
     for mod in model.encoder.modules():
         if isinstance(mod, LoraLayer) and "default" in mod.lora_A:
             name = names[id(mod)]
-            out[f"{name}.lora_A"] = mod.lora_A["default"].weight.detach()
-            out[f"{name}.lora_B"] = mod.lora_B["default"].weight.detach()
+            a: Any = mod.lora_A["default"]
+            b: Any = mod.lora_B["default"]
+            out[f"{name}.lora_A"] = a.weight.detach()
+            out[f"{name}.lora_B"] = b.weight.detach()
     return out
 
 
