@@ -197,3 +197,35 @@ def test_reprs_are_short(nlp):
     assert all(len(repr(u)) < 400 for u in article.units)
     assert "tiny" in repr(nlp) or "model=" in repr(nlp)
     assert str(article) == article.text
+
+
+@pytest.mark.slow
+def test_a_megabyte_line_without_punctuation_is_analysed_in_bounded_time(tiny_model):
+    """Issue 16: a 2 MB unpunctuated line ran for over 20 minutes (one unit, windows x spans).
+
+    The tiny model's tagger is biased to "O" so that the run measures the pipeline, not the stance
+    head on thousands of random mentions (about 25 s on 2 shared cores)."""
+    import copy
+    import random
+    import time
+
+    import torch
+
+    from stancekit.pipeline import Pipeline
+    from stancekit.segmenting import MAX_UNIT_CHARS
+
+    model, tokenizer = tiny_model
+    m = copy.deepcopy(model)
+    with torch.no_grad():
+        m.heads["tag"].bias[0] = 100.0  # "O" everywhere
+    nlp = Pipeline(m, tokenizer, device="cpu")
+    rng = random.Random(0)
+    words = "the minister said that Russia and Japan would consider a plan for trade talks with China".split()
+    text = " ".join(rng.choice(words) for _ in range(190_000))[:1_000_000]
+    t0 = time.perf_counter()
+    with pytest.warns(UserWarning, match="exceeded max_length"):  # 1000-character pieces > 128 tokens
+        article = nlp(text)
+    assert time.perf_counter() - t0 < 240
+    assert len(article.units) >= 1000
+    assert all(u.end - u.start <= MAX_UNIT_CHARS for u in article.units)
+    _check_offsets(article)

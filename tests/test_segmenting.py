@@ -216,3 +216,60 @@ def test_five_megabyte_article_completes() -> None:
     assert len(spans) == 6 * n
     last = spans[-1]
     assert text[last.start : last.end] == "Did Moscow listen?"
+
+
+# ------------------------------------------------------------------ bounded units (issue 16)
+
+
+def _check_bounded(text: str, spans: list) -> None:
+    from stancekit.segmenting import MAX_UNIT_CHARS
+
+    assert all(0 <= s.start < s.end <= len(text) for s in spans)
+    assert all(a.end <= b.start for a, b in zip(spans, spans[1:], strict=False))
+    assert all(s.end - s.start <= MAX_UNIT_CHARS for s in spans if s.reason is None)
+    covered = "".join(text[s.start : s.end] for s in spans)
+    assert "".join(covered.split()) == "".join(text.split())  # every non-space character, once, in order
+
+
+def test_a_megabyte_line_without_punctuation_is_cut_into_bounded_units_quickly() -> None:
+    import random
+    import time
+
+    rng = random.Random(0)
+    words = "the minister said that russia and japan would consider a plan for trade talks with china".split()
+    text = " ".join(rng.choice(words) for _ in range(190_000))[:1_000_000]
+    t0 = time.perf_counter()
+    spans = segment(text)
+    assert time.perf_counter() - t0 < 30  # generous: a few tenths of a second on 2 cores
+    assert len(spans) >= 1000
+    _check_bounded(text, spans)
+
+
+def test_long_units_are_cut_at_clause_punctuation_first() -> None:
+    from stancekit.segmenting import MAX_UNIT_CHARS
+
+    clause = "the ministers of the two countries met again in the capital to discuss the plan"
+    text = ", ".join([clause] * 40) + "."
+    spans = segment(text)
+    _check_bounded(text, spans)
+    assert len(spans) > 1
+    assert all(text[s.end - 1] in ",." for s in spans)  # every piece ends at a clause mark
+    assert all(s.end - s.start > MAX_UNIT_CHARS // 2 for s in spans[:-1])  # pieces are not needlessly small
+
+
+def test_text_without_any_whitespace_is_cut_hard_and_never_inside_a_combining_sequence() -> None:
+    text = ("e\u0301" * 700) + ("東京" * 900) + "\U0001f600" * 600
+    spans = segment(text)
+    _check_bounded(text, spans)
+    import unicodedata
+
+    assert all(not unicodedata.combining(text[s.start]) for s in spans)
+
+
+def test_numbers_and_times_do_not_count_as_clause_punctuation() -> None:
+    from stancekit.segmenting import split_long
+
+    text = "1,000,000 12:30 " * 100
+    for a, b in split_long(text, 0, len(text.rstrip()), limit=100):
+        assert text[b - 1] != ","
+        assert b - a <= 100

@@ -32,6 +32,7 @@ whatever ``batch_size``, ``max_batch_tokens`` and the input order (tested with h
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import copy
 import itertools
@@ -763,7 +764,18 @@ class Engine:
         size = max(1, self.max_length - head - 1)
         starts = _window_starts(n, size)
         owned = _owned_ranges(starts, size, n) if len(starts) > 1 else [(0, max(n - 1, 0))]
-        spans = [_span_tokens(cs, ce, s, e) for s, e in req.char_spans]
+        # Each span goes to the one window that owns its centre token, found by bisection over the
+        # windows' owned ranges: time linear in windows + spans (scanning every window for every
+        # span was windows x spans, quadratic in a long unit's length).
+        by_window: list[list[tuple[int, int, int]]] = [[] for _ in starts]
+        owned_hi = [b for _, b in owned]
+        for k, (s, e) in enumerate(req.char_spans):
+            lo, hi = _span_tokens(cs, ce, s, e)
+            if hi < lo:  # empty unit: the span pools nothing (scored in the first window)
+                by_window[0].append((k, lo, hi))
+                continue
+            w_owner = bisect.bisect_left(owned_hi, (lo + hi) // 2)
+            by_window[w_owner if w_owner < len(starts) else 0].append((k, lo, hi))
         out: list[tuple[dict[str, Any], _Row]] = []
         for w, ws in enumerate(starts):
             we = min(ws + size, n)
@@ -799,14 +811,10 @@ class Engine:
                 row.own_lo, row.own_hi = lo - ws + head, hi - ws + head
             if prefix is not None and w == 0:  # the pair form's span is the target; scored in the first window
                 row.extras.append((0, 1, len(prefix)))
-            for k, (lo, hi) in enumerate(spans):
-                if hi < lo:  # empty unit: the span pools nothing
-                    if w == 0:
-                        row.extras.append((k, head, head - 1))
-                    continue
-                centre = (lo + hi) // 2
-                w_owner = next((j for j, (a, b) in enumerate(owned) if a <= centre <= b), 0)
-                if w_owner == w:
+            for k, lo, hi in by_window[w]:
+                if hi < lo:
+                    row.extras.append((k, head, head - 1))
+                else:
                     row.extras.append((k, max(lo, ws) - ws + head, min(hi, we - 1) - ws + head))
             out.append((part, row))
         return out
