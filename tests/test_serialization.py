@@ -133,3 +133,49 @@ def test_default_model_path_is_inside_the_package(monkeypatch):
 def test_cuda_without_cuda_raises_device_error(tiny_model_dir):
     with pytest.raises(DeviceError, match="device='cpu'"):
         load_model(tiny_model_dir, device="cuda")
+
+
+# ------------------------------------------------------------------ completeness (issue 16)
+
+
+@pytest.mark.parametrize("field,value", [("heads", 5), ("max_length", "128"), ("stance_labels", "favor"),
+                                         ("stance_attention", "yes"), ("claim_threshold", None),
+                                         ("tag_labels", [1, 2]), ("max_length", True)])  # fmt: skip
+def test_config_field_of_the_wrong_type_names_the_field(tiny_model_dir, tmp_path, field, value):
+    bad = shutil.copytree(tiny_model_dir, tmp_path / "bad")
+    cfg = json.loads((bad / "config.json").read_text())
+    cfg["stancekit"][field] = value
+    (bad / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelLoadError, match=rf"field 'stancekit\.{field}' must be") as info:
+        load_model(bad)
+    assert str(bad / "config.json") in str(info.value)
+
+
+def test_model_directory_without_tokenizer_files_is_refused(tiny_model_dir, tmp_path):
+    bare = shutil.copytree(tiny_model_dir, tmp_path / "bare")
+    for name in ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"):
+        (bare / name).unlink(missing_ok=True)
+    with pytest.raises(ModelLoadError, match=r"no tokenizer files .*\[UNK\]"):
+        load_model(bare)
+
+
+def test_a_tokenizer_that_does_not_fit_the_encoder_is_refused(tiny_model_dir, tmp_path):
+    """A tokenizer.json with a handful of tokens (not this model's) must not turn every word into [UNK]."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    odd = shutil.copytree(tiny_model_dir, tmp_path / "odd")
+    for name in ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json"):
+        (odd / name).unlink(missing_ok=True)
+    vocab = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4}
+    tok = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.save(str(odd / "tokenizer.json"))
+    with pytest.raises(ModelLoadError, match="tokenizer has 5 tokens"):
+        load_model(odd)
+
+
+def test_missing_weights_are_refused(tiny_model_dir, tmp_path):
+    light = shutil.copytree(tiny_model_dir, tmp_path / "light")
+    (light / "model.safetensors").unlink()
+    with pytest.raises(ModelLoadError, match="missing \\['model.safetensors'\\]"):
+        load_model(light)

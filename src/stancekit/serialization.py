@@ -16,6 +16,7 @@ A model directory holds:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
@@ -197,6 +198,8 @@ def _check_dir(path: Path) -> dict[str, Any]:
             f"{path / CONFIG_NAME} has no 'stancekit' section: this is a plain transformers model, not a "
             "stancekit model. Fine-tune it with `stancekit train` or load a stancekit model directory."
         )
+    _check_fields(sk, path / CONFIG_NAME)
+    _check_tokenizer_files(path)
     version = str(sk.get("format_version", "?"))
     if version.split(".")[0] != CONFIG_FORMAT_VERSION.split(".")[0]:
         writer = sk.get("versions", {}).get("stancekit", "an unknown stancekit version")
@@ -205,6 +208,88 @@ def _check_dir(path: Path) -> dict[str, Any]:
             f"{CONFIG_FORMAT_VERSION}. Load it with the stancekit version that wrote it, or retrain/re-save it."
         )
     return cfg
+
+
+#: Any one of these makes a tokenizer (a fast ``tokenizer.json``, a WordPiece ``vocab.txt``, a BPE
+#: pair, a SentencePiece model). Without them transformers silently builds a tokenizer of five
+#: special tokens that reads every word as ``[UNK]`` (issue 16), so their absence is an error.
+_TOKENIZER_FILES: tuple[tuple[str, ...], ...] = (
+    ("tokenizer.json",),
+    ("vocab.txt",),
+    ("vocab.json", "merges.txt"),
+    ("spiece.model",),
+    ("sentencepiece.bpe.model",),
+)
+#: A real vocabulary has thousands of entries; fewer than this means the tokenizer is not the model's.
+_MIN_VOCAB = 100
+
+
+def _kind(default: Any) -> str:
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, int):
+        return "an integer"
+    if isinstance(default, float):
+        return "a number"
+    if isinstance(default, str):
+        return "a string"
+    if isinstance(default, tuple):
+        return "a list of strings"
+    return "a JSON object"
+
+
+def _fits(value: Any, default: Any) -> bool:
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(default, str):
+        return isinstance(value, str)
+    if isinstance(default, tuple):
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if isinstance(default, dict):
+        return isinstance(value, dict)
+    return True
+
+
+def _check_fields(sk: dict[str, Any], config_path: Path) -> None:
+    """Type-check every known field of ``config.json["stancekit"]`` against :class:`ModelConfig`.
+
+    The expected kind comes from each field's default, so a field added to ModelConfig is checked
+    too. Unknown keys are ignored (forward compatible), as in :meth:`ModelConfig.from_dict`.
+    """
+    for f in dataclasses.fields(ModelConfig):
+        if f.name not in sk:
+            continue
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc,operator]
+        value = sk[f.name]
+        if not _fits(value, default):
+            shown = json.dumps(value)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            raise ModelLoadError(
+                f"{config_path}: field 'stancekit.{f.name}' must be {_kind(default)}, got {shown} "
+                f"({type(value).__name__}). Restore config.json from the model's source or re-save the model "
+                "with stancekit.serialization.save."
+            )
+    max_length = sk.get("max_length")
+    if isinstance(max_length, int) and max_length < 8:
+        raise ModelLoadError(
+            f"{config_path}: field 'stancekit.max_length' must be at least 8 tokens, got {max_length}. "
+            "Restore config.json from the model's source."
+        )
+
+
+def _check_tokenizer_files(path: Path) -> None:
+    if any(all((path / n).is_file() for n in group) for group in _TOKENIZER_FILES):
+        return
+    found = sorted(p.name for p in path.iterdir())[:10]
+    raise ModelLoadError(
+        f"{path} has no tokenizer files (expected tokenizer.json or vocab.txt; found {found}). Without them "
+        "every word would read as [UNK]. Copy the model directory again, or re-save it with "
+        "stancekit.serialization.save(model, tokenizer, path)."
+    )
 
 
 def _load_weights(path: Path) -> dict[str, torch.Tensor]:
@@ -271,7 +356,7 @@ def load_model(
     try:
         enc_cfg = transformers.AutoConfig.from_pretrained(str(p), local_files_only=True)
         encoder = transformers.AutoModel.from_config(enc_cfg)
-    except (OSError, ValueError, KeyError) as err:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         raise ModelLoadError(
             f"{p / CONFIG_NAME}: the encoder config cannot be built ({err}). Re-save the model."
         ) from err
@@ -295,8 +380,17 @@ def load_model(
         ) from err
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(str(p), local_files_only=True)
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, TypeError) as err:
         raise ModelLoadError(f"{p}: the tokenizer files cannot be read ({err}). Re-save the model.") from err
+    vocab = len(tokenizer)
+    embeddings: Any = model.encoder.get_input_embeddings()
+    n_embeddings = int(embeddings.weight.shape[0])
+    if vocab < _MIN_VOCAB or vocab > n_embeddings:
+        raise ModelLoadError(
+            f"{p}: the tokenizer has {vocab} tokens but the encoder embeds {n_embeddings}: the tokenizer files "
+            "do not belong to this model. Copy the model directory again, or re-save it with "
+            "stancekit.serialization.save(model, tokenizer, path)."
+        )
     return model.to(dev).eval(), tokenizer
 
 
