@@ -245,3 +245,93 @@ def test_evaluate_own_data_bad_label_names_file_and_line(tmp_path, capsys):
 def test_evaluate_needs_a_dataset_or_a_task(capsys):
     assert main(["evaluate"]) == 1
     assert "--dataset" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ hardening (issue 16)
+
+
+def _one_line(err: str) -> str:
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def _deny(monkeypatch, path):
+    """Reading ``path`` fails with EACCES (chmod 000 does not stop root, which runs CI containers)."""
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        if Path(self) == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+
+
+def test_a_file_without_read_permission_is_one_line_naming_it(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "secret.txt"
+    path.write_text(ARTICLE)
+    path.chmod(0)
+    _deny(monkeypatch, path)
+    assert main(["analyze", str(path)]) == 1
+    err = _one_line(capsys.readouterr().err)
+    assert str(path) in err and "permission denied" in err
+
+
+def test_debug_shows_the_traceback(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "secret.txt"
+    path.write_text(ARTICLE)
+    _deny(monkeypatch, path)
+    assert main(["analyze", str(path), "--debug"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "PermissionError" in err
+    assert err.rstrip().splitlines()[-1].startswith("stancekit analyze: error:")
+    assert main(["--debug", "analyze", str(path)]) == 1
+    assert "Traceback" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", ["The [/] tag and [red]colour[/red] and [link=x]y[/link] said Abe.", "[/]"])
+def test_table_output_never_parses_article_text_as_markup(tiny_model_dir, tmp_path, text, capsys):
+    path = tmp_path / "markup.txt"
+    path.write_text(text)
+    args = ["analyze", str(path), "--model", str(tiny_model_dir), "--device", "cpu", "--format", "table"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "[/]" in out
+
+
+def test_table_output_shows_escape_sequences_instead_of_sending_them(tiny_model_dir, tmp_path, capsys):
+    path = tmp_path / "esc\x1b]0;pwned\x07.txt"
+    path.write_text("Abe said \x1b[31mred\x1b[0m and \x9b2J and \u202egnirts\u202c no.")
+    args = ["analyze", str(path), "--model", str(tiny_model_dir), "--device", "cpu", "--format", "table"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x9b" not in out and "\u202e" not in out and "\x07" not in out
+    assert "\\x1b[31mred" in out and "\\u202e" in out
+
+
+def test_error_lines_escape_control_characters_in_file_names(tmp_path, capsys):
+    assert main(["analyze", str(tmp_path / "x\x1b[2J\ny.txt")]) == 1
+    err = _one_line(capsys.readouterr().err)
+    assert "\x1b" not in err and "\\x1b[2J\\ny.txt" in err
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\t\n"])
+def test_analyze_of_an_empty_file_is_an_article_with_no_units_and_says_so(tiny_model_dir, tmp_path, content, capsys):
+    path = tmp_path / "empty.txt"
+    path.write_bytes(content)
+    base = ["analyze", str(path), "--model", str(tiny_model_dir), "--device", "cpu"]
+    assert main(base) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "empty" in captured.err and "0 units" in captured.err
+    assert main([*base, "--format", "json"]) == 0
+    (article,) = json.loads(capsys.readouterr().out)
+    assert article["units"] == [] and article["id"] == "empty"
+
+
+def test_analyze_reads_utf16_with_a_byte_order_mark(tiny_model_dir, tmp_path, capsys):
+    path = tmp_path / "utf16.txt"
+    path.write_bytes(b"\xff\xfe" + ARTICLE.encode("utf-16-le"))
+    assert main(["analyze", str(path), "--model", str(tiny_model_dir), "--device", "cpu", "--format", "json"]) == 0
+    (article,) = json.loads(capsys.readouterr().out)
+    assert article["text"] == ARTICLE

@@ -229,3 +229,37 @@ def test_a_megabyte_line_without_punctuation_is_analysed_in_bounded_time(tiny_mo
     assert len(article.units) >= 1000
     assert all(u.end - u.start <= MAX_UNIT_CHARS for u in article.units)
     _check_offsets(article)
+
+
+# ------------------------------------------------------------------ input checks (issue 16)
+
+
+@pytest.mark.parametrize("text", ["Abe \ud800 said so.", "\udcff", "ok \udfff"])
+def test_lone_surrogates_raise_input_error_naming_the_character(nlp, text):
+    with pytest.raises(InputError, match=r"lone surrogate U\+D[89A-F][0-9A-F]{2} at character \d+"):
+        nlp(text)
+
+
+@pytest.mark.parametrize(
+    "encoding,bom",
+    [
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+        ("utf-32-le", b"\xff\xfe\x00\x00"),
+        ("utf-8", b"\xef\xbb\xbf"),
+    ],
+)
+def test_byte_order_marks_are_recognised(encoding, bom):
+    text = "Café: Abe said “no” 😀."
+    assert decode(bom + text.encode(encoding)) == text
+
+
+def test_utf16_without_bom_is_named_in_the_error():
+    with pytest.raises(InputError, match="looks like UTF-16 without a byte-order mark"):
+        decode("Abe said no to the plan.".encode("utf-16-le")[:-1] + b"\xd8")
+
+
+def test_broken_utf16_with_bom_is_not_blamed_on_latin1():
+    with pytest.raises(InputError, match="UTF-16 byte-order mark") as info:
+        decode(b"\xff\xfe" + "Abe".encode("utf-16-le") + b"\x00\xdc")  # a lone low surrogate
+    assert "latin1" not in str(info.value)

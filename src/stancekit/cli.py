@@ -14,8 +14,12 @@ model options: --model DIR --device auto|cpu|cuda --precision auto|fp32|bf16|fp1
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +28,13 @@ from stancekit import __version__
 from stancekit.errors import InputError, StancekitError
 
 __all__ = ["main"]
+
+
+def _add_debug(p: argparse.ArgumentParser) -> None:
+    # SUPPRESS: a subcommand's default must not overwrite `stancekit --debug analyze …`.
+    p.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback of an error"
+    )
 
 
 #: The labelled sets ``stancekit evaluate --dataset`` knows (``stancekit.data.DATASETS``; a test keeps
@@ -106,6 +117,7 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stancekit", description="Claims, actors and stance in news articles.")
     parser.add_argument("--version", action="version", version=f"stancekit {__version__}")
+    _add_debug(parser)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser(
@@ -253,6 +265,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="HTML", help="the report file to write")
     _add_analysis_options(p)
     _add_model_options(p)
+    for name in sub.choices:
+        _add_debug(sub.choices[name])
     return parser
 
 
@@ -295,6 +309,9 @@ def _analyze(args: argparse.Namespace) -> int:
     import stancekit
 
     inputs = _read_inputs(args.paths)  # read everything first: a bad file fails before the model loads
+    for name, text in inputs:
+        if not text.strip():  # the documented behaviour: an article with no units, not an error
+            print(f"stancekit analyze: note: {_safe(name)} has no text (an article with 0 units)", file=sys.stderr)
     targets = _targets(args)
     nlp = stancekit.load(args.model, **_load_args(args))
     articles = nlp.pipe([t for _, t in inputs], ids=[i for i, _ in inputs], targets=targets or None)
@@ -310,17 +327,33 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))}
+# Bidirectional overrides/isolates reorder what a terminal shows ("Trojan Source"); show them as escapes.
+_CONTROL.update({c: f"\\u{c:04x}" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+
+
+def _safe(text: str, one_line: bool = False) -> str:
+    """``text`` with terminal control characters (ESC, C1, bidi overrides) shown as ``\\x1b`` escapes.
+
+    Article text and file names reach the terminal only through this, so a file cannot recolour,
+    retitle or rewrite the user's terminal. ``one_line`` also escapes line breaks.
+    """
+    table = _CONTROL if not one_line else {**_CONTROL, 0x0A: "\\n"}
+    return text.translate(table)
+
+
 def _print_table(articles: Any) -> None:
+    # Every piece of article text goes in as a rich Text object: never parsed as markup, so "[/]"
+    # or "[red]" in an article is shown as written (issue 16: it raised rich.errors.MarkupError).
     from rich.console import Console
-    from rich.markup import escape as esc
     from rich.table import Table
+    from rich.text import Text
 
     colours = {"favor": "green", "against": "red", "neutral": "yellow"}
     console = Console()
     for article in articles:
-        table = Table(
-            title=f"{article.id}: {len(article.claims)} claims of {len(article.units)} units", show_lines=True
-        )
+        title = Text(f"{_safe(str(article.id))}: {len(article.claims)} claims of {len(article.units)} units")
+        table = Table(title=title, show_lines=True)
         table.add_column("#", justify="right")
         table.add_column("unit", ratio=3)
         table.add_column("claim (score)")
@@ -328,16 +361,21 @@ def _print_table(articles: Any) -> None:
         if article.targets:
             table.add_column("targets (stance)", ratio=2)
         for u in article.units:
-            actors = ", ".join(f"[{colours[a.stance]}]{esc(a.name)} ({a.stance} {a.score:.2f})[/]" for a in u.actors)
+            actors = Text(", ").join(
+                Text(f"{_safe(a.name)} ({a.stance} {a.score:.2f})", style=colours[a.stance]) for a in u.actors
+            )
             if u.reason is not None:
-                claim = f"[dim]no ({u.reason})[/]"
+                claim = Text(f"no ({u.reason})", style="dim")
             else:
-                claim = f"yes {u.claim_score:.2f}" if u.is_claim else f"[dim]no {u.claim_score:.2f}[/]"
-            text = esc(u.text) if u.is_claim else f"[dim]{esc(u.text)}[/]"
-            row = [str(u.index), text, claim, actors]
+                claim = Text(f"yes {u.claim_score:.2f}") if u.is_claim else Text(f"no {u.claim_score:.2f}", style="dim")
+            text = Text(_safe(u.text), style="" if u.is_claim else "dim")
+            row: list[Any] = [str(u.index), text, claim, actors]
             if article.targets:
                 row.append(
-                    ", ".join(f"[{colours[t.stance]}]{esc(t.target)} ({t.stance} {t.score:.2f})[/]" for t in u.targets)
+                    Text(", ").join(
+                        Text(f"{_safe(t.target)} ({t.stance} {t.score:.2f})", style=colours[t.stance])
+                        for t in u.targets
+                    )
                 )
             table.add_row(*row)
         console.print(table)
@@ -347,10 +385,10 @@ def _print_table(articles: Any) -> None:
                 ttable.add_column(col)
             for t in article.targets:
                 ttable.add_row(
-                    esc(t.target),
-                    f"[{colours[t.stance]}]{t.stance}[/]",
+                    Text(_safe(t.target)),
+                    Text(t.stance, style=colours[t.stance]),
                     *(f"{t.scores[k]:.2f} ({t.counts[k]})" for k in ("favor", "against", "neutral")),
-                    esc(t.actor or ""),
+                    Text(_safe(t.actor or "")),
                 )
             console.print(ttable)
         if article.actors:
@@ -359,9 +397,9 @@ def _print_table(articles: Any) -> None:
                 summary.add_column(col)
             for a in article.actors:
                 summary.add_row(
-                    esc(a.name),
+                    Text(_safe(a.name)),
                     a.type,
-                    f"[{colours[a.stance]}]{a.stance}[/]",
+                    Text(a.stance, style=colours[a.stance]),
                     *(str(a.counts[k]) for k in ("favor", "against", "neutral")),
                     str(len(a.mentions)),
                 )
@@ -483,16 +521,51 @@ _COMMANDS = {"analyze": _analyze, "evaluate": _evaluate, "train": _train, "disti
              "report": _report}
 
 
+def _os_error_message(err: OSError) -> str:
+    """One line for an OSError that reached the CLI: which file, what happened, what to do."""
+    where = err.filename if err.filename is not None else "a file"
+    what = err.strerror or str(err)
+    if isinstance(err, PermissionError):
+        return f"{where}: permission denied. Check the file's permissions (ls -l) or choose another path."
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{where}: no space left on device. Free some space (or choose another output folder) and run again."
+    if isinstance(err, FileNotFoundError):
+        return f"{where}: no such file or directory. Check the path."
+    if isinstance(err, IsADirectoryError):
+        return f"{where}: is a directory; pass a file."
+    return f"{where}: {what}. Check the path and the file system, then run again."
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (0 ok, 1 error), printing errors as one line on stderr."""
+    """Run the CLI; returns the exit code (0 ok, 1 error, 130 interrupted).
+
+    A user's mistake or the environment's state (a missing or unreadable file, a full disk, a bad
+    model directory, Ctrl-C) gives one line on stderr, ``stancekit COMMAND: error: …``, naming
+    the file (and line or row) and what to do; ``--debug`` adds the full traceback.
+    """
     args = _parser().parse_args(argv)
+    debug = bool(getattr(args, "debug", False)) or os.environ.get("STANCEKIT_DEBUG") == "1"
+
+    def fail(message: str, code: int = 1) -> int:
+        if debug:
+            traceback.print_exc()
+        print(f"stancekit {args.command}: {_safe(message, one_line=True)}", file=sys.stderr)
+        return code
+
     try:
         return _COMMANDS[args.command](args)
     except StancekitError as err:
-        print(f"stancekit {args.command}: error: {err}", file=sys.stderr)
-        return 1
+        return fail(f"error: {err}")
     except BrokenPipeError:  # `stancekit analyze … | head`
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's final flush quiet
         return 0
+    except OSError as err:
+        return fail(f"error: {_os_error_message(err)}")
+    except KeyboardInterrupt:
+        if args.command == "score":
+            return fail("interrupted. Committed chunks are kept; run the same command with --resume to continue.", 130)
+        return fail("interrupted.", 130)
 
 
 if __name__ == "__main__":

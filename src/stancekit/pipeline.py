@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import codecs
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -21,27 +22,63 @@ from stancekit.errors import InputError
 from stancekit.segmenting import Span, segment
 from stancekit.types import STANCE_LABELS, Article, Target, TargetStance, Unit, stance_of
 
-__all__ = ["Pipeline", "load", "decode", "read_article"]
+__all__ = ["Pipeline", "load", "decode", "read_article", "check_encodable"]
 
 #: Articles larger than this are refused: the segmenter and resolver are linear, but a single
 #: "article" of this size is almost always a whole corpus concatenated by mistake.
 MAX_ARTICLE_CHARS = 50_000_000
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),  # before UTF-16 LE: its BOM starts with FF FE too
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
+)
+
+
 def decode(data: bytes, source: str = "<bytes>") -> str:
-    """Decode UTF-8 bytes (a BOM is dropped), or raise :class:`InputError` naming the byte offset.
+    """Decode article bytes: UTF-8, or UTF-16/UTF-32 with a byte-order mark (the mark is dropped).
 
     Raises:
-        InputError: if ``data`` is not valid UTF-8.
+        InputError: if ``data`` is not valid in its encoding; the message names the byte offset and
+            how to convert the file.
+    """
+    encoding, name = "utf-8", "UTF-8"
+    for bom, enc, label in _BOMS:
+        if data.startswith(bom):
+            data, encoding, name = data[len(bom) :], enc, label
+            break
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as err:
+        if name != "UTF-8":
+            hint = f"The file starts with a {name} byte-order mark but is not valid {name}; re-save it as UTF-8."
+        elif data.count(0) > len(data) // 8:
+            hint = "It looks like UTF-16 without a byte-order mark: convert it with iconv -f utf-16le -t utf-8."
+        else:
+            hint = "Convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8 if it is Latin-1)."
+        raise InputError(
+            f"{source}: not {name} text: byte 0x{data[err.start]:02x} at byte offset {err.start} ({err.reason}). {hint}"
+        ) from err
+    return text
+
+
+def check_encodable(text: str, source: str) -> None:
+    """Raise :class:`InputError` if ``text`` holds a lone surrogate (it cannot be written as UTF-8).
+
+    Such strings come from ``surrogateescape`` decoding or broken JSON escapes (``"\\ud800"``);
+    the tokenizer would fail on them with a ``TypeError``.
     """
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
         raise InputError(
-            f"{source}: not UTF-8 text: byte 0x{data[err.start]:02x} at byte offset {err.start} "
-            f"({err.reason}). Convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)."
+            f"{source}: the text holds a lone surrogate U+{ord(text[err.start]):04X} at character {err.start}, "
+            "which is not a Unicode character. Decode the input with errors='strict' or 'replace', not "
+            "'surrogateescape', and check its JSON escapes."
         ) from err
-    return text[1:] if text.startswith("\ufeff") else text
 
 
 def read_article(path: str | PathLike[str]) -> str:
@@ -171,7 +208,7 @@ class Pipeline:
             The analysed :class:`Article`; an empty or whitespace-only text gives one with no units.
 
         Raises:
-            InputError: if ``text`` is not a ``str`` / ``Article`` or is too large.
+            InputError: if ``text`` is not a ``str`` / ``Article``, holds a lone surrogate, or is too large.
         """
         return next(self.pipe([text], ids=[id], targets=targets))
 
@@ -232,6 +269,7 @@ class Pipeline:
             text = decode(bytes(item))
         else:
             raise InputError(f"expected article text as str (or an Article), got {type(item).__name__}.")
+        check_encodable(text, f"article {id}" if id is not None else "article")
         if len(text) > MAX_ARTICLE_CHARS:
             raise InputError(
                 f"article {id or ''} has {len(text):,} characters, more than MAX_ARTICLE_CHARS="
