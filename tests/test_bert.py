@@ -120,6 +120,10 @@ def test_inference_load_falls_back_to_transformers_without_tokenizer_json(tiny_m
     d = tmp_path / "no-tokenizer-json"
     shutil.copytree(tiny_model_dir, d)
     (d / "tokenizer.json").unlink()
+    # A slow-tokenizer directory (vocab.txt): without any vocabulary file the load is refused (issue 16).
+    from stancekit.modeling import base_encoder_path
+
+    shutil.copyfile(Path(base_encoder_path()) / "vocab.txt", d / "vocab.txt")
     model, tokenizer = load_model(d, inference=True)
     assert not isinstance(tokenizer, RustTokenizer)
     assert not isinstance(model.encoder, bert.BertEncoder)

@@ -155,8 +155,9 @@ def test_model_directory_without_tokenizer_files_is_refused(tiny_model_dir, tmp_
     bare = shutil.copytree(tiny_model_dir, tmp_path / "bare")
     for name in ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"):
         (bare / name).unlink(missing_ok=True)
-    with pytest.raises(ModelLoadError, match=r"no tokenizer files .*\[UNK\]"):
-        load_model(bare)
+    for inference in (False, True):
+        with pytest.raises(ModelLoadError, match=r"no tokenizer files .*\[UNK\]"):
+            load_model(bare, inference=inference)
 
 
 def test_a_tokenizer_that_does_not_fit_the_encoder_is_refused(tiny_model_dir, tmp_path):
@@ -164,14 +165,14 @@ def test_a_tokenizer_that_does_not_fit_the_encoder_is_refused(tiny_model_dir, tm
     from tokenizers import Tokenizer, models, pre_tokenizers
 
     odd = shutil.copytree(tiny_model_dir, tmp_path / "odd")
-    for name in ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json"):
-        (odd / name).unlink(missing_ok=True)
+    (odd / "vocab.txt").unlink(missing_ok=True)
     vocab = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4}
     tok = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     tok.save(str(odd / "tokenizer.json"))
-    with pytest.raises(ModelLoadError, match="tokenizer has 5 tokens"):
-        load_model(odd)
+    for inference in (False, True):  # through transformers, and the Rust-only inference path
+        with pytest.raises(ModelLoadError, match="tokenizer has 5 tokens"):
+            load_model(odd, inference=inference)
 
 
 def test_missing_weights_are_refused(tiny_model_dir, tmp_path):

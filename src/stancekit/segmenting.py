@@ -43,7 +43,7 @@ last whitespace, else hard at the limit (never inside a character and its combin
 later step — tokenizing, the window loop of the engine, mention joining and reference spans in
 :mod:`stancekit.actors` — then works on units of bounded size, so an article costs time linear in
 its length whatever its punctuation (``benchmarks/long_inputs.py``). The limit lies above every
-body unit of the 17 gold articles (longest 331 characters) and of the PerSenT dev articles (8,478
+body unit of the 27 gold articles (longest 331 characters) and of the PerSenT dev articles (8,478
 units, longest 939), so it changes no natural sentence there.
 """
 

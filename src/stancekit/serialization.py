@@ -213,7 +213,7 @@ def _check_dir(path: Path) -> dict[str, Any]:
 #: Any one of these makes a tokenizer (a fast ``tokenizer.json``, a WordPiece ``vocab.txt``, a BPE
 #: pair, a SentencePiece model). Without them transformers silently builds a tokenizer of five
 #: special tokens that reads every word as ``[UNK]`` (issue 16), so their absence is an error.
-_TOKENIZER_FILES: tuple[tuple[str, ...], ...] = (
+_TOKENIZER_SETS: tuple[tuple[str, ...], ...] = (
     ("tokenizer.json",),
     ("vocab.txt",),
     ("vocab.json", "merges.txt"),
@@ -282,7 +282,7 @@ def _check_fields(sk: dict[str, Any], config_path: Path) -> None:
 
 
 def _check_tokenizer_files(path: Path) -> None:
-    if any(all((path / n).is_file() for n in group) for group in _TOKENIZER_FILES):
+    if any(all((path / n).is_file() for n in group) for group in _TOKENIZER_SETS):
         return
     found = sorted(p.name for p in path.iterdir())[:10]
     raise ModelLoadError(
@@ -350,6 +350,7 @@ def load_model(
     if inference:
         fast = _load_for_inference(p, cfg, sk, weights)
         if fast is not None:
+            _check_vocab(p, fast[1], weights)
             return fast[0].to(dev).eval(), fast[1]
     import transformers
 
@@ -382,16 +383,23 @@ def load_model(
         tokenizer = transformers.AutoTokenizer.from_pretrained(str(p), local_files_only=True)
     except (OSError, ValueError, TypeError) as err:
         raise ModelLoadError(f"{p}: the tokenizer files cannot be read ({err}). Re-save the model.") from err
-    vocab = len(tokenizer)
-    embeddings: Any = model.encoder.get_input_embeddings()
-    n_embeddings = int(embeddings.weight.shape[0])
-    if vocab < _MIN_VOCAB or vocab > n_embeddings:
+    _check_vocab(p, tokenizer, weights)
+    return model.to(dev).eval(), tokenizer
+
+
+def _check_vocab(path: Path, tokenizer: Any, weights: dict[str, torch.Tensor]) -> None:
+    """Refuse a tokenizer that cannot be this model's: a handful of tokens (every word ``[UNK]``) or
+    more ids than the encoder has embeddings."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    vocab = backend.get_vocab_size(with_added_tokens=True) if backend is not None else len(tokenizer)
+    rows = [int(v.shape[0]) for k, v in weights.items() if k.endswith("word_embeddings.weight") and v.dim() == 2]
+    n_embeddings = rows[0] if rows else None
+    if vocab < _MIN_VOCAB or (n_embeddings is not None and vocab > n_embeddings):
         raise ModelLoadError(
-            f"{p}: the tokenizer has {vocab} tokens but the encoder embeds {n_embeddings}: the tokenizer files "
+            f"{path}: the tokenizer has {vocab} tokens but the encoder embeds {n_embeddings}: the tokenizer files "
             "do not belong to this model. Copy the model directory again, or re-save it with "
             "stancekit.serialization.save(model, tokenizer, path)."
         )
-    return model.to(dev).eval(), tokenizer
 
 
 class RustTokenizer:
