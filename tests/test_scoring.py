@@ -214,15 +214,18 @@ def test_bad_articles_go_to_the_errors_file_and_the_run_goes_on(tmp_path: Path) 
     errors = _read_jsonl(tmp_path / "out.errors.jsonl")
     reasons = {e["article_id"]: e["reason"] for e in errors}
     assert reasons["latin1"].startswith("bad encoding")
-    assert reasons["empty"] == "empty text"
+    assert "empty" not in reasons  # empty text is an article with no units, as in the library and analyze
     assert reasons["nofield"] == "missing text field 'text'"
-    assert reasons["4"].startswith("invalid JSON")  # no id to read: the record number
+    assert reasons["4"] == "invalid JSON at column 2: Expecting property name enclosed in double quotes"
     assert reasons["boom"].startswith("analysis failed: RuntimeError")
     assert reasons["num"].startswith("text field 'text' is not a string")
     assert reasons["surrogate"].startswith("bad encoding")
-    assert [e["position"] for e in errors] == [1, 2, 3, 4, 5, 6, 7]
-    assert summary.errors == 7 and summary.articles == 3
+    assert [e["position"] for e in errors] == [1, 3, 4, 5, 6, 7]
+    assert [e["line"] for e in errors] == [2, 4, 5, 6, 7, 8]  # 1-based lines of the input file
+    assert summary.errors == 6 and summary.articles == 4
     assert _read_jsonl(tmp_path / "out.jsonl") == _expected_units(good)
+    empty = [a for a in _read_jsonl(tmp_path / "out.articles.jsonl") if a["article_id"] == "empty"]
+    assert [(a["n_units"], a["n_claims"], a["actors"]) for a in empty] == [(0, 0, [])]
 
 
 def test_batches_passed_to_the_pipeline_never_exceed_one_chunk(tmp_path: Path) -> None:
@@ -293,7 +296,7 @@ def test_resume_after_any_crash_gives_byte_identical_output(
 ) -> None:
     d = tmp_path_factory.mktemp("crash")
     rows = _articles(n)
-    rows[n // 2]["text"] = ""  # one error row too
+    rows[n // 2]["text"] = None  # one error row too
     inp = _write_jsonl(d / "in.jsonl", rows)
     score(inp, d / f"clean{fmt}", model=FakePipeline(), chunk_size=chunk, progress=False)
     for k in crashes:
@@ -369,7 +372,7 @@ def test_sigkill_mid_run_then_resume_gives_every_unit_exactly_once(
     except pytest.FixtureLookupError:
         model = None  # without conftest's tiny model: the slowed-down stand-in
     rows = _articles(160)
-    rows[17]["text"] = ""
+    rows[17]["text"] = None
     inp = _write_jsonl(tmp_path / "in.jsonl", rows)
     chunk = 8
     # The uninterrupted reference (same code and model, in this process).
@@ -402,7 +405,9 @@ def test_sigkill_mid_run_then_resume_gives_every_unit_exactly_once(
     assert len(keys) == len(set(keys))  # exactly once
     assert got == clean
     assert out.read_bytes() == (tmp_path / "clean.jsonl").read_bytes()
-    assert _read_jsonl(tmp_path / "out.errors.jsonl") == [{"article_id": "a17", "position": 17, "reason": "empty text"}]
+    assert _read_jsonl(tmp_path / "out.errors.jsonl") == [
+        {"article_id": "a17", "position": 17, "line": 18, "reason": "missing text field 'text'"}
+    ]
 
 
 def test_a_model_that_fails_to_load_leaves_no_unfinished_run(tmp_path: Path) -> None:
@@ -412,3 +417,408 @@ def test_a_model_that_fails_to_load_leaves_no_unfinished_run(tmp_path: Path) -> 
     assert not (tmp_path / "out.jsonl.parts").exists()
     score(inp, tmp_path / "out.jsonl", model=FakePipeline(), progress=False)  # no --resume needed
     assert len(_read_jsonl(tmp_path / "out.articles.jsonl")) == 3
+
+
+# --------------------------------------------------------------------------------------------
+# Hardening (issue 16): temp files, disk full, Ctrl-C, lost parts, one writer, links, ids
+# --------------------------------------------------------------------------------------------
+
+
+def _stray(folder: Path) -> list[str]:
+    """Temp files, stale locks and renamed-away work folders left in ``folder`` (recursively)."""
+    return sorted(p.name for p in folder.rglob("*") if p.name.endswith((".tmp", ".lock")) or ".done." in p.name)
+
+
+def test_a_symlink_planted_at_a_temp_name_is_never_written_through(tmp_path: Path, monkeypatch) -> None:
+    inp = _write_jsonl(tmp_path / "in.jsonl", _articles(5))
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    victim = outside / "victim.txt"
+    victim.write_text("precious")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    for name in ("out.jsonl.tmp", "out.articles.jsonl.tmp", "out.errors.jsonl.tmp"):  # the old fixed temp names
+        (out_dir / name).symlink_to(victim)
+    import stancekit.scoring as scoring
+
+    opened: list[tuple[str, int]] = []
+    real_open = os.open
+
+    def spy(path, flags, *a, **k):
+        opened.append((str(path), flags))
+        return real_open(path, flags, *a, **k)
+
+    monkeypatch.setattr(scoring.os, "open", spy)
+    score(inp, out_dir / "out.jsonl", model=FakePipeline(), progress=False)
+    monkeypatch.undo()
+    temps = [(Path(p), f) for p, f in opened if p.endswith(".tmp")]
+    assert {p.parent for p, _ in temps} == {out_dir, out_dir / "out.jsonl.parts"}  # never outside the output's folder
+    assert all(f & os.O_EXCL and f & os.O_CREAT and f & os.O_NOFOLLOW for _, f in temps)
+    assert len({p for p, _ in temps}) == len(temps)  # a unique name each time
+    assert victim.read_text() == "precious"
+    assert not (out_dir / "out.jsonl").is_symlink()
+    assert _read_jsonl(out_dir / "out.jsonl") == _expected_units(_articles(5))
+    assert sorted(p.name for p in out_dir.iterdir() if not p.is_symlink()) == ["out.articles.jsonl", "out.jsonl"]
+
+
+def test_a_temp_name_that_exists_is_skipped_never_opened(tmp_path: Path, monkeypatch) -> None:
+    from stancekit.scoring import _commit_temp, _temp_beside
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    names = iter(["aaaa", "bbbb"])
+    monkeypatch.setattr("stancekit.scoring.secrets.token_hex", lambda n: next(names))
+    (tmp_path / f".out.jsonl.{os.getpid()}.aaaa.tmp").symlink_to(victim)
+    with _temp_beside(tmp_path / "out.jsonl") as (f, tmp):
+        assert tmp.name == f".out.jsonl.{os.getpid()}.bbbb.tmp"
+        f.write(b"data")
+        _commit_temp(f, tmp, tmp_path / "out.jsonl")
+    assert victim.read_text() == "precious" and (tmp_path / "out.jsonl").read_bytes() == b"data"
+
+
+def _fail_writes_after(monkeypatch, n: int, exc: BaseException) -> None:
+    import stancekit.scoring as scoring
+
+    real = scoring._write_rows
+    calls = {"n": 0}
+
+    def write_rows(f, rows, fmt, schema_fn):
+        calls["n"] += 1
+        if calls["n"] > n:
+            f.write(b'{"half": ')  # a partial write, as a full disk leaves
+            raise exc
+        return real(f, rows, fmt, schema_fn)
+
+    monkeypatch.setattr(scoring, "_write_rows", write_rows)
+
+
+@pytest.mark.parametrize("fmt", [".jsonl", ".parquet"])
+def test_disk_full_stops_with_one_message_keeps_committed_chunks_and_resume_is_exact(
+    tmp_path: Path, monkeypatch, fmt: str
+) -> None:
+    from stancekit.errors import OutputError
+
+    rows = _articles(20)
+    inp = _write_jsonl(tmp_path / "in.jsonl", rows)
+    score(inp, tmp_path / f"clean{fmt}", model=FakePipeline(), chunk_size=4, progress=False)
+    with monkeypatch.context() as m:
+        _fail_writes_after(m, 7, OSError(28, "No space left on device"))
+        with pytest.raises(OutputError, match=r"no space left on device.*--resume to continue") as info:
+            score(inp, tmp_path / f"out{fmt}", model=FakePipeline(), chunk_size=4, progress=False)
+    assert "\n" not in str(info.value)
+    assert _stray(tmp_path) == []
+    summary = score(inp, tmp_path / f"out{fmt}", model=FakePipeline(), chunk_size=4, resume=True, progress=False)
+    assert summary.resumed == 8  # two chunks of 4 were committed before the disk filled
+    for name in (f"{{}}{fmt}", f"{{}}.articles{fmt}"):
+        assert (tmp_path / name.format("out")).read_bytes() == (tmp_path / name.format("clean")).read_bytes()
+    assert not (tmp_path / "out.errors.jsonl").exists() and not (tmp_path / "clean.errors.jsonl").exists()
+
+
+def test_disk_full_during_the_final_merge_leaves_no_temp_file_and_resume_finishes(tmp_path: Path, monkeypatch) -> None:
+    import shutil as _shutil
+
+    from stancekit.errors import OutputError
+
+    inp = _write_jsonl(tmp_path / "in.jsonl", _articles(9))
+    real = _shutil.copyfileobj
+
+    def full(src, dst, length=0):
+        dst.write(b"partial")
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr("stancekit.scoring.shutil.copyfileobj", full)
+        with pytest.raises(OutputError, match="--resume"):
+            score(inp, tmp_path / "out.jsonl", model=FakePipeline(), chunk_size=4, progress=False)
+    assert _stray(tmp_path) == [] and not (tmp_path / "out.jsonl").exists()
+    assert _shutil.copyfileobj is real
+    nlp = FakePipeline()
+    score(inp, tmp_path / "out.jsonl", model=nlp, chunk_size=4, resume=True, progress=False)
+    assert nlp.seen == 0  # everything was committed; only the merge was redone
+    assert _read_jsonl(tmp_path / "out.jsonl") == _expected_units(_articles(9))
+
+
+def test_ctrl_c_leaves_committed_chunks_no_temp_files_and_no_lock(tmp_path: Path, monkeypatch) -> None:
+    rows = _articles(20)
+    inp = _write_jsonl(tmp_path / "in.jsonl", rows)
+    with monkeypatch.context() as m:
+        _fail_writes_after(m, 4, KeyboardInterrupt())
+        with pytest.raises(KeyboardInterrupt):
+            score(inp, tmp_path / "out.jsonl", model=FakePipeline(), chunk_size=5, progress=False)
+    assert _stray(tmp_path) == []
+    manifest = json.loads((tmp_path / "out.jsonl.parts" / "manifest.json").read_text())
+    assert [p["end"] for p in manifest["parts"]] == [5]
+    summary = score(inp, tmp_path / "out.jsonl", model=FakePipeline(), chunk_size=5, resume=True, progress=False)
+    assert summary.resumed == 5 and summary.articles == 20
+    assert _read_jsonl(tmp_path / "out.jsonl") == _expected_units(rows)
+
+
+def test_cli_ctrl_c_during_score_is_one_line_saying_resume_continues(tmp_path: Path, monkeypatch, capsys) -> None:
+    from stancekit.cli import main
+
+    class Interrupting(FakePipeline):
+        def pipe(self, texts, **kw):
+            for i, a in enumerate(super().pipe(texts, **kw)):
+                if i == 2:
+                    raise KeyboardInterrupt
+                yield a
+
+    monkeypatch.setattr(stancekit, "load", lambda *a, **k: Interrupting())
+    inp = _write_jsonl(tmp_path / "in.jsonl", _articles(6))
+    assert main(["score", str(inp), "-o", str(tmp_path / "out.jsonl")]) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "--resume" in err
+    assert _stray(tmp_path) == []
+
+
+def test_cli_disk_full_during_score_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    from stancekit.cli import main
+
+    monkeypatch.setattr(stancekit, "load", lambda *a, **k: FakePipeline())
+    _fail_writes_after(monkeypatch, 2, OSError(28, "No space left on device"))
+    inp = _write_jsonl(tmp_path / "in.jsonl", _articles(6))
+    assert main(["score", str(inp), "-o", str(tmp_path / "out.jsonl"), "--batch-size", "2"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no space left on device" in err and "--resume" in err
+
+
+def test_missing_parts_are_named_and_scored_again_on_resume(tmp_path: Path) -> None:
+    rows = _articles(12)
+    inp = _write_jsonl(tmp_path / "in.jsonl", rows)
+    with pytest.raises(_Crash):
+        score(inp, tmp_path / "out.jsonl", model=FakePipeline(crash_after=10), chunk_size=3, progress=False)
+    work = tmp_path / "out.jsonl.parts"
+    (work / "part-000001.units.jsonl").unlink()  # what a crash in the old clean-up (or a user) left
+    with pytest.raises(InputError, match=r"part-000001.*missing.*records 4 on"):
+        score(inp, tmp_path / "out.jsonl", model=FakePipeline(), chunk_size=3, progress=False)
+    nlp = FakePipeline()
+    summary = score(inp, tmp_path / "out.jsonl", model=nlp, chunk_size=3, resume=True, progress=False)
+    assert nlp.seen == 9 and summary.resumed == 3
+    assert any("part-000001" in n for n in summary.notes)
+    assert _read_jsonl(tmp_path / "out.jsonl") == _expected_units(rows)
+
+
+def test_a_finished_run_whose_parts_were_deleted_halfway_resumes(tmp_path: Path, monkeypatch) -> None:
+    """Issue 16: a crash while the final merge cleaned up its parts made --resume fail for good."""
+    rows = _articles(9)
+    inp = _write_jsonl(tmp_path / "in.jsonl", rows)
+    with monkeypatch.context() as m:  # stop right after the manifest says "complete"
+
+        def crash(*a, **k):
+            raise _Crash()
+
+        m.setattr("stancekit.scoring._merge", crash)
+        with pytest.raises(_Crash):
+            score(inp, tmp_path / "out.jsonl", model=FakePipeline(), chunk_size=3, progress=False)
+    work = tmp_path / "out.jsonl.parts"
+    assert json.loads((work / "manifest.json").read_text())["complete"] is True
+    for p in sorted(work.glob("part-00000[01].*")):  # what a half-done clean-up left
+        p.unlink()
+    nlp = FakePipeline()
+    summary = score(inp, tmp_path / "out.jsonl", model=nlp, chunk_size=3, resume=True, progress=False)
+    assert nlp.seen == 9 and summary.articles == 9  # parts 0 and 1 (and 2, after them) scored again
+    assert _read_jsonl(tmp_path / "out.jsonl") == _expected_units(rows)
+
+
+def test_a_crash_while_removing_the_work_folder_leaves_a_finished_run(tmp_path: Path, monkeypatch) -> None:
+    import shutil as _shutil
+
+    rows = _articles(7)
+    inp = _write_jsonl(tmp_path / "in.jsonl", rows)
+    real = _shutil.rmtree
+    with monkeypatch.context() as m:
+
+        def crash(path, *a, **k):
+            raise _Crash()
+
+        m.setattr("stancekit.scoring.shutil.rmtree", crash)
+        with pytest.raises(_Crash):
+            score(inp, tmp_path / "out.jsonl", model=FakePipeline(), chunk_size=3, progress=False)
+    assert _shutil.rmtree is real
+    nlp = FakePipeline()
+    summary = score(inp, tmp_path / "out.jsonl", model=nlp, chunk_size=3, resume=True, progress=False)
+    assert nlp.seen == 0 and summary.articles == 7
+    assert _stray(tmp_path) == [] and not (tmp_path / "out.jsonl.parts").exists()
+    assert _read_jsonl(tmp_path / "out.jsonl") == _expected_units(rows)
+
+
+_WRITER = """
+import sys, time
+sys.path.insert(0, {tests!r})
+from test_scoring import FakePipeline
+import stancekit
+class Slow(FakePipeline):
+    def pipe(self, texts, **kw):
+        for a in super().pipe(texts, **kw):
+            time.sleep(0.05)
+            yield a
+stancekit.score({inp!r}, {out!r}, model=Slow(), chunk_size=2, progress=False)
+"""
+
+
+def test_a_second_writer_to_the_same_output_is_refused_with_the_first_ones_pid(tmp_path: Path) -> None:
+    from stancekit.errors import OutputError
+
+    inp = _write_jsonl(tmp_path / "in.jsonl", _articles(60))
+    out = tmp_path / "out.jsonl"
+    code = _WRITER.format(tests=str(Path(__file__).parent), inp=str(inp), out=str(out))
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "out.jsonl.lock").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "the first writer never took the lock"
+            time.sleep(0.02)
+        with pytest.raises(OutputError, match=rf"another `stancekit score` \(pid {proc.pid} "):
+            score(inp, out, model=FakePipeline(), progress=False, resume=True)
+        assert proc.poll() is None  # the first run is undisturbed
+    finally:
+        proc.wait(timeout=120)
+    assert proc.returncode == 0
+    assert _read_jsonl(out) == _expected_units(_articles(60))
+    assert _stray(tmp_path) == []
+
+
+def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
+    import socket
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    inp = _write_jsonl(tmp_path / "in.jsonl", _articles(4))
+    (tmp_path / "out.jsonl.lock").write_text(f"{dead.pid} {socket.gethostname()}\n")
+    summary = score(inp, tmp_path / "out.jsonl", model=FakePipeline(), progress=False)
+    assert summary.articles == 4 and _stray(tmp_path) == []
+
+
+def test_a_live_lock_names_its_pid(tmp_path: Path) -> None:
+    import socket
+
+    from stancekit.errors import OutputError
+
+    inp = _write_jsonl(tmp_path / "in.jsonl", _articles(4))
+    (tmp_path / "out.jsonl.lock").write_text(f"{os.getppid()} {socket.gethostname()}\n")
+    with pytest.raises(OutputError, match=rf"pid {os.getppid()}"):
+        score(inp, tmp_path / "out.jsonl", model=FakePipeline(), progress=False)
+    assert (tmp_path / "out.jsonl.lock").exists()  # not ours to remove
+    assert not (tmp_path / "out.jsonl.parts").exists()
+
+
+def test_folder_input_reports_broken_links_and_links_out_of_the_folder(tmp_path: Path) -> None:
+    src = tmp_path / "articles"
+    (src / "sub").mkdir(parents=True)
+    (src / "a.txt").write_text("Abe criticised the plan. Merkel agreed.")
+    (src / "sub" / "b.txt").write_text("Biden said it was fine.")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Secret text that must not be scored.")
+    (outside / "c.txt").write_text("Putin rejected the plan.")
+    (src / "broken.txt").symlink_to(tmp_path / "nowhere.txt")
+    (src / "leak.txt").symlink_to(outside / "secret.txt")
+    (src / "inside.txt").symlink_to(src / "a.txt")
+    (src / "linked").symlink_to(outside, target_is_directory=True)
+    summary = score(src, tmp_path / "out.jsonl", model=FakePipeline(), progress=False)
+    reasons = {e["article_id"]: e["reason"] for e in _read_jsonl(tmp_path / "out.errors.jsonl")}
+    assert reasons["broken"].startswith("broken symbolic link")
+    assert reasons["leak"].startswith("a symbolic link to a file outside the input folder")
+    scored = {a["article_id"] for a in _read_jsonl(tmp_path / "out.articles.jsonl")}
+    assert scored == {"a", "inside", "sub/b"}
+    assert "Secret" not in (tmp_path / "out.jsonl").read_text()
+    assert any(n.startswith("linked: a symbolic link to a folder") for n in summary.notes)
+    followed = score(src, tmp_path / "all.jsonl", model=FakePipeline(), progress=False, follow_links=True)
+    scored = {a["article_id"] for a in _read_jsonl(tmp_path / "all.articles.jsonl")}
+    assert scored == {"a", "inside", "leak", "linked/c", "linked/secret", "sub/b"}
+    assert followed.errors == 1  # the broken link stays an error
+
+
+def test_duplicate_article_ids_are_reported_and_the_output_stays_readable_by_report(tmp_path: Path) -> None:
+    from stancekit.report import write_report
+
+    rows = _articles(6)
+    rows[3]["id"] = rows[1]["id"] = "same"
+    rows[5]["id"] = "same"
+    inp = _write_jsonl(tmp_path / "in.jsonl", rows)
+    summary = score(inp, tmp_path / "out.jsonl", model=FakePipeline(), chunk_size=2, progress=False)
+    errors = _read_jsonl(tmp_path / "out.errors.jsonl")
+    assert [(e["line"], e["reason"].split(";")[0]) for e in errors] == [
+        (4, "duplicate article id 'same' (first used at line 2)"),
+        (6, "duplicate article id 'same' (first used at line 2)"),
+    ]
+    assert summary.articles == 4 and summary.errors == 2 and any("reuse" in n for n in summary.notes)
+    write_report([tmp_path / "out.jsonl"], tmp_path / "report.html")
+    assert "same" in (tmp_path / "report.html").read_text()
+
+
+def test_duplicate_ids_are_found_across_a_resume(tmp_path: Path) -> None:
+    rows = _articles(8)
+    rows[6]["id"] = rows[0]["id"]
+    inp = _write_jsonl(tmp_path / "in.jsonl", rows)
+    with pytest.raises(_Crash):
+        score(inp, tmp_path / "out.jsonl", model=FakePipeline(crash_after=4), chunk_size=2, progress=False)
+    score(inp, tmp_path / "out.jsonl", model=FakePipeline(), chunk_size=2, resume=True, progress=False)
+    (error,) = _read_jsonl(tmp_path / "out.errors.jsonl")
+    assert error["line"] == 7 and "an article committed earlier" in error["reason"]
+
+
+def test_corrupt_parquet_is_an_input_error_naming_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"PAR1 this is not parquet at all PAR1")
+    with pytest.raises(InputError, match=r"bad\.parquet: not a readable Parquet file"):
+        score(bad, tmp_path / "out.jsonl", model=FakePipeline(), progress=False)
+    good = tmp_path / "cut.parquet"
+    pq.write_table(pa.Table.from_pylist(_articles(50)), good)
+    good.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        score(good, tmp_path / "out2.jsonl", model=FakePipeline(), progress=False)
+
+
+def test_malformed_csv_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(b'id,text\na1,"Abe said no."\na2,"Merkel agreed.\na3,"Biden left."\n')  # unterminated
+    with pytest.raises(InputError, match=r"in\.csv:3: malformed CSV"):
+        score(path, tmp_path / "out.jsonl", model=FakePipeline(), progress=False)
+    path.write_bytes(b'id,text\na1,"Abe said no."\na2,"Merkel "agreed"."\n')  # a stray quote
+    with pytest.raises(InputError, match=r"in\.csv:3: malformed CSV"):
+        score(path, tmp_path / "out2.jsonl", model=FakePipeline(), progress=False)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_utf8_bom_is_read_and_utf16_is_named(tmp_path: Path, suffix: str) -> None:
+    rows = _articles(3)
+    if suffix == ".jsonl":
+        body = "".join(json.dumps(r) + "\n" for r in rows)
+    else:
+        body = "id,text\n" + "".join(f'{r["id"]},"{r["text"]}"\n' for r in rows)
+    path = tmp_path / f"in{suffix}"
+    path.write_bytes(b"\xef\xbb\xbf" + body.encode())
+    summary = score(path, tmp_path / "out.jsonl", model=FakePipeline(), progress=False)
+    assert summary.articles == 3 and summary.errors == 0
+    path.write_bytes(b"\xff\xfe" + body.encode("utf-16-le"))
+    with pytest.raises(InputError, match=r"is UTF-16 .* iconv -f utf-16 -t utf-8"):
+        score(path, tmp_path / "out2.jsonl", model=FakePipeline(), progress=False)
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n"])
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_an_empty_corpus_file_is_zero_articles_in_every_format(tmp_path: Path, suffix: str, content: bytes) -> None:
+    path = tmp_path / f"in{suffix}"
+    path.write_bytes(content)
+    summary = score(path, tmp_path / "out.jsonl", model=FakePipeline(), progress=False)
+    assert (summary.articles, summary.units, summary.errors) == (0, 0, 0)
+
+
+def test_report_on_bad_unit_rows_names_file_and_line(tmp_path: Path) -> None:
+    from stancekit.report import write_report
+
+    inp = _write_jsonl(tmp_path / "in.jsonl", _articles(3))
+    score(inp, tmp_path / "out.jsonl", model=FakePipeline(), progress=False)
+    good = (tmp_path / "out.jsonl").read_text().splitlines()
+    for breakage, message in [
+        (lambda r: r.pop("text"), "missing field 'text'"),
+        (lambda r: r.__setitem__("index", "x"), "invalid literal for int"),
+        (lambda r: r["actors"][0].pop("type"), "missing field 'type'"),
+    ]:
+        rows = [json.loads(line) for line in good]
+        k = next(i for i, r in enumerate(rows) if r["actors"])
+        breakage(rows[k])
+        bad = _write_jsonl(tmp_path / "bad.jsonl", rows)
+        with pytest.raises(InputError, match=rf"bad\.jsonl: line {k + 1}: unit row {k}: {message}"):
+            write_report([bad], tmp_path / "r.html")

@@ -33,7 +33,10 @@ __all__ = ["main"]
 def _add_debug(p: argparse.ArgumentParser) -> None:
     # SUPPRESS: a subcommand's default must not overwrite `stancekit --debug analyze …`.
     p.add_argument(
-        "--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback of an error"
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the full traceback of an error (default: off; or set STANCEKIT_DEBUG=1)",
     )
 
 
@@ -244,6 +247,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--resume", action="store_true", help="finish an interrupted run (default: off)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing OUTPUT (default: off, refused)")
+    p.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="folder input: read symbolic links that lead out of the folder (default: report them)",
+    )
     p.add_argument(
         "--ray",
         nargs="?",
@@ -484,6 +492,7 @@ def _score(args: argparse.Namespace) -> int:
                 ("--claim-threshold", args.claim_threshold is not None),
                 ("--precision", args.precision != "auto"),
                 ("--overwrite", args.overwrite),
+                ("--follow-links", args.follow_links),
             )
             if used
         ]
@@ -502,8 +511,11 @@ def _score(args: argparse.Namespace) -> int:
             precision=args.precision,
             claim_threshold=args.claim_threshold,
             overwrite=args.overwrite,
+            follow_links=args.follow_links,
             **kwargs,
         )
+    for note in getattr(summary, "notes", ()):
+        print(f"stancekit score: note: {_safe(note, one_line=True)}", file=sys.stderr)
     print(json.dumps(summary.to_dict(), indent=2, default=str))
     # Failed articles are written to the errors file and the run goes on; the exit code says so.
     return 1 if summary.failed else 0

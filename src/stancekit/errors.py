@@ -6,7 +6,7 @@ inherits the matching builtin so that ``except ValueError`` / ``except OSError``
 
 from __future__ import annotations
 
-__all__ = ["StancekitError", "InputError", "DatasetError", "ModelLoadError", "DeviceError"]
+__all__ = ["StancekitError", "InputError", "DatasetError", "ModelLoadError", "DeviceError", "OutputError"]
 
 
 class StancekitError(Exception):
@@ -27,3 +27,11 @@ class ModelLoadError(StancekitError, OSError):
 
 class DeviceError(StancekitError, RuntimeError):
     """A requested device (``cuda``, ``cuda:1``) is not available."""
+
+
+class OutputError(StancekitError, OSError):
+    """An output cannot be written: the disk is full, a folder is not writable, or another run holds it.
+
+    The message names the file, what happened and what to do (for ``score``: committed chunks are
+    kept and ``--resume`` continues).
+    """

@@ -458,9 +458,18 @@ def articles_from_unit_rows(
             yield _rebuild(current, group, actors, targets)
             group = []
         current = aid
-        group.append(Unit.from_dict(row))
+        try:
+            unit = Unit.from_dict(row)
+        except KeyError as err:
+            raise InputError(f"unit row {n}: missing field {err.args[0]!r}. {_UNIT_ROWS_HINT}") from err
+        except (TypeError, ValueError, AttributeError) as err:
+            raise InputError(f"unit row {n}: {err}. {_UNIT_ROWS_HINT}") from err
+        group.append(unit)
     if group:
         yield _rebuild(current, group, actors, targets)
+
+
+_UNIT_ROWS_HINT = "Pass the units file written by `stancekit score` or `stancekit analyze --format jsonl`"
 
 
 def _rebuild(
@@ -486,30 +495,56 @@ def _rebuild(
     key = article_id or ""
     found = actors.get(key, ()) if actors else ()
     named = targets.get(key, ()) if targets else ()
-    return Article(
-        text=text,
-        units=tuple(units),
-        actors=tuple(Actor.from_dict(a) for a in found),
-        targets=tuple(Target.from_dict(t) for t in named or ()),
-        id=article_id,
-    )
+    try:
+        article_actors = tuple(Actor.from_dict(a) for a in found)
+        article_targets = tuple(Target.from_dict(t) for t in named or ())
+    except KeyError as err:
+        raise InputError(
+            f"article {article_id}: an actor or target in the .articles file lacks {err.args[0]!r}. {_UNIT_ROWS_HINT}"
+        ) from err
+    except (TypeError, ValueError, AttributeError) as err:
+        raise InputError(
+            f"article {article_id}: a bad actor or target in the .articles file ({err}). {_UNIT_ROWS_HINT}"
+        ) from err
+    return Article(text=text, units=tuple(units), actors=article_actors, targets=article_targets, id=article_id)
 
 
-def _read_rows(path: Path) -> Iterator[dict[str, Any]]:
+def _read_rows(path: Path, where: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Rows of a scored file; ``where[0]`` is kept at "line N" / "row N" of the row last yielded."""
+    where = where if where is not None else [""]
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 
-        pf = pq.ParquetFile(path)
-        for batch in pf.iter_batches(batch_size=1024):
-            yield from batch.to_pylist()
+        try:
+            pf = pq.ParquetFile(path)
+            n = 0
+            for batch in pf.iter_batches(batch_size=1024):
+                for row in batch.to_pylist():
+                    n += 1
+                    where[0] = f"row {n}"
+                    yield row
+        except (OSError, ValueError) as err:  # pyarrow.ArrowInvalid is a ValueError
+            if isinstance(err, InputError):
+                raise
+            raise InputError(f"{path}: not a readable Parquet file ({err}). Pass scored output.") from err
         return
     with path.open("r", encoding="utf-8") as f:
         for line_no, line in enumerate(f, 1):
             if line.strip():
                 try:
-                    yield json.loads(line)
+                    row = json.loads(line)
                 except json.JSONDecodeError as err:
                     raise InputError(f"{path}:{line_no}: not a JSON line ({err.msg}). Pass scored output.") from err
+                where[0] = f"line {line_no}"
+                yield row
+
+
+def _located(articles: Iterator[Article], path: Path, where: list[str]) -> Iterator[Article]:
+    """Prefix errors about a row with the file and its line (or Parquet row)."""
+    try:
+        yield from articles
+    except InputError as err:
+        raise InputError(f"{path}: {where[0]}: {err}") from err
 
 
 def read_scored(path: str | os.PathLike[str]) -> Iterator[Article]:
@@ -527,10 +562,18 @@ def read_scored(path: str | os.PathLike[str]) -> Iterator[Article]:
     actors = targets = None
     if side.is_file() and not stem.endswith((".articles", ".errors")):
         actors, targets = {}, {}
-        for r in _read_rows(side):
-            actors[str(r["article_id"])] = r.get("actors") or []
-            targets[str(r["article_id"])] = r.get("targets") or []
-    return articles_from_unit_rows(_read_rows(p), actors, targets)
+        side_where = [""]
+        try:
+            for r in _read_rows(side, side_where):
+                actors[str(r["article_id"])] = r.get("actors") or []
+                targets[str(r["article_id"])] = r.get("targets") or []
+        except (KeyError, TypeError, AttributeError) as err:
+            raise InputError(
+                f"{side}: {side_where[0]}: not an article summary row ({err!r}). Pass the files of one `stancekit "
+                "score` run, or move this file away."
+            ) from err
+    where = [""]
+    return _located(articles_from_unit_rows(_read_rows(p, where), actors, targets), p, where)
 
 
 def _as_articles(items: Iterable[Any]) -> Iterator[Article]:

@@ -33,12 +33,17 @@ folders file by file); at most one chunk of articles and its results are held in
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
+import errno
+import glob
 import io
 import json
 import os
+import secrets
 import shutil
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -46,7 +51,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from stancekit.errors import InputError
+from stancekit.errors import InputError, OutputError, StancekitError
 from stancekit.types import Article, article_schema, unit_schema
 
 __all__ = [
@@ -75,7 +80,8 @@ class ScoreSummary:
 
     ``articles``/``units``/``claims``/``errors`` count the whole output, including records
     committed by earlier, interrupted runs; ``resumed`` is how many input records of those were
-    already committed when this call started.
+    already committed when this call started. ``notes`` says what the run skipped or redid
+    (symbolic links not followed, missing parts scored again, reused article ids).
     """
 
     output: Path
@@ -87,6 +93,7 @@ class ScoreSummary:
     errors: int
     resumed: int
     seconds: float
+    notes: tuple[str, ...] = ()
 
     @property
     def failed(self) -> int:
@@ -116,13 +123,16 @@ class _Record:
     article_id: str
     text: str | None
     error: str | None
+    line: int | None = None  # 1-based line of the input where the record starts (JSONL, CSV)
 
 
 def check_text(value: Any, text_field: str) -> tuple[str | None, str | None]:
     """Validate one article's text value; return ``(text, None)`` or ``(None, reason)``.
 
     The reasons are the ones written to the errors file: a missing or null text field, a value that
-    is not a string, text that is not valid UTF-8, or text that is empty after stripping.
+    is not a string, or text that is not valid UTF-8. Empty or whitespace-only text is not an
+    error: like ``nlp("")`` and ``stancekit analyze`` of an empty file, it is an article with no
+    units (a row with ``n_units`` 0 in the articles file).
     """
     if value is None:
         return None, f"missing text field {text_field!r}"
@@ -137,8 +147,6 @@ def check_text(value: Any, text_field: str) -> tuple[str | None, str | None]:
         value.encode("utf-8")
     except UnicodeEncodeError as err:
         return None, f"bad encoding: not UTF-8 ({err.reason} at character {err.start})"
-    if not value.strip():
-        return None, "empty text"
     return value, None
 
 
@@ -163,18 +171,25 @@ class _JsonlReader(_Reader):
     def __init__(self, path: Path, text_field: str, id_field: str) -> None:
         self.path, self.text_field, self.id_field = path, text_field, id_field
         self.total = float(path.stat().st_size)
+        with path.open("rb") as f:
+            _refuse_wide_bom(f.read(4), path)
 
     def records(self, start: int) -> Iterator[_Record]:
         position = 0
         with self.path.open("rb") as f:
-            for raw in f:
+            for line_no, raw in enumerate(f, 1):
                 self.done += len(raw)
+                if line_no == 1:
+                    _refuse_wide_bom(raw, self.path)
+                    raw = raw.removeprefix(codecs.BOM_UTF8)
                 if not raw.strip():
                     continue  # blank lines are not records
                 position += 1
                 if position - 1 < start:
                     continue
-                yield self._parse(raw, position - 1)
+                record = self._parse(raw, position - 1)
+                record.line = line_no
+                yield record
 
     def _parse(self, raw: bytes, position: int) -> _Record:
         encoding_error = None
@@ -187,9 +202,10 @@ class _JsonlReader(_Reader):
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as err:
-            return _Record(
-                position, str(position), None, encoding_error or f"invalid JSON: {err.msg} at column {err.colno}"
-            )
+            # json's messages may end in "at" ("Unterminated string starting at"): say where once.
+            msg = err.msg[: -len(" at")] if err.msg.endswith(" at") else err.msg
+            reason = encoding_error or f"invalid JSON at column {err.colno}: {msg}"
+            return _Record(position, str(position), None, reason)
         if not isinstance(obj, dict):
             return _Record(position, str(position), None, f"expected a JSON object, got {type(obj).__name__}")
         article_id = _id_of(obj.get(self.id_field), position)
@@ -204,8 +220,17 @@ class _CsvReader(_Reader):
         self.path, self.text_field, self.id_field = path, text_field, id_field
         self.total = float(path.stat().st_size)
         csv.field_size_limit(2**31 - 1)  # articles are long; the default limit is 128 KiB
-        with path.open("r", encoding="utf-8", errors="surrogateescape", newline="") as f:
-            fields = next(csv.reader(f), [])
+        with path.open("rb") as raw:
+            _refuse_wide_bom(raw.read(4), path)
+        # An empty file (or one of blank lines) is an empty corpus, like an empty JSONL file.
+        self.empty = self.total < 4096 and not path.read_bytes().removeprefix(codecs.BOM_UTF8).strip()
+        if self.empty:
+            return
+        with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
+            try:
+                fields = next(csv.reader(f, strict=True), [])
+            except csv.Error as err:
+                raise InputError(f"{path}:1: malformed CSV header ({err}). Check the file's quoting.") from err
         if text_field not in fields:
             raise InputError(
                 f"{path}: no column {text_field!r} in the CSV header (columns: {fields}). "
@@ -213,16 +238,31 @@ class _CsvReader(_Reader):
             )
 
     def records(self, start: int) -> Iterator[_Record]:
+        if self.empty:
+            return
         # surrogateescape: a bad byte spoils only its own row (reported as bad encoding below).
-        with self.path.open("rb") as raw, io.TextIOWrapper(raw, "utf-8", "surrogateescape", newline="") as f:
-            reader = csv.DictReader(f)
-            for position, row in enumerate(reader):
+        with self.path.open("rb") as raw, io.TextIOWrapper(raw, "utf-8-sig", "surrogateescape", newline="") as f:
+            # strict: an unterminated quote is an error, not the rest of the file read as one field
+            reader = csv.DictReader(f, strict=True)
+            position = 0
+            line_no = 2  # the header is line 1 (a multi-line header is rare enough to ignore)
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as err:
+                    raise InputError(
+                        f"{self.path}:{line_no}: malformed CSV in the record that starts on this line ({err}); "
+                        "the records before it are scored. Fix the record, then run again with --resume."
+                    ) from err
                 self.done = float(raw.tell())
-                if position < start:
-                    continue
-                article_id = _id_of(row.get(self.id_field) or None, position)
-                text, error = check_text(row.get(self.text_field), self.text_field)
-                yield _Record(position, article_id, text, error)
+                record_line, line_no = line_no, reader.line_num + 1
+                if position >= start:
+                    article_id = _id_of(row.get(self.id_field) or None, position)
+                    text, error = check_text(row.get(self.text_field), self.text_field)
+                    yield _Record(position, article_id, text, error, record_line)
+                position += 1
             self.done = self.total or 0.0
 
 
@@ -231,8 +271,14 @@ class _ParquetReader(_Reader):
         import pyarrow.parquet as pq
 
         self.path, self.text_field, self.id_field = path, text_field, id_field
-        self._file = pq.ParquetFile(path)
-        names = self._file.schema_arrow.names
+        try:
+            self._file = pq.ParquetFile(path)
+            names = self._file.schema_arrow.names
+        except (OSError, ValueError) as err:  # pyarrow.ArrowInvalid is a ValueError
+            raise InputError(
+                f"{path}: not a readable Parquet file ({_one_line(err)}). Is it complete? "
+                "Write it again, or pass a .jsonl or .csv file."
+            ) from err
         if text_field not in names:
             raise InputError(
                 f"{path}: no column {text_field!r} in the Parquet schema (columns: {names}). "
@@ -254,7 +300,17 @@ class _ParquetReader(_Reader):
         self.done = float(position)
         if not groups:
             return
-        for batch in self._file.iter_batches(batch_size=_PARQUET_BATCH_ROWS, row_groups=groups, columns=self._columns):
+        batches = self._file.iter_batches(batch_size=_PARQUET_BATCH_ROWS, row_groups=groups, columns=self._columns)
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                break
+            except (OSError, ValueError) as err:
+                raise InputError(
+                    f"{self.path}: rows from {position + 1} on cannot be read ({_one_line(err)}); the rows before "
+                    "are scored. Repair or rewrite the file, then run again with --resume."
+                ) from err
             texts = batch.column(self.text_field).to_pylist()
             has_id = self.id_field in batch.schema.names
             ids = batch.column(self.id_field).to_pylist() if has_id else [None] * len(texts)
@@ -267,9 +323,53 @@ class _ParquetReader(_Reader):
 
 
 class _FolderReader(_Reader):
-    def __init__(self, path: Path) -> None:
+    """The ``.txt`` files of a folder, recursively, in sorted order; what it skips it says.
+
+    Symbolic links are not followed out of the folder unless ``follow_links``: a link to a file
+    outside, or a broken link, is a record whose reason goes to the errors file; a link to a
+    folder is not entered (listed in :attr:`skipped`) unless ``follow_links``.
+    """
+
+    def __init__(self, path: Path, follow_links: bool = False) -> None:
         self.path = path
-        self._files = sorted(p for p in path.rglob("*.txt") if p.is_file())
+        self.follow_links = follow_links
+        self.skipped: list[str] = []
+        root = path.resolve()
+        self._files: list[tuple[Path, str | None]] = []
+        seen_dirs: set[tuple[int, int]] = set()
+        for folder, dirs, files in os.walk(path, followlinks=follow_links):
+            here = Path(folder)
+            st = here.stat()
+            if (st.st_dev, st.st_ino) in seen_dirs:  # a link cycle when following links
+                dirs[:] = []
+                continue
+            seen_dirs.add((st.st_dev, st.st_ino))
+            for d in sorted(dirs):
+                if (here / d).is_symlink() and not follow_links:
+                    self.skipped.append(
+                        f"{(here / d).relative_to(path).as_posix()}: a symbolic link to a folder, not entered "
+                        "(pass follow_links=True / --follow-links to read it)"
+                    )
+            for name in files:
+                if not name.endswith(".txt"):
+                    continue
+                file = here / name
+                problem = None
+                if file.is_symlink():
+                    target = file.resolve()
+                    if not target.exists():
+                        problem = f"broken symbolic link (to {os.readlink(file)})"
+                    elif not target.is_file():
+                        continue
+                    elif not follow_links and not target.is_relative_to(root):
+                        problem = (
+                            "a symbolic link to a file outside the input folder; not read "
+                            "(pass follow_links=True / --follow-links to read it)"
+                        )
+                elif not file.is_file():
+                    continue
+                self._files.append((file, problem))
+        self._files.sort(key=lambda fp: fp[0].relative_to(path).as_posix())
         if not self._files:
             raise InputError(
                 f"{path}: the folder has no .txt files. Pass a folder of .txt articles (one article per file) "
@@ -280,26 +380,51 @@ class _FolderReader(_Reader):
     def records(self, start: int) -> Iterator[_Record]:
         self.done = float(min(start, len(self._files)))
         for position in range(start, len(self._files)):
-            file = self._files[position]
+            file, problem = self._files[position]
             article_id = file.relative_to(self.path).with_suffix("").as_posix()
+            self.done += 1
+            if problem is not None:
+                yield _Record(position, article_id, None, problem)
+                continue
             try:
                 raw: Any = file.read_bytes()
             except OSError as err:
-                raw = None
-                error: str | None = f"unreadable file: {err.strerror or err}"
-            else:
-                error = None
-            self.done += 1
-            if error is None:
-                text, error = check_text(raw, "text")
-            else:
-                text = None
+                yield _Record(position, article_id, None, f"unreadable file: {err.strerror or err}")
+                continue
+            from stancekit.pipeline import decode
+
+            try:
+                text: str | None = decode(raw, article_id)
+            except InputError as err:
+                yield _Record(position, article_id, None, f"bad encoding: {err}")
+                continue
+            text, error = check_text(text, "text")
             yield _Record(position, article_id, text, error)
 
 
-def _open_reader(path: Path, text_field: str, id_field: str) -> _Reader:
+def _refuse_wide_bom(head: bytes, path: Path) -> None:
+    """A corpus file in UTF-16/UTF-32 (with a byte-order mark) is refused with the right advice."""
+    for bom, name in (
+        (codecs.BOM_UTF32_LE, "UTF-32"),
+        (codecs.BOM_UTF32_BE, "UTF-32"),
+        (codecs.BOM_UTF16_LE, "UTF-16"),
+        (codecs.BOM_UTF16_BE, "UTF-16"),
+    ):
+        if head.startswith(bom):
+            raise InputError(
+                f"{path}: the file is {name} (it starts with a {name} byte-order mark); corpus files must be UTF-8. "
+                f"Convert it: iconv -f {name.lower()} -t utf-8 {path.name} > converted{path.suffix}"
+            )
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _open_reader(path: Path, text_field: str, id_field: str, follow_links: bool = False) -> _Reader:
     if path.is_dir():
-        return _FolderReader(path)
+        return _FolderReader(path, follow_links)
     if not path.is_file():
         raise InputError(
             f"Input {path} does not exist. Pass a {', '.join(INPUT_FORMATS)} file or a folder of .txt files."
@@ -317,10 +442,9 @@ def _open_reader(path: Path, text_field: str, id_field: str) -> _Reader:
     )
 
 
-def _input_fingerprint(path: Path) -> dict[str, Any]:
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*.txt") if p.is_file())
-        return {"path": str(path.resolve()), "kind": "folder", "files": len(files)}
+def _input_fingerprint(path: Path, reader: _Reader) -> dict[str, Any]:
+    if isinstance(reader, _FolderReader):
+        return {"path": str(path.resolve()), "kind": "folder", "files": int(reader.total or 0)}
     st = path.stat()
     return {"path": str(path.resolve()), "kind": path.suffix.lower(), "size": st.st_size}
 
@@ -397,34 +521,58 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+@contextlib.contextmanager
+def _temp_beside(dest: Path) -> Iterator[tuple[Any, Path]]:
+    """A new, exclusively created temp file in ``dest``'s folder, yielded as ``(binary file, path)``.
+
+    The name is unique (pid + random), the file is created with ``O_CREAT | O_EXCL | O_NOFOLLOW``
+    (so never opened through a planted symlink, never shared with another writer) in the same
+    folder as ``dest`` (so the final ``os.replace`` is an atomic rename that never leaves it). The
+    caller writes and calls :func:`_commit_temp`; on any exception, Ctrl-C included, the temp file
+    is removed.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(tmp, flags, 0o644)
+            break
+        except FileExistsError:
+            continue
+    else:  # pragma: no cover - 100 collisions of 32 random bits
+        raise OutputError(f"{dest.parent}: cannot create a unique temporary file. Check the folder.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f, tmp
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _commit_temp(f: Any, tmp: Path, dest: Path) -> None:
+    """fsync ``f`` and rename ``tmp`` over ``dest`` (a symlink at ``dest`` is replaced, not followed)."""
+    f.flush()
+    os.fsync(f.fileno())
+    os.replace(tmp, dest)
+
+
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as f:
+    with _temp_beside(path) as (f, tmp):
         f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+        _commit_temp(f, tmp, path)
     _fsync_dir(path.parent)
 
 
-def _write_rows(path: Path, rows: list[dict[str, Any]], fmt: str, schema_fn: Callable[[], Any] | None) -> None:
-    """Write ``rows`` to ``path`` (not yet atomic: the caller renames) and fsync it."""
+def _write_rows(f: Any, rows: list[dict[str, Any]], fmt: str, schema_fn: Callable[[], Any] | None) -> None:
+    """Write ``rows`` to the open binary file ``f`` (the caller fsyncs and renames)."""
     if fmt == ".parquet" and schema_fn is not None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pylist(rows, schema=schema_fn())
-        with path.open("wb") as f:
-            pq.write_table(table, f)
-            f.flush()
-            os.fsync(f.fileno())
+        pq.write_table(pa.Table.from_pylist(rows, schema=schema_fn()), f)
         return
-    with path.open("w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False))
-            f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
+    f.write(b"".join((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8") for row in rows))
 
 
 @dataclass(frozen=True)
@@ -433,6 +581,7 @@ class _Paths:
     articles: Path
     errors: Path
     work: Path
+    lock: Path
 
     @classmethod
     def of(cls, output: Path) -> _Paths:
@@ -442,6 +591,7 @@ class _Paths:
             articles=output.with_name(f"{stem}.articles{ext}"),
             errors=output.with_name(f"{stem}.errors.jsonl"),
             work=output.with_name(output.name + ".parts"),
+            lock=output.with_name(output.name + ".lock"),
         )
 
 
@@ -480,18 +630,15 @@ def _commit_part(
     errors: list[dict[str, Any]],
 ) -> None:
     i = len(manifest.parts)
-    final: list[tuple[Path, Path]] = []
     for kind, rows, schema_fn in (
         ("units", units, unit_schema),
         ("articles", articles, article_schema),
         ("errors", errors, None),
     ):
         dest = work / _part_name(i, kind, fmt)
-        tmp = dest.with_name(dest.name + ".tmp")
-        _write_rows(tmp, rows, fmt if kind != "errors" else ".jsonl", schema_fn)
-        final.append((tmp, dest))
-    for tmp, dest in final:
-        os.replace(tmp, dest)
+        with _temp_beside(dest) as (f, tmp):
+            _write_rows(f, rows, fmt if kind != "errors" else ".jsonl", schema_fn)
+            _commit_temp(f, tmp, dest)
     _fsync_dir(work)
     manifest.parts.append(
         {
@@ -521,27 +668,21 @@ def _merge(manifest: _Manifest, paths: _Paths, fmt: str) -> None:
         if kind == "errors" and no_errors:  # no empty errors file; none left from an overwritten run
             dest.unlink(missing_ok=True)
             continue
-        tmp = dest.with_name(dest.name + ".tmp")
         sources = [work / _part_name(i, kind, fmt) for i in range(n)]
-        if part_fmt == ".parquet" and schema_fn is not None:
-            import pyarrow.parquet as pq
+        with _temp_beside(dest) as (out, tmp):
+            if part_fmt == ".parquet" and schema_fn is not None:
+                import pyarrow.parquet as pq
 
-            with tmp.open("wb") as f:
-                with pq.ParquetWriter(f, schema_fn()) as writer:
+                with pq.ParquetWriter(out, schema_fn()) as writer:
                     for src in sources:
                         pf = pq.ParquetFile(src)
                         for g in range(pf.num_row_groups):  # one row group in memory at a time
                             writer.write_table(pf.read_row_group(g))
-                f.flush()
-                os.fsync(f.fileno())
-        else:
-            with tmp.open("wb") as out:
+            else:
                 for src in sources:
                     with src.open("rb") as f:
                         shutil.copyfileobj(f, out, 1 << 20)
-                out.flush()
-                os.fsync(out.fileno())
-        os.replace(tmp, dest)
+            _commit_temp(out, tmp, dest)
     _fsync_dir(paths.output.parent)
 
 
@@ -707,6 +848,7 @@ def score(
     precision: str = "auto",
     claim_threshold: float | None = None,
     overwrite: bool = False,
+    follow_links: bool = False,
 ) -> ScoreSummary:
     """Score every article of ``input`` and write unit rows to ``output``, resumably.
 
@@ -731,13 +873,20 @@ def score(
             ``article.targets``, see :meth:`stancekit.pipeline.Pipeline.__call__`).
         precision, claim_threshold: passed to :func:`stancekit.load`.
         overwrite: replace an existing ``output``; without it (or ``resume``) an existing output is refused.
+        follow_links: for a folder input, read symbolic links to files outside the folder and
+            enter symbolically linked folders (off: such links are reported, not followed).
 
     Returns:
         A :class:`ScoreSummary`; ``summary.errors`` articles failed and are listed in the errors file.
 
     Raises:
-        InputError: unreadable input, an unsupported suffix, a missing text column in CSV/Parquet, an
-            unfinished run without ``resume=True``, or a resume against different input or options.
+        InputError: unreadable input, an unsupported suffix, a missing text column in CSV/Parquet, a
+            corrupt Parquet or malformed CSV file (naming the row or line), an unfinished run without
+            ``resume=True``, or a resume against different input or options.
+        OutputError: another run is writing the same output (its pid is named), or writing failed
+            (disk full, permission); committed chunks are kept and ``resume=True`` continues.
+        KeyboardInterrupt: passed on after removing the temp file being written; committed chunks
+            are kept and ``resume=True`` continues.
     """
     t0 = time.perf_counter()
     in_path, out_path = Path(input), Path(output)
@@ -747,10 +896,65 @@ def score(
     if chunk_size < 1:
         raise InputError(f"chunk_size must be at least 1, got {chunk_size}.")
     paths = _Paths.of(out_path)
-    reader = _open_reader(in_path, text_field, id_field)
+    reader = _open_reader(in_path, text_field, id_field, follow_links)
+    if not out_path.parent.is_dir():
+        raise InputError(f"Output {out_path}: the folder {out_path.parent} does not exist. Create it first.")
+    with _lock(paths.lock):
+        try:
+            return _score_locked(
+                reader, in_path, paths, fmt, t0, text_field=text_field, id_field=id_field, resume=resume,
+                batch_size=batch_size, max_batch_tokens=max_batch_tokens, device=device, model=model,
+                progress=progress, chunk_size=chunk_size, targets=targets, precision=precision,
+                claim_threshold=claim_threshold, overwrite=overwrite,
+            )  # fmt: skip
+        except OSError as err:
+            if isinstance(err, StancekitError):  # ModelLoadError and OutputError are OSErrors too
+                raise
+            raise _output_error(err, paths) from err
+
+
+def _output_error(err: OSError, paths: _Paths) -> OutputError:
+    where = err.filename if err.filename is not None else paths.output
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        what = "no space left on device"
+        todo = "Free some space"
+    elif isinstance(err, PermissionError):
+        what = "permission denied"
+        todo = "Make the folder writable"
+    else:
+        what = err.strerror or str(err)
+        todo = "Fix the cause"
+    if paths.work.exists():
+        resume = f"Committed chunks are kept in {paths.work}; {todo.lower()} and run again with --resume to continue."
+    else:
+        resume = f"{todo} and run again."
+    return OutputError(f"{where}: {what}. {resume}")
+
+
+def _score_locked(
+    reader: _Reader,
+    in_path: Path,
+    paths: _Paths,
+    fmt: str,
+    t0: float,
+    *,
+    text_field: str,
+    id_field: str,
+    resume: bool,
+    batch_size: int,
+    max_batch_tokens: int,
+    device: str,
+    model: Any,
+    progress: bool | None,
+    chunk_size: int,
+    targets: Sequence[str] | None,
+    precision: str,
+    claim_threshold: float | None,
+    overwrite: bool,
+) -> ScoreSummary:
     settings = {
         "version": _MANIFEST_VERSION,
-        "input": _input_fingerprint(in_path),
+        "input": _input_fingerprint(in_path, reader),
         "text_field": text_field,
         "id_field": id_field,
         "format": fmt,
@@ -761,26 +965,38 @@ def score(
         _check_first_record(in_path, text_field)
     if not resume and not overwrite and not paths.work.exists() and paths.output.exists():
         raise InputError(
-            f"{out_path} already exists. Pass overwrite=True (--overwrite) to replace it, or resume=True (--resume) "
-            "to finish an interrupted run."
+            f"{paths.output} already exists. Pass overwrite=True (--overwrite) to replace it, or resume=True "
+            "(--resume) to finish an interrupted run."
         )
     options = {"precision": precision, "claim_threshold": claim_threshold}
 
+    notes: list[str] = list(getattr(reader, "skipped", []))
+    _remove_finished_work(paths)
     manifest_path = paths.work / "manifest.json"
     nlp: Any = None
     if paths.work.exists() and manifest_path.exists():
+        data = _read_manifest(manifest_path)
+        lost = _missing_parts(data, paths.work, fmt)
         if not resume:
+            lost_note = f" ({_describe_lost(data, lost)}; they will be scored again)" if lost is not None else ""
             raise InputError(
-                f"{paths.work} holds an unfinished run. Pass resume=True (--resume) to finish it, "
+                f"{paths.work} holds an unfinished run{lost_note}. Pass resume=True (--resume) to finish it, "
                 "or delete that folder to start over."
             )
-        data = json.loads(manifest_path.read_text(encoding="utf-8"))
         _check_resumable(data, settings, paths.work)
         manifest = _Manifest(manifest_path, data)
+        if lost is not None:
+            notes.append(_describe_lost(data, lost) + "; they are scored again")
+            del manifest.parts[lost:]
+            manifest.data["complete"] = False
+            _clean_uncommitted(manifest, paths.work, fmt)
+            manifest.save()
     elif resume and not paths.work.exists() and paths.output.exists() and paths.articles.exists():
         totals = _count_finished(paths, fmt)  # the run had finished: nothing to do
         done = totals["articles"] + totals["errors"]
-        return ScoreSummary(paths.output, paths.articles, paths.errors, **totals, resumed=done, seconds=0.0)
+        return ScoreSummary(
+            paths.output, paths.articles, paths.errors, **totals, resumed=done, seconds=0.0, notes=tuple(notes)
+        )
     else:
         # Load the model first: a bad --model must not leave an "unfinished run" behind.
         nlp = _load_pipeline(model, device, batch_size, max_batch_tokens, **options)
@@ -793,6 +1009,8 @@ def score(
     if not manifest.data.get("complete"):
         if nlp is None:
             nlp = _load_pipeline(model, device, batch_size, max_batch_tokens, **options)
+        seen = _committed_ids(manifest, paths.work, fmt)
+        duplicates = 0
         bar = _Progress(progress, reader, "scoring")
         try:
             start = resumed
@@ -800,6 +1018,25 @@ def score(
                 units: list[dict[str, Any]] = []
                 articles: list[dict[str, Any]] = []
                 errors: list[dict[str, Any]] = []
+                for record in chunk:
+                    if record.error is not None:
+                        continue
+                    here = record.line if record.line is not None else record.position + 1
+                    first = seen.setdefault(record.article_id, here)
+                    if first != here:
+                        duplicates += 1
+                        where = (
+                            "an article committed earlier"
+                            if first == 0
+                            else (f"line {first}" if record.line is not None else f"record {first}")
+                        )
+                        record.text, record.error = (
+                            None,
+                            (
+                                f"duplicate article id {record.article_id!r} (first used at {where}); not scored. "
+                                "Give every article a unique id"
+                            ),
+                        )
                 good = [r for r in chunk if r.error is None]
                 results: dict[int, tuple[Article | None, str | None]] = {}
                 for record, article, error in _analyse(nlp, good, batch_size, target_list):
@@ -808,7 +1045,11 @@ def score(
                 for record in chunk:
                     article, error = results.get(record.position, (None, record.error))
                     if article is None:
-                        errors.append({"article_id": record.article_id, "position": record.position, "reason": error})
+                        row: dict[str, Any] = {"article_id": record.article_id, "position": record.position}
+                        if record.line is not None:
+                            row["line"] = record.line
+                        row["reason"] = error
+                        errors.append(row)
                         continue
                     units.extend(u.to_dict(record.article_id) for u in article.units)
                     articles.append(article_row(article, record.article_id))
@@ -817,15 +1058,159 @@ def score(
                 start = end
         finally:
             bar.close()
+        if duplicates:
+            notes.append(f"{duplicates} article(s) reuse an earlier article id; they are listed in {paths.errors}")
         manifest.data["complete"] = True
         manifest.save()
 
     _merge(manifest, paths, fmt)
     totals = manifest.totals()
-    shutil.rmtree(paths.work)
+    _remove_work(paths)
     return ScoreSummary(
-        paths.output, paths.articles, paths.errors, **totals, resumed=resumed, seconds=time.perf_counter() - t0
+        paths.output,
+        paths.articles,
+        paths.errors,
+        **totals,
+        resumed=resumed,
+        seconds=time.perf_counter() - t0,
+        notes=tuple(notes),
     )
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("parts"), list):
+            raise ValueError("not a manifest object")
+    except ValueError as err:
+        raise InputError(
+            f"{path} is damaged ({_one_line(err)}). Delete the folder {path.parent} to start over."
+        ) from err
+    return data
+
+
+def _missing_parts(data: dict[str, Any], work: Path, fmt: str) -> int | None:
+    """The index of the first committed part with a file missing, or None when all are there."""
+    for i in range(len(data["parts"])):
+        if not all((work / _part_name(i, kind, fmt)).is_file() for kind in ("units", "articles", "errors")):
+            return i
+    return None
+
+
+def _describe_lost(data: dict[str, Any], lost: int) -> str:
+    parts = data["parts"]
+    names = ", ".join(_part_name(i, "*", "").rstrip(".") for i in range(lost, min(len(parts), lost + 3)))
+    more = " …" if len(parts) - lost > 3 else ""
+    return (
+        f"{len(parts) - lost} committed part(s) from {names}{more} are missing or incomplete "
+        f"(input records {parts[lost]['start'] + 1} on)"
+    )
+
+
+def _committed_ids(manifest: _Manifest, work: Path, fmt: str) -> dict[str, int]:
+    """Article ids of the articles committed so far (value 0: "committed earlier"), to find reused ids.
+
+    The ids of a run are kept in memory (a few dozen bytes per article) so that a reused id is
+    reported instead of giving two articles that ``report`` and joins cannot tell apart.
+    """
+    seen: dict[str, int] = {}
+    for i in range(len(manifest.parts)):
+        part = work / _part_name(i, "articles", fmt)
+        if fmt == ".parquet":
+            import pyarrow.parquet as pq
+
+            ids = pq.read_table(part, columns=["article_id"]).column("article_id").to_pylist()
+        else:
+            with part.open("rb") as f:
+                ids = [json.loads(line)["article_id"] for line in f if line.strip()]
+        for article_id in ids:
+            seen.setdefault(str(article_id), 0)
+    return seen
+
+
+def _remove_work(paths: _Paths) -> None:
+    """Remove the work folder: renamed away first (atomic), so a crash while deleting it can never
+    leave a half-deleted folder that looks like an unfinished run."""
+    trash = paths.work.with_name(f".{paths.work.name}.done.{os.getpid()}.{secrets.token_hex(4)}")
+    os.replace(paths.work, trash)
+    _fsync_dir(paths.output.parent)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def _remove_finished_work(paths: _Paths) -> None:
+    """Delete what a crash during :func:`_remove_work` left (only the renamed-away folders)."""
+    for old in paths.output.parent.glob(f".{glob.escape(paths.work.name)}.done.*"):
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    """Hold ``OUTPUT.lock`` (pid and host inside) for the run: one writer per output.
+
+    A lock whose pid is dead on this host is stale and is taken over: it is renamed away (atomic)
+    and re-checked before a new one is created with ``O_EXCL``, so two runs that find the same
+    stale lock cannot both win.
+    """
+    host = socket.gethostname()
+    mine = f"{os.getpid()} {host}\n".encode()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(20):
+        try:
+            fd = os.open(path, flags, 0o644)
+        except FileExistsError:
+            held = _lock_holder(path)
+            if held is None:
+                continue  # it vanished: try again
+            pid, its_host, raw = held
+            if its_host != host or (pid is not None and _alive(pid)):
+                who = f"pid {pid}" if pid is not None else "an unknown process"
+                raise OutputError(
+                    f"{path.with_suffix('')} is being written by another `stancekit score` ({who} on {its_host}). "
+                    f"Wait for it to finish or stop it; if it is gone, delete {path}."
+                ) from None
+            aside = path.with_name(f".{path.name}.stale.{os.getpid()}.{secrets.token_hex(4)}")
+            try:
+                os.rename(path, aside)
+            except FileNotFoundError:
+                continue
+            if aside.read_bytes() != raw:  # another run took it over in between: give it back
+                with contextlib.suppress(FileExistsError):
+                    os.link(aside, path)
+            aside.unlink()
+            continue
+        with os.fdopen(fd, "wb") as f:
+            f.write(mine)
+        break
+    else:  # pragma: no cover - twenty races in a row
+        raise OutputError(f"{path}: could not take the output's lock. Try again.")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            if path.read_bytes() == mine:
+                path.unlink()
+
+
+def _lock_holder(path: Path) -> tuple[int | None, str, bytes] | None:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    parts = raw.decode("utf-8", "replace").split()
+    pid = int(parts[0]) if parts and parts[0].isdigit() else None
+    host = parts[1] if len(parts) > 1 else socket.gethostname()
+    return pid, host, raw
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _check_resumable(data: dict[str, Any], settings: dict[str, Any], work: Path) -> None:

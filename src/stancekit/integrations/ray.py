@@ -9,8 +9,9 @@
 actor loads the model once in its constructor and then analyses batch after batch of articles,
 so the model is not reloaded per batch and a GPU stays busy. Rows out are unit rows with the
 fields of the CLI contract (:func:`stancekit.scoring.unit_schema`), exactly what the
-single-process ``stancekit score`` writes. Articles whose text is missing, empty, not a string or
-not UTF-8 yield no unit rows; :func:`errors_dataset` lists them with the reason (it needs no model).
+single-process ``stancekit score`` writes. Articles whose text is missing, not a string or not
+UTF-8 yield no unit rows; :func:`errors_dataset` lists them with the reason (it needs no model).
+Empty or whitespace-only text is an article with no units, not an error (as everywhere).
 
 :func:`score_files` is ``stancekit score --ray [ADDRESS]``: it reads the input through Ray Data,
 writes the units to a folder ``OUTPUT`` (Ray writes one file per block: ``OUTPUT/*.parquet`` or
@@ -100,7 +101,8 @@ class StancePredictor:
         import pyarrow as pa
 
         texts, ids = _texts_and_ids(batch, self.text_field, self.id_field)
-        good = [(i, t) for i, t in zip(ids, (check_text(v, self.text_field)[0] for v in texts), strict=True) if t]
+        checked = (check_text(v, self.text_field)[0] for v in texts)
+        good = [(i, t) for i, t in zip(ids, checked, strict=True) if t is not None]  # "" is an article, 0 units
         rows: list[dict[str, Any]] = []
         articles = self.nlp.pipe([t for _, t in good], batch_size=self.batch_size)
         for (article_id, _), article in zip(good, articles, strict=True):
