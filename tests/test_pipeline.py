@@ -263,3 +263,30 @@ def test_broken_utf16_with_bom_is_not_blamed_on_latin1():
     with pytest.raises(InputError, match="UTF-16 byte-order mark") as info:
         decode(b"\xff\xfe" + "Abe".encode("utf-16-le") + b"\x00\xdc")  # a lone low surrogate
     assert "latin1" not in str(info.value)
+
+
+_ANY_TEXT = st.lists(
+    st.one_of(
+        st.characters(),  # every code point but surrogates: control, zero-width, RTL, emoji, CJK, combining
+        st.sampled_from(["\ud800", "\udfff", "\u202e", "\u200b", "\x1b", "[/]", "</script>", "\r\n", "\u2028", ". "]),
+    ),
+    max_size=200,
+).map("".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=_ANY_TEXT)
+def test_fuzz_any_unicode_gives_exact_offsets_or_an_input_error_in_bounded_time(nlp, text):
+    import time
+
+    t0 = time.perf_counter()
+    has_surrogate = any("\ud800" <= c <= "\udfff" for c in text)
+    try:
+        article = nlp(text)
+    except InputError as err:
+        assert has_surrogate, f"unexpected InputError: {err}"
+    else:
+        assert not has_surrogate
+        _check_offsets(article)
+        assert article.text == text
+    assert time.perf_counter() - t0 < 30

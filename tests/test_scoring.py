@@ -822,3 +822,33 @@ def test_report_on_bad_unit_rows_names_file_and_line(tmp_path: Path) -> None:
         bad = _write_jsonl(tmp_path / "bad.jsonl", rows)
         with pytest.raises(InputError, match=rf"bad\.jsonl: line {k + 1}: unit row {k}: {message}"):
             write_report([bad], tmp_path / "r.html")
+
+
+_GOOD = st.builds(
+    lambda i, w: {"id": f"g{i}", "text": f"{w} criticised the plan. Merkel said it was fine."},
+    st.integers(0, 10**6),
+    st.sampled_from(["Abe", "Putin", "Biden"]),
+)
+_BAD = st.sampled_from(
+    [b"{not json", b'{"id": "x", "body": "no text field"}', b'{"id": "y", "text": 42}', b"[1, 2]", b'"str"',
+     b'{"id": "z", "text": "Caf\xe9"}', b'{"id": "n", "text": null}']
+)  # fmt: skip
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.one_of(_GOOD, _BAD), max_size=25, unique_by=lambda r: r["id"] if isinstance(r, dict) else r),
+       chunk=st.integers(1, 6))  # fmt: skip
+def test_fuzz_corpus_rows_good_ones_scored_once_bad_ones_in_the_errors_file_by_line(
+    tmp_path_factory: pytest.TempPathFactory, rows: list, chunk: int
+) -> None:
+    d = tmp_path_factory.mktemp("fuzz")
+    # the first record is a good one: a first record without the text field stops the run up front
+    rows = [{"id": "first", "text": "Abe spoke first."}, *rows]
+    lines = [json.dumps(r).encode() if isinstance(r, dict) else r for r in rows]
+    (d / "in.jsonl").write_bytes(b"".join(line + b"\n" for line in lines))
+    summary = score(d / "in.jsonl", d / "out.jsonl", model=FakePipeline(), chunk_size=chunk, progress=False)
+    good = [r for r in rows if isinstance(r, dict)]
+    assert _read_jsonl(d / "out.jsonl") == _expected_units(good)  # every good row once, in order
+    errors = _read_jsonl(d / "out.errors.jsonl") if (d / "out.errors.jsonl").exists() else []
+    assert [e["line"] for e in errors] == [i + 1 for i, r in enumerate(rows) if not isinstance(r, dict)]
+    assert summary.articles == len(good) and summary.errors == len(rows) - len(good)
