@@ -373,3 +373,43 @@ def test_report_renders_highlights_and_chart_in_headless_chromium(tmp_path: Path
         assert (_pixels_near(img, highlight) > 300) == (stance == "against"), f"{stance} highlight"
         assert _pixels_near(img, bar) > 1000, f"no {stance} bar in the chart"
     assert _pixels_near(img, _rgb(STANCE_COLOURS["neutral"][1])) > 1000  # the neutral bar of "A&B"
+
+
+_EVIL = [
+    "<script>document.body.setAttribute('data-pwned','script')</script>",
+    "\"><img src=x onerror=\"document.body.setAttribute('data-pwned','img')\">",
+    "</style><script>document.body.setAttribute('data-pwned','style')</script>",
+    "</script><script>document.body.setAttribute('data-pwned','close')</script>",
+    "' onmouseover='x' \u202e[/]\x1b[31m",
+]
+
+
+def evil_article() -> Article:
+    """Article text and actor names built to break out of text, attributes, <style> and <script>."""
+    sentences = [f"Abe said {e} today." for e in _EVIL]
+    text = " ".join(sentences)
+    units, actors = [], []
+    pos = 0
+    for i, (s, name) in enumerate(zip(sentences, _EVIL, strict=True)):
+        start = text.index(s, pos)
+        pos = start + len(s)
+        m = Mention("Abe", start, start + 3)
+        a = ActorStance(name, "person", "against", _scores("against"), (m,))
+        units.append(Unit(i, s, start, pos, True, 0.9, None, (a,), name, "against"))
+        actors.append(Actor(name, "person", (m,), "against", _scores("against"), {"against": 1}))
+    return Article(text=text, units=tuple(units), actors=tuple(actors), id=_EVIL[1])
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(_CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)")
+def test_injected_markup_in_text_and_actor_names_stays_text_in_headless_chromium(tmp_path: Path) -> None:
+    report = render_report([evil_article()], tmp_path / "evil.html", title=_EVIL[2])
+    dom = _chromium(["--dump-dom", report.resolve().as_uri()], tmp_path / "profile").stdout
+    page = _parse(dom)
+    (body,) = [d for t, d in page.elements if t == "body"]
+    assert "data-pwned" not in body  # no injected script or handler ran
+    assert not [d for t, d in page.elements if t == "img"]  # no element was created from the text
+    assert [(t, d) for t, d in page.elements if any(k.startswith("on") for k in d)] == []
+    assert len(page.with_class("sk-claim")) == len(_EVIL)
+    assert "".join(page.article_text) == evil_article().text  # every string is shown as the text it is
+    assert all(e in [c["title"].split(" [")[0] for c in page.with_class("sk-chip")] for e in _EVIL)
