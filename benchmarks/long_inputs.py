@@ -15,6 +15,7 @@ Linear growth shows as a flat characters-per-second column.
 
     python benchmarks/long_inputs.py --stage segment --sizes 1e3,1e4,1e5,1e6,1e7
     python benchmarks/long_inputs.py --stage pipeline --sizes 1e3,1e4,1e5
+    python benchmarks/long_inputs.py --stage pipeline --model tiny --kinds nopunct --sizes 2.5e4,5e4,1e5,2e5
     python benchmarks/long_inputs.py --src /tmp/old/src ...   # the same on another checkout (a baseline)
 
 Writes ``benchmarks/results/long-inputs-<stage>.json`` (``--out`` to change).
@@ -39,7 +40,17 @@ import json, resource, sys, time, warnings
 warnings.simplefilter("ignore")
 stage, model, path = sys.argv[1], sys.argv[2], sys.argv[3]
 text = open(path, encoding="utf-8").read()
-if stage == "pipeline":
+if stage == "pipeline" and model == "tiny":
+    # tests/conftest.py's tiny random model: the pipeline's own cost, with the encoder nearly free
+    sys.path.insert(0, sys.argv[4])
+    from conftest import build_tiny_model
+    from stancekit.pipeline import Pipeline
+    nlp = Pipeline(*build_tiny_model(), device="cpu")
+    nlp("Warm-up: Abe said no.")
+    t0 = time.perf_counter()
+    article = nlp(text)
+    n_units = len(article.units)
+elif stage == "pipeline":
     import stancekit
     nlp = stancekit.load(None if model == "-" else model, device="cpu")
     nlp("Warm-up: Abe said no.")
@@ -94,7 +105,11 @@ def main() -> None:
     ap.add_argument("--stage", choices=("pipeline", "segment"), default="segment")
     ap.add_argument("--sizes", default="1e3,1e4,1e5,1e6", help="article sizes in characters, comma-separated")
     ap.add_argument("--kinds", default="punct,nopunct")
-    ap.add_argument("--model", default="-", help="model directory for --stage pipeline (default: the shipped one)")
+    ap.add_argument(
+        "--model",
+        default="-",
+        help="model directory for --stage pipeline (default: the shipped one); 'tiny': tests/conftest.py's tiny model",
+    )
     ap.add_argument("--src", default=str(_ROOT / "src"), help="the stancekit source tree to measure")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per run; a run past it is reported as such")
     ap.add_argument("--out", default=None)
@@ -107,7 +122,7 @@ def main() -> None:
         for kind in args.kinds.split(","):
             for n in sizes:
                 tmp.write_text(article(n, kind == "punct"), encoding="utf-8")
-                cmd = [sys.executable, "-c", _CHILD, args.stage, args.model, str(tmp)]
+                cmd = [sys.executable, "-c", _CHILD, args.stage, args.model, str(tmp), str(_ROOT / "tests")]
                 t0 = time.perf_counter()
                 try:
                     res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.timeout)
