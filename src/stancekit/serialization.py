@@ -379,12 +379,20 @@ def load_model(
             f"{p / WEIGHTS_NAME} does not match {p / CONFIG_NAME}: {str(err)[:300]}. Re-save the model with "
             "stancekit.serialization.save."
         ) from err
-    try:
-        tokenizer = transformers.AutoTokenizer.from_pretrained(str(p), local_files_only=True)
-    except (OSError, ValueError, TypeError) as err:
-        raise ModelLoadError(f"{p}: the tokenizer files cannot be read ({err}). Re-save the model.") from err
-    _check_vocab(p, tokenizer, weights)
+    tokenizer = _read_tokenizer(p, weights)
     return model.to(dev).eval(), tokenizer
+
+
+def _read_tokenizer(path: Path, weights: dict[str, torch.Tensor]) -> Any:
+    """The directory's tokenizer through ``transformers``, checked against the encoder's embeddings."""
+    import transformers
+
+    try:
+        tokenizer = transformers.AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    except (OSError, ValueError, TypeError) as err:
+        raise ModelLoadError(f"{path}: the tokenizer files cannot be read ({err}). Re-save the model.") from err
+    _check_vocab(path, tokenizer, weights)
+    return tokenizer
 
 
 def _check_vocab(path: Path, tokenizer: Any, weights: dict[str, torch.Tensor]) -> None:
@@ -525,8 +533,5 @@ def _load_adapter_model(p: Path, sk: ModelConfig, weights: dict[str, torch.Tenso
         raise ModelLoadError(
             f"{p / WEIGHTS_NAME}: the heads do not match {p / CONFIG_NAME}: {str(err)[:300]}."
         ) from err
-    try:
-        tokenizer = transformers.AutoTokenizer.from_pretrained(str(p), local_files_only=True)
-    except (OSError, ValueError) as err:
-        raise ModelLoadError(f"{p}: the tokenizer files cannot be read ({err}). Re-save the model.") from err
-    return model.to(dev).eval(), tokenizer
+    embeddings = {k: v for k, v in encoder.state_dict().items() if k.endswith("word_embeddings.weight")}
+    return model.to(dev).eval(), _read_tokenizer(p, embeddings)
