@@ -1,12 +1,13 @@
 """Stance toward user-named targets through the public API, on the topic sets.
 
 Each example (a tweet or a comment, with its target or topic) goes through exactly what a user calls:
-``nlp.pipe(texts, targets=[[target], …])``; the prediction is ``article.targets[0]`` (the mean of
-the units' distributions over the article's claims, over all its units when none is a claim;
-a unit uses the mention form when the target is one of its actors, else ``target [SEP] unit``).
-Beside it, side by side on the same examples and the same loaded model: ``whole-text pair`` —
-the engine's pair form on the whole text, which is what ``stancekit evaluate`` and the model card measure.
-Both are scored with the set's official metric (:func:`stancekit.evaluation.compute_metrics`).
+``nlp.pipe(texts, targets=[[target], …])``; the prediction is ``article.targets[0]`` (``api``: the whole
+text in the pair form when it fits in one window, which all but a few of these texts do, else the
+mean over the claims). Beside it, from the same call: ``units mean`` — the mean of the units'
+distributions over the claims (over all units when none is a claim), each unit read in the mention
+form when the target is one of its actors, else ``target [SEP] unit``; and, on the same loaded model,
+``whole-text pair`` — the engine's pair form on the raw text, what ``stancekit evaluate`` and the model
+card measure. All are scored with the set's official metric (:func:`stancekit.evaluation.compute_metrics`).
 
     nice -n 5 python benchmarks/targets.py                          # every set and split below
     python benchmarks/targets.py --sets semeval2016:test --limit 200 # quick look
@@ -62,10 +63,16 @@ def run(nlp: Any, name: str, split: str, limit: int | None) -> dict[str, Any]:
     texts = [str(t) for t in ds["text"]]
     targets = [str(t) for t in ds["target"]]
     t0 = time.perf_counter()
-    api, forms, claims = [], {"mention": 0, "pair": 0}, 0
+    api, units_mean, forms, claims = [], [], {"mention": 0, "pair": 0}, 0
+    bases = {"text": 0, "claims": 0, "units": 0}
     for article in nlp.pipe(texts, targets=[[t] for t in targets]):
         (tgt,) = article.targets
         api.append([tgt.scores[k] for k in LABELS])
+        bases[tgt.basis] += 1
+        pool = article.claims or [u for u in article.units if u.targets]
+        units_mean.append(
+            [sum(u.targets[0].scores[k] for u in pool) / len(pool) for k in LABELS] if pool else [0.0, 0.0, 1.0]
+        )
         claims += bool(article.claims)
         for u in article.units:
             for ts in u.targets:
@@ -82,6 +89,8 @@ def run(nlp: Any, name: str, split: str, limit: int | None) -> dict[str, Any]:
         "n": len(texts),
         "primary_metric": evaluation.primary_metric(name),
         "api": evaluation.compute_metrics(name, ds, np.asarray(api)),
+        "units_mean": evaluation.compute_metrics(name, ds, np.asarray(units_mean)),
+        "article_basis": bases,
         "whole_text_pair": evaluation.compute_metrics(name, ds, whole),
         "unit_forms": forms,
         "examples_with_a_claim": claims,
@@ -104,12 +113,15 @@ def main() -> None:
         key = row["primary_metric"]
         print(
             f"{name:12s} {split:5s} n={row['n']:5d}  api {row['api'][key]:.3f}  "
-            f"whole-text pair {row['whole_text_pair'][key]:.3f}  ({key}; forms {row['unit_forms']})",
+            f"units mean {row['units_mean'][key]:.3f}  "
+            f"whole-text pair {row['whole_text_pair'][key]:.3f}  ({key}; basis {row['article_basis']}; "
+            f"unit forms {row['unit_forms']})",
             flush=True,
         )
         rows.append(row)
     out = {
-        "what": "stance toward named targets through nlp.pipe(texts, targets=...) vs the whole-text pair form",
+        "what": "stance toward named targets through nlp.pipe(texts, targets=...): article.targets (api), the "
+        "mean over its units, and the engine's whole-text pair form",
         "command": "python benchmarks/targets.py" + (f" --limit {args.limit}" if args.limit else ""),
         "commit": _commit(),
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

@@ -154,14 +154,27 @@ def test_target_naming_an_actor_of_the_unit_uses_its_mention_stance(nlp):
             assert ts.form == "pair"
 
 
-def test_article_target_is_the_mean_over_claims(nlp):
-    article = nlp(ARTICLE, targets=["the plan"])
+def test_article_target_of_a_long_article_is_the_mean_over_claims(nlp):
+    # Far more than the tiny model's 128-token window (distinct sentences: repeats would be duplicates).
+    text = " ".join(f"Russia rejected plan number {i} on day {i}, Abe said." for i in range(30))
+    article = nlp(text, targets=["the plan"])
     (tgt,) = article.targets
     pool = article.claims or [u for u in article.units if u.reason is None]
+    assert tgt.basis == ("claims" if article.claims else "units")
     for k in ("favor", "against", "neutral"):
         assert tgt.scores[k] == pytest.approx(sum(u.targets[0].scores[k] for u in pool) / len(pool))
     assert sum(tgt.counts.values()) == len(pool)
     assert tgt.stance == max(tgt.scores, key=tgt.scores.get)
+
+
+def test_article_target_of_a_short_text_reads_the_whole_text(nlp):
+    text = "Russia rejected the plan. Japan said it was a good plan."
+    article = nlp(text, targets=["the plan"])
+    (tgt,) = article.targets
+    assert tgt.basis == "text"
+    (expected,) = nlp.engine.predict_stance([text], ["the plan"], [None])
+    assert [tgt.scores[k] for k in ("favor", "against", "neutral")] == pytest.approx(expected.tolist(), abs=1e-6)
+    assert sum(tgt.counts.values()) == len(article.claims or article.units)
 
 
 def test_pipe_takes_one_target_list_per_article_in_order(nlp):

@@ -388,14 +388,15 @@ def _print_table(articles: Any) -> None:
             table.add_row(*row)
         console.print(table)
         if article.targets:
-            ttable = Table(title="targets over the article (mean over its claims)")
-            for col in ("target", "stance", "favor", "against", "neutral", "actor"):
+            ttable = Table(title="targets over the article")
+            for col in ("target", "stance", "favor", "against", "neutral", "read from", "actor"):
                 ttable.add_column(col)
             for t in article.targets:
                 ttable.add_row(
                     Text(_safe(t.target)),
                     Text(t.stance, style=colours[t.stance]),
                     *(f"{t.scores[k]:.2f} ({t.counts[k]})" for k in ("favor", "against", "neutral")),
+                    {"text": "whole text", "claims": "claims (mean)", "units": "units (mean)"}[t.basis],
                     Text(_safe(t.actor or "")),
                 )
             console.print(ttable)

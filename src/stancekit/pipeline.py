@@ -301,7 +301,7 @@ class Pipeline:
     def _add_targets(self, pending: Sequence[_Pending], articles: list[Article]) -> list[Article]:
         """Stance toward the named targets: the mention form where the target is an actor of the unit,
         else the pair form ``target [SEP] text``, for every body unit, in one engine call per window."""
-        plans: list[tuple[dict[tuple[int, str], Any], dict[str, str | None]]] = []
+        plans: list[tuple[dict[tuple[int, str], Any], dict[str, str | None], dict[str, int]]] = []
         pair_texts: list[str] = []
         pair_targets: list[str] = []
         for p, article in zip(pending, articles, strict=True):
@@ -317,23 +317,37 @@ class Pipeline:
                         plan[i, t] = len(pair_texts)
                         pair_texts.append(p.norm[unit.start : unit.end])
                         pair_targets.append(t)
-            plans.append((plan, matched))
+            # A text that fits in one encoder window (a tweet, a headline, a comment) is also read whole
+            # toward each target: on the topic sets that beats the mean over its sentences (F_avg 0.680 vs
+            # 0.611 on SemEval-2016 test, benchmarks/targets.py); longer articles aggregate their claims.
+            whole: dict[str, int] = {}
+            if p.body:
+                text = p.norm[article.units[p.body[0]].start : article.units[p.body[-1]].end]
+                n_text = len(self.engine._tok.encode(text, add_special_tokens=False).ids)
+                for t in p.targets:
+                    n_target = len(self.engine._tok.encode(t, add_special_tokens=False).ids)
+                    if n_text + n_target + 3 <= self.engine.max_length:
+                        whole[t] = len(pair_texts)
+                        pair_texts.append(text)
+                        pair_targets.append(t)
+            plans.append((plan, matched, whole))
         scores: Any = (
             self.engine.predict_stance(pair_texts, pair_targets, [None] * len(pair_texts)) if pair_texts else []
         )
         out = []
-        for p, article, (plan, matched) in zip(pending, articles, plans, strict=True):
+        for p, article, (plan, matched, whole) in zip(pending, articles, plans, strict=True):
             units = list(article.units)
             for i in p.body:
                 found = []
                 for t in p.targets:
                     ts = plan[i, t]
                     if isinstance(ts, int):
-                        dist = {k: float(v) for k, v in zip(STANCE_LABELS, scores[ts], strict=True)}
+                        dist = _distribution(scores[ts])
                         ts = TargetStance(t, stance_of(dist), dist, form="pair")
                     found.append(ts)
                 units[i] = replace(units[i], targets=tuple(found))
-            out.append(replace(article, units=tuple(units), targets=_article_targets(p, units, matched)))
+            read_whole = {t: _distribution(scores[k]) for t, k in whole.items()}
+            out.append(replace(article, units=tuple(units), targets=_article_targets(p, units, matched, read_whole)))
         return out
 
     def _assemble(self, p: _Pending, preds: Sequence[Any]) -> Article:
@@ -369,19 +383,32 @@ class Pipeline:
         return Article(text=p.text, units=tuple(units), actors=res.actors, id=p.id)
 
 
-def _article_targets(p: _Pending, units: Sequence[Unit], matched: dict[str, str | None]) -> tuple[Target, ...]:
-    """Per target, the mean distribution over the article's claims (over all body units when none is a claim)."""
+def _distribution(row: Any) -> dict[str, float]:
+    return {k: float(v) for k, v in zip(STANCE_LABELS, row, strict=True)}
+
+
+def _article_targets(
+    p: _Pending, units: Sequence[Unit], matched: dict[str, str | None], whole: dict[str, dict[str, float]]
+) -> tuple[Target, ...]:
+    """Per target: the whole text read in the pair form when it fits in one window (``basis="text"``), else the
+    mean distribution over the article's claims (``"claims"``; over all body units when none is a claim, ``"units"``).
+    ``counts`` always count the units of that pool by their stance."""
     body = [units[i] for i in p.body]
-    pool = [u for u in body if u.is_claim] or body
+    claims = [u for u in body if u.is_claim]
+    pool = claims or body
     out = []
     for k, t in enumerate(p.targets):
         rows = [u.targets[k] for u in pool]
         if not rows:
             out.append(Target(t, actor=matched[t]))
             continue
-        mean = {lab: sum(r.scores[lab] for r in rows) / len(rows) for lab in STANCE_LABELS}
         counts = {lab: sum(1 for r in rows if r.stance == lab) for lab in STANCE_LABELS}
-        out.append(Target(t, stance_of(mean), mean, counts, actor=matched[t]))
+        if t in whole:
+            dist, basis = whole[t], "text"
+        else:
+            dist = {lab: sum(r.scores[lab] for r in rows) / len(rows) for lab in STANCE_LABELS}
+            basis = "claims" if claims else "units"
+        out.append(Target(t, stance_of(dist), dist, counts, actor=matched[t], basis=basis))
     return tuple(out)
 
 

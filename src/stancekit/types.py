@@ -239,10 +239,12 @@ class TargetStance:
 class Target:
     """The stance of a whole article toward a target the user named.
 
-    ``scores`` is the mean of the units' score distributions over the article's claims (over all its
-    body units when it has no claim: a tweet or a headline is often below the article-tuned claim
-    threshold); ``counts`` counts those units by their stance; ``stance`` is the argmax of ``scores``.
-    ``actor`` is the article's actor the target names (:func:`stancekit.actors.find_actor`), if any.
+    ``basis`` says where ``scores`` come from: ``"text"`` — the whole text read at once in the pair form
+    (a text that fits in one encoder window: a tweet, a headline, a comment); ``"claims"`` — the mean of
+    the units' distributions over the article's claims; ``"units"`` — that mean over all its body units,
+    when none is a claim. ``counts`` counts the claims (or units) by their stance; ``stance`` is the
+    argmax of ``scores``. ``actor`` is the article's actor the target names
+    (:func:`stancekit.actors.find_actor`), if any.
     """
 
     target: str
@@ -250,12 +252,15 @@ class Target:
     scores: Mapping[str, float] = field(default_factory=lambda: {"favor": 0.0, "against": 0.0, "neutral": 1.0})
     counts: Mapping[str, int] = field(default_factory=lambda: {"favor": 0, "against": 0, "neutral": 0})
     actor: str | None = None
+    basis: str = "claims"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scores", _check_scores(self.scores, f"Target {self.target!r}"))
         object.__setattr__(self, "counts", {k: int(self.counts.get(k, 0)) for k in STANCE_LABELS})
         if self.stance not in STANCE_LABELS:
             raise InputError(f"Target {self.target!r}: stance must be one of {STANCE_LABELS}, got {self.stance!r}.")
+        if self.basis not in ("text", "claims", "units"):
+            raise InputError(f"Target {self.target!r}: basis must be text, claims or units, got {self.basis!r}.")
 
     @property
     def score(self) -> float:
@@ -269,6 +274,7 @@ class Target:
             "scores": dict(self.scores),
             "counts": dict(self.counts),
             "actor": self.actor,
+            "basis": self.basis,
         }
 
     @classmethod
@@ -279,6 +285,7 @@ class Target:
             scores=d.get("scores", {"favor": 0.0, "against": 0.0, "neutral": 1.0}),
             counts=d.get("counts", {}),
             actor=d.get("actor"),
+            basis=d.get("basis", "claims"),
         )
 
 
@@ -557,6 +564,7 @@ def article_schema() -> Any:
             ("scores", _scores_type()),
             ("counts", counts),
             ("actor", pa.string()),
+            ("basis", pa.string()),
         ]
     )
     return pa.schema(
