@@ -47,18 +47,22 @@ def _config(**over: object) -> dict[str, object]:
 @pytest.fixture(scope="module")
 def scored(tiny_model_dir, tmp_path_factory):
     path = tmp_path_factory.mktemp("distil") / "scores.parquet"
+    events: list[dict] = []
     header = score_teacher(tiny_model_dir, _config(), path, device="cpu", precision="fp32",
-                           datasets=_train_and_dev_sets())
-    return path, header
+                           datasets=_train_and_dev_sets(), progress=events.append, chunk=5)
+    return path, header, events
 
 
 def test_scores_file_holds_what_the_teachers_engine_says(scored, tiny_model_dir):
-    path, header = scored
+    path, header, events = scored
     head, recs = read_scores(path)
     assert head == header
     assert header["units"] == len(recs["units"]) > 0 and header["pairs"] == len(recs["pairs"]) == 4
     assert header["teacher"]["name"] == Path(tiny_model_dir).name and len(header["teacher"]["sha256"]) == 64
     assert header["seconds"] >= 0 and set(header["sets"]) == set(SETS)
+    # scored in chunks of 5 (results joined in order, checked below), progress after each
+    assert [(e["part"], e["done"]) for e in events if e["part"] == "pairs"] == [("pairs", 4)]
+    assert [e["done"] for e in events if e["part"] == "units"][-1] == header["units"] > 5
     model, tok = load_model(tiny_model_dir)
     engine = Engine(model, tok, device="cpu", precision="fp32")
     units = recs["units"]
@@ -94,7 +98,7 @@ def test_scores_file_holds_what_the_teachers_engine_says(scored, tiny_model_dir)
 
 
 def test_only_train_text_is_scored(scored):
-    path, _ = scored
+    path = scored[0]
     _, recs = read_scores(path)
     texts = [u["text"] for u in recs["units"]] + [p["text"] for p in recs["pairs"]]
     assert texts and not any("DEVTEXT" in t for t in texts)
@@ -196,7 +200,7 @@ def test_kl_term_vanishes_when_the_student_is_the_teacher_and_not_otherwise(scor
             assert diff > 1e-3, (name, heads, diff)
 
 
-def test_scores_of_another_teacher_are_refused(tmp_path, scored, tiny_model):
+def test_scores_of_another_teacher_or_other_sets_are_refused(tmp_path, scored, tiny_model, tiny_model_dir):
     import copy
 
     from stancekit.serialization import save
@@ -210,6 +214,9 @@ def test_scores_of_another_teacher_are_refused(tmp_path, scored, tiny_model):
     cfg["distil"] = {**cfg["distil"], "file": str(scored[0])}
     with pytest.raises(InputError, match="another teacher"):
         distil(other_dir, cfg, tmp_path / "run", datasets=_train_and_dev_sets())
+    cfg["distil"]["sets"] = ["newsmtsc"]
+    with pytest.raises(InputError, match="the config asks for"):
+        distil(tiny_model_dir, cfg, tmp_path / "run", datasets=_train_and_dev_sets())
 
 
 def test_a_config_without_a_distil_block_is_an_input_error(tmp_path, tiny_model_dir):

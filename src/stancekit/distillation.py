@@ -226,6 +226,8 @@ def score_teacher(
     precision: str = "auto",
     batch_size: int = 64,
     datasets: Mapping[str, Any] | None = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+    chunk: int = 8192,
 ) -> dict[str, Any]:
     """Score the training text of the config's ``distil.sets`` with the teacher; write ``output`` (Parquet).
 
@@ -236,6 +238,8 @@ def score_teacher(
         output: the Parquet file to write (its folder is created).
         device, precision, batch_size: the teacher's :class:`~stancekit.inference.Engine` settings.
         datasets: in-memory sets, as for :func:`stancekit.training.train` (``"name:split"`` or name).
+        progress: called with ``{"event": "teacher", "part", "done", "of", "seconds"}`` after each
+            ``chunk`` records (the library never prints).
 
     Returns:
         The header written into the file: teacher, sets (rows, units, pairs per set), ``units``
@@ -262,17 +266,26 @@ def score_teacher(
         raise InputError(f"the teacher's labels {model.config.tag_labels} / {model.config.stance_labels} are not "
                          f"stancekit's {TAG_LABELS} / {STANCE_LABELS}; a student could not learn from them.")
     texts = list(units)
+    pair_keys = list(pairs)
     t0 = time.time()
+
+    def chunked(part: str, items: list[Any], run: Callable[[list[Any]], list[Any]]) -> list[Any]:
+        done: list[Any] = []
+        for i in range(0, len(items), chunk):
+            done.extend(run(items[i : i + chunk]))
+            if progress is not None:
+                progress({"event": "teacher", "part": part, "done": len(done), "of": len(items),
+                          "seconds": round(time.time() - t0, 1)})
+        return done
+
     with warnings.catch_warnings():
         # long pair texts are scored in windows, as for users; counted in the header, not warned about
         warnings.simplefilter("ignore", UserWarning)
-        preds = engine.predict(texts, [units[t]["spans"] for t in texts])
-        tag_scores = engine.predict_tag_scores([[t[s:e] for s, e in units[t]["words"]] for t in texts])
-        pair_keys = list(pairs)
-        pair_stance = (
-            engine.predict_stance([k[0] for k in pair_keys], [k[1] for k in pair_keys], [None] * len(pair_keys))
-            if pair_keys else np.zeros((0, 3), dtype=np.float32)
-        )
+        preds = chunked("units", texts, lambda ts: engine.predict(ts, [units[t]["spans"] for t in ts]))
+        tag_scores = chunked("tags", texts, lambda ts: engine.predict_tag_scores(
+            [[t[s:e] for s, e in units[t]["words"]] for t in ts]))
+        pair_stance = chunked("pairs", pair_keys, lambda ks: list(engine.predict_stance(
+            [k[0] for k in ks], [k[1] for k in ks], [None] * len(ks))))
     seconds = time.time() - t0
     rows: dict[str, list[Any]] = {k: [] for k in ("kind", "set", "text", "target", "claim", "words", "tags",
                                                   "spans", "stance")}
@@ -359,13 +372,17 @@ def read_scores(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str,
     table = pq.read_table(p)
     n_tags, n_st = len(header["labels"]["tags"]), len(header["labels"]["stance"])
     cols = {c: table.column(c).to_pylist() for c in ("kind", "set", "text", "target", "claim")}
-    lists = {c: table.column(c).combine_chunks() for c in ("words", "tags", "spans", "stance")}
+    flat: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for c, dtype in (("words", np.int64), ("tags", np.float32), ("spans", np.int64), ("stance", np.float32)):
+        arr = table.column(c).combine_chunks()
+        offsets = arr.offsets.to_numpy()
+        values = arr.flatten().to_numpy(zero_copy_only=False).astype(dtype)
+        flat[c] = (offsets - offsets[0], values)  # numpy slices: no per-row Arrow calls
     out: dict[str, list[dict[str, Any]]] = {"units": [], "pairs": []}
 
     def row(c: str, i: int, width: int, dtype: Any) -> np.ndarray:
-        arr = lists[c]
-        lo, hi = arr.offsets[i].as_py(), arr.offsets[i + 1].as_py()
-        return arr.values[lo:hi].to_numpy(zero_copy_only=False).astype(dtype).reshape(-1, width)
+        offsets, values = flat[c]
+        return values[offsets[i] : offsets[i + 1]].reshape(-1, width)
 
     for i, kind in enumerate(cols["kind"]):
         if kind == "unit":
@@ -420,12 +437,16 @@ class _Rows:
     def __init__(self, enc: Any) -> None:  # a training._RowEncoder
         self.enc = enc
 
-    def units(self, recs: list[dict[str, Any]], max_length: int) -> list[dict[str, Any]]:
+    def units(self, recs: list[dict[str, Any]], max_length: int,
+              per_set: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+        """Unit rows (mention form); ``per_set``: registered set name → its max length (else ``max_length``)."""
         tok, enc = self.enc.tok, self.enc
+        per_set = per_set or {}
         encs = tok.encode_batch([r["text"] for r in recs], add_special_tokens=False)
         out = []
         for r, e in zip(recs, encs, strict=True):
-            row = MENTION.build(enc.cls, enc.sep, np.asarray(e.ids, dtype=np.int64), max_length=max_length)
+            row = MENTION.build(enc.cls, enc.sep, np.asarray(e.ids, dtype=np.int64),
+                                max_length=per_set.get(r["set"], max_length))
             offs = np.asarray(e.offsets, dtype=np.int64).reshape(-1, 2)
             cs, ce = offs[:, 0], offs[:, 1]
             widx, wpos = _word_positions(cs, ce, r["words"], row.n_text)
@@ -501,7 +522,8 @@ class Distillation:
         rows = _Rows(enc)
         limit = cfg.train_limit
         built = {
-            _UNIT_STREAM: rows.units(recs["units"][:limit] if limit else recs["units"], cfg.max_length),
+            _UNIT_STREAM: rows.units(recs["units"][:limit] if limit else recs["units"], cfg.max_length,
+                                     _max_lengths(cfg)),
             _PAIR_STREAM: rows.pairs(recs["pairs"][:limit] if limit else recs["pairs"], cfg.max_length,
                                      _max_lengths(cfg)),
         }
@@ -612,10 +634,14 @@ def distil(
             raise InputError(f"{file} holds the scores of another teacher ({header['teacher']['name']}, sha256 "
                              f"{header['teacher']['sha256'][:12]}…), not of {teacher_dir}. Delete it or point "
                              "distil.file elsewhere.")
+        if sorted(header["sets"]) != sorted(dc.sets):
+            raise InputError(f"{file} holds the teacher's scores of the sets {sorted(header['sets'])}, the config "
+                             f"asks for {sorted(dc.sets)}. Delete it or point distil.file elsewhere.")
         if progress is not None:
             progress({"event": "teacher_scores", "reused": True, "file": str(file), **header})
     else:
-        header = score_teacher(teacher_dir, cfg.__dict__, file, device=device or cfg.device, datasets=datasets)
+        header = score_teacher(teacher_dir, cfg.__dict__, file, device=device or cfg.device, datasets=datasets,
+                               progress=progress)
         if progress is not None:
             progress({"event": "teacher_scores", "reused": False, "file": str(file), **header})
     student = {**cfg.__dict__, "distil": {**cfg.distil, "file": str(file)}}
