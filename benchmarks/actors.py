@@ -131,6 +131,16 @@ class Tally:
         self.type_ok = self.type_n = 0
         self.stance_gold: list[str] = []
         self.errors: list[str] = []
+        self.not_actor_pairs = 0  # predicted claim actors that are none of the article's gold actors
+        self.article_actors = self.article_not_actors = 0
+
+    def add_article(self, gold: GoldArticle, actors: Sequence[Any]) -> None:
+        """Article-level: how many of the article's predicted actors are not actors at all."""
+        for a in actors:
+            self.article_actors += 1
+            if _match(gold, a.name) is None:
+                self.article_not_actors += 1
+                self.errors.append(f"{gold.name} NOT-AN-ACTOR {a.name!r} ({a.type})")
 
     def add(self, gold: GoldArticle, ui: int, actors: Sequence[Any], primary: str | None, source: str | None) -> None:
         g = gold.claims[ui]
@@ -142,6 +152,7 @@ class Tally:
                 got[m] = a
             else:
                 self.fp += 1
+                self.not_actor_pairs += m is None
                 self.errors.append(f"{gold.name}#{ui} FP {a.name!r} ({a.type})")
         self.tp += len(got)
         for miss in set(want) - set(got):
@@ -176,6 +187,13 @@ class Tally:
             "actor_precision": round(p, 4),
             "actor_recall": round(r, 4),
             "actor_f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+            "not_actor_share_claims": round(self.not_actor_pairs / (self.tp + self.fp), 4)
+            if self.tp + self.fp
+            else None,
+            "article_actors": self.article_actors,
+            "not_actor_share_articles": (
+                round(self.article_not_actors / self.article_actors, 4) if self.article_actors else None
+            ),
             "source_accuracy": round(self.src_ok / self.src_n, 4) if self.src_n else None,
             "attributed_claims": self.src_gold,
             "source_precision": round(self.src_both / self.src_pred, 4) if self.src_pred else None,
@@ -239,6 +257,7 @@ def run_gold(engine: Any = None, verbose: bool = False) -> dict[str, Any]:
         gold = load_gold(path)
         res = resolve_gold(gold, engine)
         tally = by_split.setdefault(gold.split, Tally())
+        tally.add_article(gold, res.actors)
         for ui in gold.claims:
             if not gold.units[ui]["is_claim"]:
                 continue
@@ -258,6 +277,7 @@ def run_pipeline(nlp: Any, verbose: bool = False) -> dict[str, Any]:
         article = nlp(gold.text)
         by_start = {u.start: u for u in article.units}
         tally = by_split.setdefault(gold.split, Tally())
+        tally.add_article(gold, article.actors)
         for ui in gold.claims:
             gu = gold.units[ui]
             if not gu["is_claim"]:
@@ -298,22 +318,103 @@ def _masked_pronouns(document: str, masked: str) -> list[tuple[int, int]]:
     return out
 
 
-def run_persent(nlp: Any, file: Path, limit: int = 0) -> dict[str, Any]:
-    from sklearn.metrics import accuracy_score, f1_score
-
-    from stancekit.actors import find_actor
-
+def persent_rows(file: Path, limit: int = 0) -> list[dict[str, str]]:
     csv.field_size_limit(10**8)
     with open(file, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    if limit:
-        rows = rows[:limit]
+    return rows[:limit] if limit else rows
+
+
+def _pack(mp: Any) -> list[Any]:
+    return [int(mp.start), int(mp.end), str(mp.type), float(mp.score), [float(x) for x in mp.stance_scores]]
+
+
+def _unpack(x: Sequence[Any]) -> _Mention:
+    return _Mention(int(x[0]), int(x[1]), str(x[2]), float(x[3]), tuple(float(v) for v in x[4]))  # type: ignore[arg-type]
+
+
+def predict_units(nlp: Any, texts: Sequence[str]) -> list[list[dict[str, Any]]]:
+    """The engine's output for every unit of every article, as JSON-ready dicts.
+
+    What the pipeline hands ``actors.resolve`` before any resolver decision, so that resolver
+    and aggregation changes can be measured by replaying a cache instead of re-running the model.
+    """
+    out: list[list[dict[str, Any]]] = []
+    for text in texts:
+        p = nlp._prepare(text, None)
+        body_texts = [p.norm[p.spans[i].start : p.spans[i].end] for i in p.body]
+        preds = nlp.engine.predict(body_texts, extra_spans=p.extra) if body_texts else []
+        by_span = {i: k for k, i in enumerate(p.body)}
+        units = []
+        for i, span in enumerate(p.spans):
+            k = by_span.get(i)
+            u: dict[str, Any] = {"start": span.start, "end": span.end}
+            if k is not None:
+                u["claim_score"] = float(preds[k].claim_score)
+                u["extra_spans"] = [list(x) for x in p.extra[k]]
+                u["mentions"] = [_pack(m) for m in preds[k].mentions]
+                u["extra"] = [_pack(m) for m in preds[k].extra]
+            units.append(u)
+        out.append(units)
+    return out
+
+
+def unit_inputs(units: Sequence[dict[str, Any]], claim_threshold: float) -> list[Any]:
+    """Rebuild the resolver's input from :func:`predict_units` output."""
+    from stancekit import actors
+
+    inputs = []
+    for u in units:
+        if "claim_score" not in u:
+            inputs.append(actors.UnitInput(u["start"], u["end"], False, None, ()))
+            continue
+        pred = _Prediction(
+            u["claim_score"], tuple(_unpack(m) for m in u["mentions"]), tuple(_unpack(m) for m in u["extra"])
+        )
+        spans = [tuple(x) for x in u["extra_spans"]]
+        inputs.append(actors.UnitInput(u["start"], u["end"], u["claim_score"] >= claim_threshold, pred, spans))
+    return inputs
+
+
+def cached_predictions(nlp: Any, rows: Sequence[dict[str, str]], cache: Path | None) -> list[list[dict[str, Any]]]:
+    """:func:`predict_units` for PerSenT rows, read from / written to ``cache`` (a JSON file)."""
+    key = hashlib.sha256("\x00".join(r["DOCUMENT"] for r in rows).encode()).hexdigest()
+    if cache is not None and cache.exists():
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        if data.get("key") == key:
+            return list(data["articles"])
+    if nlp is None:
+        raise SystemExit(f"{cache}: no prediction cache for these rows and no model to make one")
+    preds = predict_units(nlp, [r["DOCUMENT"] for r in rows])
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps({"key": key, "articles": preds}), encoding="utf-8")
+    return preds
+
+
+def run_persent(
+    nlp: Any, file: Path, limit: int = 0, cache: Path | None = None, claim_threshold: float | None = None
+) -> dict[str, Any]:
+    """Article-level stance toward PerSenT's ``TARGET_ENTITY``.
+
+    The model's unit predictions come from ``cache`` when it holds them for these rows (else the
+    model makes them and they are written there); the resolver then runs on them exactly as
+    ``Pipeline`` does (a unit is a claim when its claim score reaches the pipeline's threshold).
+    """
+    from sklearn.metrics import accuracy_score, f1_score
+
+    from stancekit.actors import find_actor, resolve
+
+    rows = persent_rows(file, limit)
     gold = [PERSENT_LABELS[r["TRUE_SENTIMENT"].strip()] for r in rows]
     pred: list[str] = []
     found = 0
-    texts = [r["DOCUMENT"] for r in rows]
     pron_total = pron_hit = 0
-    for r, article in zip(rows, nlp.pipe(texts), strict=True):
+    if claim_threshold is None:
+        claim_threshold = float(nlp.claim_threshold)
+    cached = cached_predictions(nlp, rows, cache)
+    articles = [resolve(r["DOCUMENT"], unit_inputs(u, claim_threshold)) for r, u in zip(rows, cached, strict=True)]
+    for r, article in zip(rows, articles, strict=True):
         actor = find_actor(article, r["TARGET_ENTITY"])
         found += actor is not None
         pred.append(actor.stance if actor is not None else "neutral")
@@ -328,6 +429,7 @@ def run_persent(nlp: Any, file: Path, limit: int = 0) -> dict[str, Any]:
     labels = ["favor", "against", "neutral"]
     return {
         "file": str(Path(file).name),
+        "claim_threshold": claim_threshold,
         "sha256": hashlib.sha256(Path(file).read_bytes()).hexdigest(),
         "articles": len(rows),
         "target_found": found,
@@ -366,6 +468,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-model", action="store_true", help="mode (a) only, neutral stance scores")
     ap.add_argument("--persent", type=Path, default=None, help="PerSenT csv to evaluate article-level stance on")
     ap.add_argument("--limit", type=int, default=0, help="PerSenT: first N articles only (0 = all)")
+    ap.add_argument(
+        "--cache", type=Path, default=None, help="PerSenT: JSON file of the model's unit predictions (read or written)"
+    )
     ap.add_argument("--device", default="auto")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--modes", default="gold,pipeline", help="which of gold,pipeline to run (default: both)")
@@ -387,7 +492,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if nlp is None:
             print("--persent needs a model", file=sys.stderr)
             return 1
-        out["persent"] = run_persent(nlp, args.persent, args.limit)
+        out["persent"] = run_persent(nlp, args.persent, args.limit, args.cache)
         path = args.out or RESULTS / "actors-persent.json"
     else:
         engine = getattr(nlp, "engine", None) if nlp is not None else None

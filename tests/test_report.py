@@ -413,3 +413,27 @@ def test_injected_markup_in_text_and_actor_names_stays_text_in_headless_chromium
     assert len(page.with_class("sk-claim")) == len(_EVIL)
     assert "".join(page.article_text) == evil_article().text  # every string is shown as the text it is
     assert all(e in [c["title"].split(" [")[0] for c in page.with_class("sk-chip")] for e in _EVIL)
+
+
+def test_corpus_summary_merges_one_person_named_differently_across_articles(tmp_path: Path) -> None:
+    def one(text: str, name: str, stance: str) -> Article:
+        surface = name if name in text else name.split()[-1]
+        m = Mention(surface, text.index(surface), text.index(surface) + len(surface))
+        a = ActorStance(name, "person", stance, _scores(stance), (m,))
+        unit = Unit(0, text, 0, len(text), True, 0.9, None, (a,), name, stance)
+        counts = {"favor": int(stance == "favor"), "against": int(stance == "against"), "neutral": 0}
+        return Article(text=text, units=(unit,), actors=(Actor(name, "person", (m,), stance, _scores(stance), counts),))
+
+    arts = [
+        one("Vladimir Putin spoke.", "Vladimir Putin", "against"),
+        one("Putin spoke again.", "Putin", "against"),
+        one("Melania Trump spoke.", "Melania Trump", "favor"),
+        one("Donald J. Trump spoke.", "Donald J. Trump", "favor"),
+    ]
+    doc = render_report(arts, tmp_path / "r.html").read_text(encoding="utf-8")
+    corpus = doc.split('<section class="sk-article"')[0]
+    assert "<tr><td>Putin</td>" not in corpus
+    row = re.search(r"<tr><td>Vladimir Putin</td><td>person</td>(.*?)</tr>", corpus)
+    assert row is not None and re.findall(r'class="sk-num">(\d+)<', row.group(1))[:4] == ["0", "2", "0", "2"]
+    # two different people who share a surname stay two rows
+    assert "<tr><td>Melania Trump</td>" in corpus and "<tr><td>Donald J. Trump</td>" in corpus

@@ -293,7 +293,20 @@ class _Summary:
             t.articles += 1
 
     def ranked(self) -> list[_ActorTotals]:
-        return sorted(self.actors.values(), key=lambda t: (-t.claims, -t.mentions, t.name))
+        # One row per actor across articles ("Putin" / "Vladimir Putin"): stancekit.actors owns the rule.
+        from stancekit.actors import merge_actor_names
+
+        names = merge_actor_names((t.name, t.type) for t in self.actors.values() for _ in range(t.articles))
+        merged: dict[str, _ActorTotals] = {}
+        for t in self.actors.values():
+            m = merged.setdefault(
+                names.get((t.name, t.type), t.name), _ActorTotals(names.get((t.name, t.type), t.name), t.type)
+            )
+            for k in STANCE_LABELS:
+                m.counts[k] += t.counts[k]
+            m.mentions += t.mentions
+            m.articles += t.articles
+        return sorted(merged.values(), key=lambda t: (-t.claims, -t.mentions, t.name))
 
     def view(self, corpus: bool) -> dict[str, Any]:
         ranked = self.ranked()

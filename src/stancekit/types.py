@@ -137,9 +137,9 @@ class ActorStance:
 class Actor:
     """One canonical actor of an article, with all its mentions and its stance over the article.
 
-    ``counts`` counts the claims labelled favor/against/neutral toward the actor; ``scores`` is
-    the mean score distribution over those claims; ``stance`` is its argmax (``neutral`` when the
-    actor appears in no claim).
+    ``counts`` counts the claims labelled favor/against/neutral toward the actor; ``scores`` is the
+    article-level distribution pooled from those claims (``stancekit.actors.article_stance``);
+    ``stance`` is its argmax (``neutral`` when the actor appears in no claim).
     """
 
     name: str

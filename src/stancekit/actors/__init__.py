@@ -26,33 +26,75 @@ What resolves to what:
   groups, organisations and countries at most one unit back, "them" to groups only, "its" to
   the nearest organisation or country in its own unit (plural and neuter pronouns mostly refer
   to things). A pronoun with no compatible antecedent (e.g. before any name) is left unresolved.
-- **Descriptions** ("the Russian leader", "the prime minister", "Russia's president") → the
-  person the article ties to that role and/or country, from titles ("Russian President Vladimir
-  Putin", "Prime Minister Abe"), possessives ("Russia's Putin", "Japan's leader Abe") and
-  appositions ("Abe, the Japanese prime minister"); the most recent such person wins.
+- **Descriptions** ("the (tough) Russian leader", "the prime minister", "Russia's president") →
+  the person the article ties to that role and/or country, from titles ("Russian President
+  Vladimir Putin", "Prime Minister Abe"), possessives ("Japan's leader Abe"), appositions ("Abe,
+  the Japanese prime minister") and "Under Putin, Russia …"; the most recent such person wins; a
+  person whose title names no country ("President Joe Biden") fits "the U.S. president" when
+  nobody else does. A description the article does not pin to a named person ("the next
+  president") stays unresolved rather than guessed. "His/her government" → that person's
+  country when the article states it, else the person.
 - **Claimant**: "according to Y", "Y (has) said/declared/told/…", "…, said Y" → ``source`` Y,
   recorded apart from the actors the claim is about (that mention is not one of them).
 
 Decisions (documented here because the tests and the benchmark rely on them):
 
+- **Mention spans** never start with a conjunction, preposition or adverb ("Although Japan",
+  "Under Putin", "Now New Delhi" → the name; ``grammar.FUNCTION_WORDS``) and keep an
+  abbreviation's full stop ("U.S.", "D.C."). A hyphenated compound yields the actors inside it
+  ("U.S.-led" → United States, "Japan-Russia", "Sino-Japanese" → China and Japan, "post-Brexit"
+  → Brexit), unless it is one name ("NATO-Ukraine Council", "Guinea-Bissau", "Park Geun-hye").
+- **What is an actor**: people, organisations, countries and other governed places, and groups.
+  Events, wars, agreements, eras and ideologies ("World War II", "the Cold War", "Brexit", "the
+  Abraham Accords", "Peronism") are not; nor are region, party or faith adjectives before a noun
+  ("Asian nations", "Siberian gas", "Republican leaders", "Latin American left") — their plural
+  names a group ("the Republicans"). A place the tables do not know as a country is an actor only
+  when it acts or possesses ("Texas would keep defending itself", "Europe's problems"), not as a
+  setting or modifier ("the Kuril Islands dispute", "the Pahalgam attack"). A demonym that stands
+  for a country ("Japanese leaders") is that country, typed ``country``.
+- **One actor, one name**: capitals and seats of government stand for their country, even when
+  the tagger calls a lone capital a person ("Washington"; "George Washington" stays a person);
+  qualified names merge into the plain one ("Communist China" → China); a person is named by
+  the longest form of their name in the article. Across a corpus, :func:`merge_actor_names`
+  joins "Putin" / "Vladimir Putin" and "Donald Trump" / "Donald J. Trump" but never two people who
+  share a surname.
+- A possessor of a person is an actor of its own ("*Germany's* Angela Merkel" → Germany and
+  Merkel); a possessor or adjective of a *title* only ties the person to the country
+  ("*Russia's* President Putin", "*Japanese* Prime Minister Abe").
+
 - A place named as a setting ("in Tokyo", "at the White House", "from Brussels", a dateline
   "VILNIUS, Lithuania —", "in Lima, Peru") is not an actor, unless it is a country ("sanctions in
   Russia" is about Russia); people of a capital ("many in Beijing") are its country.
 - A country or organisation word that only qualifies a title or another name ("*Japanese* Prime
-  Minister Shinzo Abe", "*Russia's* Putin", "*NATO* Secretary General Jens Stoltenberg",
-  "*China's* Hainan Island") is not a mention of its own; it ties the person to the country.
+  Minister Shinzo Abe", "*NATO* Secretary General Jens Stoltenberg", "*China's* Hainan Island")
+  is not a mention of its own; it ties the person to the country.
 - The **primary actor** of a unit is the actor of its first mention that is not the source and not
   of type ``other`` (``other`` only when nothing else is there): in English news the subject comes
   first, and a pronoun subject ("His flagship policy …") counts as a mention of its referent.
 - Per unit, an actor's scores are the mean of its mentions' stance scores in that unit. Per
-  article, ``counts`` count the *claims* by their stance toward the actor and ``scores`` are the
-  mean over those claims; ``stance`` is their argmax (``neutral`` when no claim mentions it).
+  article, ``counts`` count the *claims* by their stance toward the actor; ``scores`` pool those
+  claims with :func:`article_stance` (weighted by claim score and by whether the actor is the
+  claim's primary actor, with a neutral prior so that thin or mixed evidence stays neutral, and a
+  calibration fitted on PerSenT dev, see :data:`ARTICLE_STANCE`); ``stance`` is their argmax
+  (``neutral`` when no claim mentions it).
 - Actors are ordered by their first mention in the article.
 """
 
+from stancekit.actors.corpus import merge_actor_names
 from stancekit.actors.references import reference_spans
 from stancekit.actors.resolution import resolve
 from stancekit.actors.state import Resolution, UnitInput
-from stancekit.actors.summary import find_actor
+from stancekit.actors.summary import ARTICLE_STANCE, ArticleStanceParams, StanceEvidence, article_stance, find_actor
 
-__all__ = ["UnitInput", "Resolution", "reference_spans", "resolve", "find_actor"]
+__all__ = [
+    "UnitInput",
+    "Resolution",
+    "reference_spans",
+    "resolve",
+    "find_actor",
+    "merge_actor_names",
+    "article_stance",
+    "ArticleStanceParams",
+    "StanceEvidence",
+    "ARTICLE_STANCE",
+]

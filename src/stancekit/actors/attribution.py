@@ -27,7 +27,7 @@ _ADVERBS = (
 # A speaker noun between an actor word and the verb: "Japanese officials say", "Chinese state media reported".
 _SPEAKER_NOUN = (
     r"(?:'s)?(?:\s+(?:state\s+|foreign\s+|defen[cs]e\s+)?(?:officials?|diplomats?|sources?|spokes(?:man|woman|person)|"
-    r"authorities|media|ministry|government|leaders?|negotiators?|analysts?|economists?|experts?|envoys?|president|"
+    r"authorities|media|ministry|government|delegations?|leaders?|negotiators?|analysts?|economists?|experts?|envoys?|president|"
     r"prime\s+minister|coast\s+guard|military|army|navy|embassy|office))?"
 )
 _SPEAKER_AFTER = re.compile(

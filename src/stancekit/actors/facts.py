@@ -28,6 +28,7 @@ class FactTables:
     cs: dict[str, tuple[str, str]]  # case-sensitive short codes -> (target, kind)
     orgs: dict[str, Organisation]
     surface_re: re.Pattern[str]
+    combining: dict[str, str]  # "Sino" -> "C:CHN": combining forms, read only inside hyphenated compounds
 
 
 def _read_tsv(name: str) -> list[dict[str, str]]:
@@ -101,10 +102,13 @@ def fact_tables() -> FactTables:
                 cs.setdefault(surface.replace(".", ""), (f"O:{org.name}", "org"))
             else:
                 ci.setdefault(fold(surface), (f"O:{org.name}", "org"))
+    combining: dict[str, str] = {}
     for trow in _read_tsv("country_aliases.tsv"):
         target = trow["target"]
         target = f"O:{target[4:]}" if target.startswith("org:") else f"C:{target}"
-        if trow["kind"] == "code":
+        if trow["kind"] == "combining":
+            combining[trow["alias"]] = target
+        elif trow["kind"] == "code":
             cs[trow["alias"].replace(".", "")] = (target, "name")
         else:
             ci[fold(trow["alias"])] = (target, trow["kind"])
@@ -120,6 +124,8 @@ def fact_tables() -> FactTables:
     for org in orgs.values():
         surfaces_all.update((org.name, *org.aliases))
     for trow in _read_tsv("country_aliases.tsv"):
+        if trow["kind"] == "combining":
+            continue
         surfaces_all.add(trow["alias"])
         if trow["kind"] == "code":
             surfaces_all.add(".".join(trow["alias"]) + ".")  # "U.S." for "US"
@@ -127,7 +133,7 @@ def fact_tables() -> FactTables:
     # Keep only capitalised surfaces: lower-case words are not names.
     pattern = "|".join(re.escape(s) for s in sorted(surfaces_all, key=len, reverse=True) if s[:1].isupper())
     surface_re = re.compile(rf"(?<![\w.])(?:{pattern})(?![\w])")
-    return FactTables(country_names=names, ci=ci, cs=cs, orgs=orgs, surface_re=surface_re)
+    return FactTables(country_names=names, ci=ci, cs=cs, orgs=orgs, surface_re=surface_re, combining=combining)
 
 
 def lookup(core: str) -> tuple[str, str] | None:
@@ -141,3 +147,15 @@ def lookup(core: str) -> tuple[str, str] | None:
     if len(bare) <= 3 and not bare[:1].isupper():
         return None
     return facts.ci.get(fold(core))
+
+
+def lookup_part(part: str) -> tuple[str, str] | None:
+    """Like :func:`lookup`, for one part of a hyphenated compound: "Sino" (of "Sino-Japanese") → China."""
+    core = part.strip()
+    if core.endswith("'s"):
+        core = core[:-2]
+    if core in fact_tables().combining:
+        return fact_tables().combining[core], "combining"
+    if not core[:1].isupper():
+        return None
+    return lookup(core)

@@ -22,6 +22,7 @@ OTHER_ROLES = (
     "vice president", "vice-president", "governor", "senator", "mayor", "ambassador", "envoy",
     "chief executive", "chairman", "chairwoman", "spokesman", "spokeswoman", "spokesperson",
     "foreign secretary", "opposition leader", "crown prince", "pope", "chief of staff", "commander", "chief",
+    "speaker", "chancellor of the exchequer",
     "president-elect", "prime minister-designate",
     "director general", "director-general", "director", "head", "national security adviser", "adviser", "advisor",
 )  # fmt: skip
@@ -53,7 +54,7 @@ LOCATIVE = re.compile(
     re.I,
 )
 # "VILNIUS, Lithuania —", "GENEVA, Nov 29 (Reuters) -", "HIROSHIMA —": the place a story was filed from.
-DATELINE = re.compile(r"^[A-Z][A-Z .'/-]+(?:,\s*[A-Z][\w .'-]*?)?(?:\s*\([^)]{1,30}\))?\s*[—–-]")
+DATELINE = re.compile(r"^[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ .'/-]+(?:,\s*[A-Z][\w .'-]*?)?(?:\s*\([^)]{1,30}\))?\s*[—–-]")
 # "from the crippled Fukushima Daiichi plant": a preposition, then adjectives, then a (non-country) place.
 LOCATIVE_ADJ = re.compile(r"\b(?:in|at|near|from|into|inside|outside|off)\s+the\s+(?:[a-z][\w-]*\s+){1,2}$")
 # Words around a tagged name that extend it: capitalised words, and connectors inside organisation names.
@@ -87,3 +88,47 @@ STRAIGHT_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\
 POSSESSIVE = re.compile(r"(?:'s|')$")
 WORD = re.compile(r"[\w][\w.'-]*")
 ROLE_PATTERN = "|".join(re.escape(r).replace(r"\ ", r"\s+") for r in ROLES)
+
+# Words that start a clause or qualify a name but are never the first word of one: a capitalised
+# "Although", "Under", "Now" at a sentence start is not part of "Japan", "Putin", "New Delhi".
+FUNCTION_WORDS = {
+    "although", "though", "because", "since", "unless", "until", "whereas", "whether", "once", "so", "nor",
+    "also", "even", "still", "now", "then", "thus", "hence", "however", "meanwhile", "instead", "indeed",
+    "perhaps", "already", "again", "only", "just", "never", "always", "often", "later", "earlier", "today",
+    "yesterday", "tomorrow", "here", "there", "where", "why", "how", "what", "which", "who", "whom", "whose",
+    "under", "over", "with", "without", "within", "from", "into", "onto", "upon", "about", "above", "across",
+    "against", "along", "amid", "among", "around", "behind", "below", "beneath", "beside", "besides", "between",
+    "beyond", "despite", "during", "except", "inside", "near", "outside", "through", "throughout",
+    "toward", "towards", "unlike", "via", "to", "of", "off", "out", "up", "down", "per",
+    "last", "next", "former", "post", "pre", "anti", "pro", "recently", "finally",
+    "ultimately", "initially", "currently", "previously", "eventually", "nevertheless", "nonetheless",
+    "moreover", "furthermore", "likewise", "similarly", "otherwise", "rather", "there's", "here's",
+}  # fmt: skip
+# A word before a demonym that turns it into a region's ("Latin American", "West African").
+REGION_QUALIFIERS = {
+    "latin", "north", "south", "east", "west", "central", "southeast", "southeastern", "northeast", "northern",
+    "southern", "eastern", "western", "sub-saharan", "pan", "anglo", "trans",
+}  # fmt: skip
+# Prefixes of a hyphenated compound that only qualify the name after them ("post-Brexit", "anti-French").
+COMPOUND_PREFIXES = {"post", "pre", "anti", "pro", "non", "ex", "neo", "mid", "trans", "pan", "cross", "inter"}
+# Words before a country's name that qualify it without naming another actor ("Communist China").
+COUNTRY_QUALIFIERS = {"communist", "mainland", "red", "imperial", "modern", "today's", "post-war", "postwar", "putin's"}
+
+# The head word of a name that makes it an event, an agreement or an era, not an actor ("World War II",
+# "the Cold War", "the Abraham Accords", "the Paris Agreement", "the Belt and Road Initiative").
+EVENT_HEADS = {
+    "war", "wars", "accord", "accords", "agreement", "agreements", "treaty", "summit", "crisis", "revolution",
+    "era", "election", "elections", "referendum", "games", "olympics", "pact", "deal", "act", "doctrine",
+    "initiative", "protocol", "declaration", "charter", "spring", "uprising", "invasion", "massacre", "genocide",
+    "pandemic", "cup", "championship", "festival", "day", "week", "year", "century", "dynasty", "period", "age",
+}  # fmt: skip
+EVENT_NAMES = {"brexit", "holocaust", "apartheid", "covid", "covid-19", "abenomics", "glasnost", "perestroika"}
+# Auxiliaries and common verbs right after a place name that make it the subject of a clause
+# ("Texas would keep defending itself", "Europe cannot keep outsourcing its security").
+ACTING_NEXT = re.compile(
+    r"^(?:'s?\s|"  # a possessor: "Europe's problems"
+    r"\s+(?:is|was|are|were|has|have|had|will|would|can|cannot|can't|could|should|must|may|might|did|does|do|"
+    r"wants?|wanted|needs?|needed|says?|said|insists?|insisted|refused|refuses|rejects?|rejected|agreed|agrees|"
+    r"accused|accuses|warned|warns|threatened|threatens|remains|remained|joined|joins|signed|signs|voted|votes|"
+    r"backed|backs|opposed|opposes|announced|announces|responded|responds|welcomed|welcomes)\b)"
+)

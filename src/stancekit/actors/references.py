@@ -11,12 +11,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from stancekit.actors.facts import fact_tables, lookup
+from stancekit.actors.facts import fact_tables, lookup, lookup_part
 from stancekit.actors.grammar import (
     CAP_LEFT,
     CAP_RIGHT,
+    COMPOUND_PREFIXES,
     CONNECTOR_RIGHT,
     COUNTRY_BODIES,
+    FUNCTION_WORDS,
     NOT_NAME,
     POSSESSIVE,
     PRONOUNS,
@@ -51,13 +53,19 @@ _POSS_DESC_RE = re.compile(
     rf"(?P<mods>(?:[a-z][\w-]*\s+){{0,2}}?)(?P<role>{ROLE_PATTERN})\b(?!\s+(?:[A-Z]|of\s+[A-Z]))",
 )
 
+# "his government", "her administration": the country of the person the pronoun refers to.
+_PRONOUN_BODY_RE = re.compile(rf"\b(?P<poss>[Hh]is|[Hh]er)\s+(?P<body>{'|'.join(COUNTRY_BODIES)})\b")
+
 
 @dataclass(frozen=True)
 class Description:
+    """A description of an actor without its name: "the tough Russian leader", "his government"."""
+
     role: str | None  # normalised role, or None for "the Chinese government"
     country: str | None  # "C:ISO3" when the description names a country
     kind: str  # "person" or "country"
-    when: str | None = None  # "former" ("the former prime minister"), "current", or None
+    when: str | None = None  # "former" ("the former prime minister"), "current", "future" ("the next president")
+    possessor: str | None = None  # "m"/"f" for "his/her government": the country of that person
 
 
 def norm_role(role: str) -> str:
@@ -98,6 +106,8 @@ def when_of(mods: str) -> str | None:
         return "former"
     if words & {"current", "new", "incumbent", "sitting", "present", "newly"}:
         return "current"
+    if words & {"next", "future", "eventual"}:
+        return "future"  # whoever holds the role later: nobody the article names yet
     return None
 
 
@@ -112,6 +122,9 @@ def parse_description(span: str) -> Description | None:
         if role in COUNTRY_BODIES:
             return Description(None, country, "country") if country else None
         return Description(role, country, "person", when_of(m.group("mods")))
+    m = _PRONOUN_BODY_RE.fullmatch(span)
+    if m:
+        return Description(None, None, "country", possessor="m" if m.group("poss").lower() == "his" else "f")
     m = _POSS_DESC_RE.fullmatch(span)
     if m:
         poss = m.group("poss")
@@ -151,6 +164,8 @@ def reference_spans(unit_text: str) -> list[tuple[int, int]]:
     for m in _POSS_DESC_RE.finditer(text):
         if parse_description(m.group(0)):
             found.append((m.start(), m.end(), 0))
+    for m in _PRONOUN_BODY_RE.finditer(text):
+        found.append((m.start(), m.end(), 0))
     for m in fact_tables().surface_re.finditer(text):
         found.append((m.start(), m.end(), 1))
     for m in _PRONOUN_RE.finditer(text):
@@ -314,6 +329,7 @@ class MentionCollector(ArticleState):
             connector = (
                 gap is not None
                 and "organisation" in (prev.tag if prev else "", m.tag)
+                and "person" not in (prev.tag if prev else "", m.tag)  # "Márcio Astrini of the Climate Observatory"
                 and bool(re.fullmatch(r" (?:of|for|de)(?: the)? ", gap))
             )
             if prev is not None and gap is not None and (gap in ("", " ", "-", ".") or connector):
@@ -328,7 +344,44 @@ class MentionCollector(ArticleState):
                 )  # fmt: skip
                 continue
             joined.append(m)
-        return [m for m in joined if m.end > m.start and any(c.isupper() for c in m.text)]
+        for m in joined:  # a lower-case piece joined at a space: "war" + "Japanese" (of "post-war Japanese")
+            lead = re.match(r"(?:[a-z][\w'-]*\s+)+(?=[A-Z])", m.text)
+            if lead:
+                m.start += lead.end()
+                m.text = self.norm[m.start : m.end]
+        parts = [p for m in joined for p in self._split_compound(m)]
+        return [m for m in parts if m.end > m.start and any(c.isupper() for c in m.text)]
+
+    def _split_compound(self, m: MentionDraft) -> list[MentionDraft]:
+        """A hyphenated compound yields the actors inside it, not an actor of its own.
+
+        "U.S.-led" → "U.S."; "Japan-Russia", "U.S.-Japan-South Korea" → each country;
+        "Sino-Japanese" → "Sino" (China) and "Japanese"; "post-Brexit" → "Brexit". A name that is
+        hyphenated as a whole ("Guinea-Bissau", "Park Geun-hye", "Al-Shabaab") stays one mention.
+        """
+        text = m.text
+        if "-" not in text or m.tag == "person" or lookup(name_core(text)) is not None:
+            return [m]
+        pieces: list[tuple[int, int]] = []
+        pos = m.start
+        for part in text.split("-"):
+            pieces.append((pos, pos + len(part)))
+            pos += len(part) + 1
+        known = [(a, b) for a, b in pieces if b > a and lookup_part(self.norm[a:b]) is not None]
+        if known and any((a, b) not in known and not self.norm[a:b].islower() for a, b in pieces):
+            return [m]  # "NATO-Ukraine Council", "Asia-Pacific Economic Cooperation": one name
+        if not known:
+            # "post-Brexit", "anti-French": the prefix only qualifies the name after it
+            first = self.norm[pieces[0][0] : pieces[0][1]].lower()
+            if first in COMPOUND_PREFIXES and len(pieces) > 1:
+                a = pieces[1][0]
+                return [MentionDraft(m.unit, a, m.end, "name", m.tag, m.scores, self.norm[a : m.end], m.from_tagger)]
+            return [m]
+        out = []
+        for a, b in known:
+            tag = "organisation" if (lookup_part(self.norm[a:b]) or ("", ""))[0].startswith("O:") else "location"
+            out.append(MentionDraft(m.unit, a, b, "name", tag, m.scores, self.norm[a:b], m.from_tagger))
+        return out
 
     def _complete(self, m: MentionDraft, bounds: tuple[int, int]) -> None:
         """Trim a tagged span to its name and grow it over the capitalised words of the same name.
@@ -343,6 +396,11 @@ class MentionCollector(ArticleState):
             if not lead:
                 break
             m.start += lead.end()
+        while True:  # leading capitalised function words: "Although Japan" → "Japan", "Under Putin" → "Putin"
+            lead = re.match(r"([A-Z][\w']*)\s+(?=\S)", self.norm[m.start : m.end])
+            if not lead or lead.group(1).lower() not in FUNCTION_WORDS:
+                break
+            m.start += lead.end()
         while True:  # trailing lower-case words: "Bank of" → "Bank" (re-grown below if a name follows)
             tail = re.search(r"\s+[a-z][\w'-]*$", self.norm[m.start : m.end])
             if not tail or tail.start() == 0:
@@ -352,12 +410,12 @@ class MentionCollector(ArticleState):
             right = CAP_RIGHT.match(self.norm, m.end, ue)
             if right is None and m.tag == "organisation":
                 right = CONNECTOR_RIGHT.match(self.norm, m.end, ue)
-            if right is None or right.group("w").rstrip(".").lower() in NOT_NAME | TITLE_WORDS:
+            if right is None or right.group("w").rstrip(".").lower() in NOT_NAME | TITLE_WORDS | FUNCTION_WORDS:
                 break
             m.end = right.end()
         while True:
             left = CAP_LEFT.search(self.norm, us, m.start)
-            if left is None or left.group("w").rstrip(".").lower() in NOT_NAME | TITLE_WORDS:
+            if left is None or left.group("w").rstrip(".").lower() in NOT_NAME | TITLE_WORDS | FUNCTION_WORDS:
                 break
             if "'" in left.group("w"):
                 break  # "Italy's": a possessive qualifies the name, it is not part of it

@@ -9,7 +9,11 @@ from collections.abc import Sequence
 from stancekit.actors.attribution import Attribution
 from stancekit.actors.facts import fact_tables, fold, is_code, lookup
 from stancekit.actors.grammar import (
+    ACTING_NEXT,
+    COUNTRY_QUALIFIERS,
     DATELINE,
+    EVENT_HEADS,
+    EVENT_NAMES,
     GENERIC_ROLES,
     HEAD_ROLES,
     LOCATIVE,
@@ -18,6 +22,7 @@ from stancekit.actors.grammar import (
     PEOPLE_IN,
     POSSESSIVE,
     PRONOUNS,
+    REGION_QUALIFIERS,
     ROLE_ALIASES,
     ROLE_PATTERN,
     ROLES,
@@ -62,6 +67,45 @@ _PLACE_AFTER = re.compile(
 _TITLE_AFTER = re.compile(rf"^(?:'s)?\s+(?i:then-|former\s+|acting\s+)?(?i:{ROLE_PATTERN})\s+(?:[A-Z]|of\s+[A-Z])")
 
 
+# Head words of names of bodies of people.
+_GROUP_HEADS = {
+    "group", "alliance", "coalition", "union", "bloc", "party", "council", "forum", "movement", "front", "brigade",
+    "brigades", "army", "league", "committee", "caucus", "association", "network", "organisation", "organization",
+    "federation", "assembly", "congress", "parliament", "junta", "militia", "guard", "taliban", "hamas", "hezbollah",
+}  # fmt: skip
+# An adjective-shaped word the tables do not know ("Asian", "Siberian", "Republican", "Islamic").
+_ADJECTIVE = re.compile(r"[A-Z][a-z]+(?:ian|ese|ish|ic|can|ean)")
+# "Under Putin, Russia …", "Russia under Putin": a person who leads a country.
+_UNDER = re.compile(
+    r"\b[Uu]nder\s+(?P<name>[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){0,2}),\s+(?P<country>[A-Z][\w.]+(?:\s+[A-Z][\w.]+)?)"
+    r"|(?P<country2>[A-Z][\w.]+(?:\s+[A-Z][\w.]+)?)\s+under\s+(?P<name2>[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){0,2})"
+)
+
+
+def _country_or_org(core: str) -> tuple[str, str] | None:
+    """:func:`lookup`, and a country behind a qualifier: "Communist China" → China."""
+    found = lookup(core)
+    if found is not None:
+        return found
+    if core in fact_tables().combining:  # "Sino" of a split "Sino-Japanese"
+        return fact_tables().combining[core], "name"
+    words = core.split()
+    if len(words) > 1 and words[0].lower() in COUNTRY_QUALIFIERS:
+        rest = lookup(" ".join(words[1:]))
+        if rest is not None and rest[0].startswith("C:") and rest[1] == "name":
+            return rest
+    return None
+
+
+def _is_event_or_idea(core: str) -> bool:
+    """Events, wars, agreements, eras and ideologies: "World War II", "the Cold War", "Brexit", "Peronism"."""
+    words = [w for w in core.split() if not re.fullmatch(r"[IVX]+|\d+", w)]
+    if not words:
+        return False
+    head = words[-1].lower()
+    return head in EVENT_HEADS or core.lower() in EVENT_NAMES or (head.endswith("ism") and len(head) > 5)
+
+
 class NameClusterer(ArticleState):
     """Step 2: names become actors; places that are settings and words that only qualify a name drop out."""
 
@@ -76,23 +120,27 @@ class NameClusterer(ArticleState):
                 continue
             pre = self.norm[self.bounds[m.unit][0] : m.start]
             if m.tag == "person":
-                known = lookup(core)
+                known = _country_or_org(core)
                 # A tagger's "person" that is a country's or a listed organisation's name is that
-                # actor (capitals excepted: "Washington", "Victoria" are also people's names).
-                if known is None or known[1] == "capital":
+                # actor; a capital only when it stands alone ("Washington", not "George Washington").
+                if known is None or (known[1] == "capital" and (" " in core or self._titled(m))):
                     self._person(m, core, persons)
                     continue
                 m.tag = "organisation" if known[0].startswith("O:") else "location"
             if self._dateline(m) or self._title_modifier(m) or self._possessive_modifier(m):
                 m.dropped = True  # the place a story was filed from, or a word qualifying another name
                 continue
-            found = lookup(core)
+            found = _country_or_org(core)
+            if found is None and (_is_event_or_idea(core) or self._is_adjective(m, core)):
+                m.dropped = True  # "World War II", "Brexit", "Asian", "Siberian gas", "Republican leaders"
+                continue
             if found is not None and found[0].startswith("C:"):
                 target, kind = found
                 if (
                     (kind in ("capital", "seat") and self._setting(m, pre))
                     or self._after_city(m, pre)
                     or _PLACE_AFTER.match(self.norm[m.end : m.end + 30])
+                    or (kind == "demonym" and self._region_demonym(m, pre))
                 ):
                     m.dropped = True  # a setting, not an actor
                     continue
@@ -113,6 +161,14 @@ class NameClusterer(ArticleState):
             if m.tag in ("location", "other") and (
                 LOCATIVE.search(pre) or LOCATIVE_ADJ.search(pre) or self._listed_after_setting(m, pre)
             ):
+                m.dropped = True
+                continue
+            if m.tag == "group" and not self._group_name(m, core):
+                m.dropped = True  # "Crimea", "the Black Sea", "F-16", "Fukushima Daiichi" tagged as groups
+                continue
+            if m.tag == "location" and not ACTING_NEXT.match(self.norm[m.end : m.end + 40]):
+                # A place the tables do not know as a country ("Kuril Islands", "Pahalgam", "the
+                # Baltic", "Amazon") is an actor only when it acts: "Texas would keep defending itself".
                 m.dropped = True
                 continue
             if not m.from_tagger:
@@ -136,6 +192,12 @@ class NameClusterer(ArticleState):
                     by_token.setdefault(tok, []).append(a)
         if not by_token:
             return
+        for u in _UNDER.finditer(self.norm):
+            found = lookup(name_core(u.group("country") or u.group("country2") or ""))
+            toks = name_tokens(u.group("name") or u.group("name2") or "")
+            if found and found[0].startswith("C:") and toks:
+                for a in by_token.get(toks[-1], ()):
+                    a.roles.add(("leader", found[0], False))
         for hit in fact_tables().surface_re.finditer(self.norm):
             found = lookup(name_core(hit.group(0)))
             if not found or not found[0].startswith("C:"):
@@ -154,7 +216,8 @@ class NameClusterer(ArticleState):
         """
         if PEOPLE_IN.search(pre):
             return False
-        if LOCATIVE.search(pre):
+        loc = LOCATIVE.search(pre)
+        if loc and not re.match(r"(?i)of\b", loc.group(0)):  # "courtship of the Kremlin": the government
             return True
         if re.search(r"(?:,|\band|\bor)\s+$", pre):
             prev = [k for k in self.in_unit.get(m.unit, ()) if k.end <= m.start and k.kind == "name"]
@@ -209,11 +272,42 @@ class NameClusterer(ArticleState):
         found = lookup(name_core(m.text))
         if found is not None and found[1] == "demonym" and _ROLE_AFTER.match(after):
             return True  # "a South Korean president", "Japanese Prime Minister": the role's, not the country's
-        # "Russia's Putin": a possessive country right before a person tagged by the model
-        if after.startswith("'s "):
-            nxt = next((k for k in self.in_unit.get(m.unit, ()) if m.end + 3 <= k.start <= m.end + 4), None)
-            return nxt is not None and nxt.tag == "person"
+        # "Germany's Angela Merkel" names two actors: the possessor is not a title's qualifier.
         return False
+
+    def _group_name(self, m: MentionDraft, core: str) -> bool:
+        """Whether a name the tagger calls a group names people: a plural ("the Republicans",
+        "Palestinians"), an acronym ("E3"), a word for a body of people ("Wagner Group", "Kurdish
+        Alliance"), or a name that acts ("Hamas said")."""
+        last = core.split()[-1] if core.split() else ""
+        return (
+            is_code(core)
+            or (last.endswith("s") and not last.endswith(("ss", "us", "is")) and last[:1].isupper())
+            or last.lower() in _GROUP_HEADS
+            or ACTING_NEXT.match(self.norm[m.end : m.end + 40]) is not None
+        )
+
+    def _titled(self, m: MentionDraft) -> bool:
+        """Whether a title stands right before the mention ("President Washington", "Mr. Lincoln")."""
+        pre = self.norm[max(self.bounds[m.unit][0], m.start - 40) : m.start]
+        return _TITLE_TAIL.search(pre) is not None
+
+    def _is_adjective(self, m: MentionDraft, core: str) -> bool:
+        """A region, party or faith adjective before a common noun: "Asian nations", "Republican leaders".
+
+        Its plural ("the Republicans", "Democrats") names a group and stays.
+        """
+        words = core.split()
+        if not words or not all(w.lower() in REGION_QUALIFIERS or _ADJECTIVE.fullmatch(w) for w in words):
+            return False
+        return bool(re.match(r"\s+[a-z]", self.norm[m.end : m.end + 3])) or m.end >= self.bounds[m.unit][1] - 1
+
+    def _region_demonym(self, m: MentionDraft, pre: str) -> bool:
+        """ "Latin American", "South Asian": a demonym after a region word is the region's, not a country's."""
+        prev = re.search(r"([A-Z][\w-]*)\s+$", pre)
+        if prev is None or prev.group(1).lower() not in REGION_QUALIFIERS:
+            return False
+        return lookup(f"{prev.group(1)} {name_core(m.text)}") is None
 
     def _person(self, m: MentionDraft, core: str, persons: list[int]) -> None:
         name, role, country, gender = split_title(core)
@@ -385,6 +479,8 @@ class Coreference(ArticleState):
         d = m.desc
         if d is None:
             return None
+        if d.kind == "country" and d.possessor is not None:
+            return self._country_of_person(m, d.possessor, history)
         if d.kind == "country":
             if d.country is None:
                 return None
@@ -392,11 +488,14 @@ class Coreference(ArticleState):
             self.actors[ai].canonical = fact_tables().country_names.get(d.country[2:], d.country[2:])
             return ai
 
-        def fits(a: ActorDraft) -> bool:
+        if d.when == "future":
+            return None  # "the next president": whoever wins, not anyone the article names
+
+        def fits(a: ActorDraft, loose: bool = False) -> bool:
             if a.type != "person":
                 return False
             for role, country, past in a.roles:
-                if d.country and country != d.country:
+                if d.country and country != d.country and not (loose and country is None):
                     continue
                 if d.when == "current" and past:
                     continue
@@ -417,6 +516,12 @@ class Coreference(ArticleState):
             for h in self.in_unit.get(u, ()):
                 if h.start > m.start and h.kind == "name" and h.actor is not None and fits(self.actors[h.actor]):
                     return h.actor
+        if d.country is not None:
+            # "The U.S. president" after "President Joe Biden": the role fits and the text never
+            # ties that person to another country.
+            for ai in sorted(self.last_seen, key=self.last_seen.__getitem__, reverse=True):
+                if fits(self.actors[ai], loose=True):
+                    return ai
         if d.country is None:
             # No person holds the role in the text: the most recent person of the last two units
             # whose role the article never states ("Fumio Kishida, …" then "The current prime minister").
@@ -426,6 +531,22 @@ class Coreference(ArticleState):
                 a = self.actors[h.actor] if h.actor is not None else None
                 if a is not None and a.type == "person" and not any(r for r, _, _ in a.roles):
                     return h.actor
+        return None
+
+    def _country_of_person(self, m: MentionDraft, gender: str, history: list[MentionDraft]) -> int | None:
+        """ "His government": the country of the most recent person (at most two units back) it can be."""
+        for h in reversed(history):
+            if m.unit - h.unit > 2:
+                break
+            a = self.actors[h.actor] if h.actor is not None else None
+            if a is None or a.type != "person" or a.gender not in (None, gender):
+                continue
+            countries = [c for _, c, past in a.roles if c is not None and not past]
+            if countries:
+                ai = self._actor_for(countries[0], "country")
+                self.actors[ai].canonical = fact_tables().country_names.get(countries[0][2:], countries[0][2:])
+                return ai
+            return h.actor  # the article never says which country: the person's own government
         return None
 
     def _pronoun(self, m: MentionDraft, history: list[MentionDraft]) -> int | None:

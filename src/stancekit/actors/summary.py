@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from stancekit.actors.facts import fact_tables, fold, is_code, lookup
@@ -10,6 +12,103 @@ from stancekit.actors.grammar import STRAIGHT_QUOTES
 from stancekit.actors.references import name_core, name_tokens
 from stancekit.actors.state import ArticleState, MentionDraft, Resolution, clean_scores
 from stancekit.types import STANCE_LABELS, Actor, ActorStance, Mention, stance_of
+
+
+@dataclass(frozen=True)
+class StanceEvidence:
+    """One claim's say on an actor: the stance scores toward it there and how much the claim counts.
+
+    Attributes:
+        scores: (favor, against, neutral) toward the actor in that claim.
+        weight: the claim's salience for the actor: 1 when the actor is the claim's primary actor, else
+            ``ARTICLE_STANCE.secondary_weight`` (the confidence weight is applied by :func:`article_stance`).
+    """
+
+    scores: tuple[float, float, float]
+    weight: float
+
+
+@dataclass(frozen=True)
+class ArticleStanceParams:
+    """The few numbers that turn claim-level scores into an article-level stance.
+
+    Attributes:
+        secondary_weight: weight of a claim in which the actor is mentioned but is not its primary actor.
+        confidence_power: a claim also weighs ``(favor + against) ** confidence_power``: a claim the
+            stance head reads as clearly polar counts more than one it reads as neutral.
+        neutral_prior: weight of an imaginary neutral claim added to every actor's evidence, so that
+            one or two claims do not decide, and thin or mixed evidence stays near neutral.
+        favor_threshold, against_threshold: the pooled polarity (weighted mean of favor − against)
+            above which the stance is favor, and below which it is against; neutral between.
+        scale: how sharply the returned distribution turns around the thresholds.
+    """
+
+    secondary_weight: float = 0.5
+    confidence_power: float = 2.0
+    neutral_prior: float = 2.0
+    favor_threshold: float = 0.03
+    against_threshold: float = -0.5
+    scale: float = 0.1
+
+
+#: Fitted on PerSenT dev with the shipped model by ``benchmarks/article_stance.py`` (grid search;
+#: fit-on-all and 2-fold cross-validated figures in benchmarks/RESULTS.md). The stance head,
+#: trained on sentence-level sets, leans to ``against`` on whole news articles: the against
+#: threshold sits well below zero.
+ARTICLE_STANCE = ArticleStanceParams()
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+
+def article_stance(
+    evidence: Sequence[StanceEvidence], params: ArticleStanceParams = ARTICLE_STANCE
+) -> dict[str, float]:
+    """Pool an actor's claim-level stance scores into one article-level distribution.
+
+    The polarity ``d`` is the weighted mean of favor − against over the claims (weights: each
+    claim's ``weight`` × its polar mass ``** confidence_power``), with ``neutral_prior`` weight of
+    polarity 0 added. Then, as an ordinal model, ``P(favor) = σ((d − favor_threshold) / scale)``,
+    ``P(against) = σ((against_threshold − d) / scale)`` and neutral takes the rest (all three are
+    renormalised if they overlap), so the argmax is favor above the favor threshold, against
+    below the against threshold and neutral between.
+
+    Args:
+        evidence: one :class:`StanceEvidence` per claim that mentions the actor.
+        params: the pooling and calibration parameters.
+
+    Returns:
+        ``{"favor": p, "against": p, "neutral": p}`` summing to one; exactly neutral when no claim
+        counts.
+
+    >>> ev = [StanceEvidence((0.8, 0.1, 0.1), 1.0), StanceEvidence((0.1, 0.8, 0.1), 1.0)]
+    >>> p = ArticleStanceParams(favor_threshold=0.1, against_threshold=-0.1)
+    >>> max(article_stance(ev, p).items(), key=lambda kv: kv[1])[0]
+    'neutral'
+    """
+    num = 0.0
+    weight = max(0.0, params.neutral_prior)
+    used = 0
+    for ev in evidence:
+        w = float(ev.weight)
+        w = max(0.0, w) if math.isfinite(w) else 0.0
+        sc = clean_scores(ev.scores)
+        w *= (sc[0] + sc[1]) ** params.confidence_power
+        if w == 0.0:
+            continue
+        used += 1
+        num += w * (sc[0] - sc[1])
+        weight += w
+    if not used or weight <= 0.0:
+        return {"favor": 0.0, "against": 0.0, "neutral": 1.0}  # no claim mentions the actor
+    d = num / weight
+    scale = max(params.scale, 1e-6)
+    favor = _sigmoid((d - params.favor_threshold) / scale)
+    against = _sigmoid((params.against_threshold - d) / scale)
+    neutral = max(0.0, 1.0 - favor - against)
+    total = favor + against + neutral
+    return dict(zip(STANCE_LABELS, clean_scores([favor / total, against / total, neutral / total]), strict=True))
 
 
 class Summary(ArticleState):
@@ -28,6 +127,7 @@ class Summary(ArticleState):
         stances: list[str | None] = []
         src_names: list[str | None] = []
         per_actor_claims: dict[int, list[dict[str, float]]] = {ai: [] for ai in used}
+        evidence: dict[int, list[StanceEvidence]] = {ai: [] for ai in used}
         by_unit: dict[int, list[MentionDraft]] = {}
         for m in live:
             by_unit.setdefault(m.unit, []).append(m)
@@ -51,10 +151,14 @@ class Summary(ArticleState):
                         mentions=tuple(Mention(self.text[m.start : m.end], m.start, m.end) for m in mine),
                     )
                 )
-                if bool(getattr(unit, "is_claim", False)):
-                    per_actor_claims[ai].append(scores)
             unit_actors.append(tuple(stances_here))
             main = next((a for a in stances_here if a.type != "other"), stances_here[0] if stances_here else None)
+            if bool(getattr(unit, "is_claim", False)):
+                for ai, st in zip(order, stances_here, strict=True):
+                    per_actor_claims[ai].append(dict(st.scores))
+                    salience = 1.0 if st is main else ARTICLE_STANCE.secondary_weight
+                    sc = (st.scores["favor"], st.scores["against"], st.scores["neutral"])
+                    evidence[ai].append(StanceEvidence(sc, salience))
             primary.append(main.name if main else None)
             stances.append(main.stance if main else None)
             src = sources[ui]
@@ -64,13 +168,9 @@ class Summary(ArticleState):
             mine = of_actor[ai]
             claims = per_actor_claims[ai]
             counts = {k: 0 for k in STANCE_LABELS}
-            for sc in claims:
-                counts[stance_of(sc)] += 1
-            if claims:
-                raw = [sum(sc[k] for sc in claims) / len(claims) for k in STANCE_LABELS]
-                avg = dict(zip(STANCE_LABELS, clean_scores(raw), strict=True))
-            else:
-                avg = {"favor": 0.0, "against": 0.0, "neutral": 1.0}
+            for claim_scores in claims:
+                counts[stance_of(claim_scores)] += 1
+            avg = article_stance(evidence[ai])
             aliases: list[str] = []
             for m in mine:
                 if m.kind == "pronoun":
@@ -165,3 +265,4 @@ def find_actor(article: Any, name: str) -> Actor | None:
         country = fact_tables().country_names.get(found[0][2:])
         return best([a for a in actors if a.name == country])
     return None
+
