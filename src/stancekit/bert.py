@@ -155,18 +155,19 @@ class _Layer(nn.Module):
         self.intermediate = _Intermediate(c)
         self.output = _DenseNorm(c.intermediate_size, c.hidden_size, c.layer_norm_eps)
         self.heads = int(c.num_attention_heads)
+        self.head_dim = int(c.hidden_size) // self.heads
+        self.scale = 1.0 / math.sqrt(self.head_dim)
         self.act = _ACTIVATIONS[c.hidden_act]
 
     def forward(self, x: Tensor, mask: Tensor | None) -> Tensor:
         b, n, h = x.shape
-        d = h // self.heads
         sa = self.attention.self
 
         def split(t: Tensor) -> Tensor:
-            return t.view(b, n, self.heads, d).transpose(1, 2)
+            return t.view(b, n, self.heads, self.head_dim).transpose(1, 2)
 
         q, k, v = split(sa.query(x)), split(sa.key(x)), split(sa.value(x))
-        ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=1.0 / math.sqrt(d))
+        ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=self.scale)
         ctx = ctx.transpose(1, 2).reshape(b, n, h)
         ao = self.attention.output
         x = ao.LayerNorm(ao.dense(ctx) + x)
