@@ -6,7 +6,15 @@ What it measures, in one process and one run (so machine load hits every configu
   input order, batches of 32, padding to the longest in the batch, truncation at ``max_length``,
   fp32, ``torch.no_grad``, mentions decoded and spans aligned in Python per unit;
 * **engine** — :class:`stancekit.inference.Engine` at its default settings (``precision="auto"``);
-* one row per other precision of the engine (CPU: fp32, int8; CUDA: fp32, fp16).
+* one row per other precision of the engine (CPU: fp32; CUDA: fp32, fp16);
+* **peers** (CPU, when ``pip install 'stancekit[runtimes]'`` is there; ``--no-peers`` skips them):
+  the same encoder exported to ONNX and run by ONNX Runtime (fp32, and its dynamic int8
+  quantisation) and by OpenVINO (fp32, bf16), each with its best practice on this machine — graph
+  optimisations on, intra-op threads = the CPUs, the engine's length-sorted token-budget batches
+  (``Engine(backend=…)``; the heads and decoding stay the engine's, in fp32).
+
+The engine rows load the model the way ``stancekit.load`` does (``load_model(inference=True)``:
+``stancekit.bert``); the baseline uses the ``transformers`` model and tokenizer.
 
 Every configuration does the same work: text in, claim score + tagged mentions + stance per mention
 and per given span out. After a warm-up, the configurations run round-robin for ``--rounds`` rounds;
@@ -428,6 +436,52 @@ def _cpu_flags() -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------
+# peers: ONNX Runtime and OpenVINO
+
+
+def _peer_engines(model: Any, tokenizer: Any, configs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Engines whose encoder runs in ONNX Runtime (fp32, dynamic int8) and OpenVINO (fp32, bf16);
+    the rows are added to ``configs``. Missing runtimes are reported and skipped."""
+    import tempfile
+
+    from stancekit import backends
+    from stancekit.inference import Engine, _cpu_has_bf16
+
+    out: dict[str, Any] = {}
+    for runtime in ("onnxruntime", "openvino", "onnx"):
+        try:
+            __import__(runtime)
+        except ImportError:
+            print(f"peers skipped: {runtime} is not installed (pip install 'stancekit[runtimes]')", flush=True)
+            return out
+    import onnxruntime
+    import openvino
+
+    base = {"kind": "peer", "batch_size": 64, "max_batch_tokens": 8192}
+    ort_v, ov_v = onnxruntime.__version__, openvino.__version__
+    out["ONNX Runtime fp32 (peer)"] = Engine(model, tokenizer, device="cpu", precision="fp32", backend="onnxruntime")
+    configs["ONNX Runtime fp32 (peer)"] = {**base, "runtime": f"onnxruntime {ort_v}", "resolved_precision": "fp32"}
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = backends.export_onnx(model, Path(tmp) / "encoder.onnx")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            int8 = backends.quantize_onnx_int8(fp32, Path(tmp) / "encoder-int8.onnx")
+        session = backends.OnnxRuntimeEncoder(int8)
+    out["ONNX Runtime dynamic int8 (peer)"] = Engine(
+        backends.with_encoder(model, session), tokenizer, device="cpu", precision="fp32"
+    )
+    configs["ONNX Runtime dynamic int8 (peer)"] = {
+        **base, "runtime": f"onnxruntime {ort_v} (quantize_dynamic, QInt8 weights)", "resolved_precision": "int8",
+    }
+    precisions = ["fp32", "bf16"] if _cpu_has_bf16() else ["fp32"]
+    for prec in precisions:
+        name = f"OpenVINO {prec} (peer)"
+        out[name] = Engine(model, tokenizer, device="cpu", precision=prec, backend="openvino")
+        configs[name] = {**base, "runtime": f"openvino {ov_v}", "resolved_precision": prec}
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # main
 
 
@@ -451,6 +505,7 @@ def main(argv: list[str] | None = None) -> int:
         "--agreement-only", action="store_true", help="one pass per engine precision, print label agreement, no timing"
     )
     ap.add_argument("--note", default="", help="free text stored in the JSON (e.g. machine contention)")
+    ap.add_argument("--no-peers", action="store_true", help="skip the ONNX Runtime / OpenVINO rows")
     args = ap.parse_args(argv)
     if args.quick:
         args.units, args.rounds = 1000, 2
@@ -476,7 +531,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the "untrained heads" warning: recorded in the JSON instead
-        model, tokenizer = load_model(args.model, device="cpu")
+        model_tf, tokenizer_tf = load_model(args.model, device="cpu")
+        model, tokenizer = load_model(args.model, device="cpu", inference=True)
     shipped = (REPO / "models" / "stancekit-news-small" / "config.json").is_file()
     model_desc = args.model_desc or args.model or (
         "models/stancekit-news-small" if shipped else "base encoder + fresh heads"
@@ -485,8 +541,9 @@ def main(argv: list[str] | None = None) -> int:
     engine_probe = Engine(model, tokenizer, device=args.device, precision="fp32")
     device = engine_probe.device
     model = model.to(device).eval()
+    model_tf = model_tf.to(device).eval()
 
-    lengths = [len(x) + 2 for x in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+    lengths = [len(x) + 2 for x in tokenizer_tf(texts, add_special_tokens=False)["input_ids"]]
     n_tokens = sum(lengths)
     max_length = int(model.config.max_length)
     flops = model_flops(model, [min(n, max_length) for n in lengths])
@@ -496,7 +553,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
 
-    default_extra = ["fp32", "int8"] if device.type == "cpu" else ["fp32", "fp16"]
+    default_extra = ["fp32"] if device.type == "cpu" else ["fp32", "fp16"]
     extra_precisions = args.precisions.split(",") if args.precisions else default_extra
     configs: dict[str, dict[str, Any]] = {"baseline": {"kind": "baseline"}}
     configs["engine (default)"] = {"kind": "engine", "precision": "auto", "batch_size": 64, "max_batch_tokens": 8192}
@@ -515,11 +572,13 @@ def main(argv: list[str] | None = None) -> int:
                 model, tokenizer, device=device, precision=c["precision"], batch_size=c["batch_size"],
                 max_batch_tokens=c["max_batch_tokens"],
             )
-            c["resolved_precision"] = engines[name].precision
+            c["resolved_precision"] = engines[name].encoder_precision
+    if device.type == "cpu" and not args.no_peers:
+        engines.update(_peer_engines(model, tokenizer, configs))
 
     def run(name: str, t: list[str], s: list[list[tuple[int, int]]]) -> Any:
         if configs[name]["kind"] == "baseline":
-            return baseline_predict(model, tokenizer, t, s, device)
+            return baseline_predict(model_tf, tokenizer_tf, t, s, device)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # windowed long units: counted in engine.stats instead
             return engines[name].predict(t, s)
@@ -573,6 +632,8 @@ def main(argv: list[str] | None = None) -> int:
         prec = c.get("resolved_precision", "fp32")
         peak = peaks.get(prec if prec in peaks else "fp32")
         labs = labels_of_baseline(outputs[name]) if c["kind"] == "baseline" else labels_of_engine(outputs[name])
+        if prec == "int8":
+            prec = "fp32"  # int8 has no matmul peak of its own here: measured against fp32
         row = {
             **{k: v for k, v in c.items() if k != "kind"},
             "units_per_s": {"median": med, "min": min(ups), "max": max(ups), "runs": ups},
@@ -587,7 +648,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         if cuda_mem[name]:
             row["peak_cuda_mb"] = max(cuda_mem[name])
-        if c["kind"] == "engine":
+        if c["kind"] in ("engine", "peer"):
             row["engine_stats"] = dict(engines[name].stats)
         rows[name] = row
 

@@ -7,7 +7,7 @@ stancekit distil --teacher DIR --config FILE -o DIR [--resume] [--seed N]
 stancekit score INPUT -o OUTPUT [--resume|--overwrite] [--target TEXT…] [--ray [ADDRESS]] [model options]
 stancekit report PATH… -o report.html [model options]
 
-model options: --model DIR --device auto|cpu|cuda --precision auto|fp32|bf16|fp16|int8 --batch-size N
+model options: --model DIR --device auto|cpu|cuda --precision auto|fp32|bf16|fp16 --batch-size N
 --max-batch-tokens N
 """
 
@@ -62,7 +62,7 @@ DATASET_NAMES = (
     "wnut17",
     "persent",
 )
-PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # stancekit.inference.PRECISIONS, without importing torch
 
 
 def _add_model_options(p: argparse.ArgumentParser, several: bool = False) -> None:

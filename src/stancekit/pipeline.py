@@ -143,7 +143,9 @@ class Pipeline:
         model: a :class:`~stancekit.modeling.StanceModel`.
         tokenizer: its fast tokenizer.
         device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:1"``.
-        precision: ``"auto"``, ``"fp32"``, ``"bf16"``, ``"fp16"``, ``"int8"``; see :mod:`stancekit.inference`.
+        precision: ``"auto"``, ``"fp32"``, ``"bf16"``, ``"fp16"``; see :mod:`stancekit.inference`.
+        backend: where the encoder runs: ``"torch"``, or on CPU ``"openvino"`` / ``"onnxruntime"``
+            (``pip install 'stancekit[runtimes]'``); see :class:`~stancekit.inference.Engine`.
         batch_size: the most units in one encoder batch.
         max_batch_tokens: the most padded tokens in one encoder batch.
         claim_threshold: a unit is a claim when its claim score is at least this; ``None`` takes the
@@ -164,6 +166,7 @@ class Pipeline:
         max_batch_tokens: int = 8192,
         claim_threshold: float | None = None,
         model_path: str | None = None,
+        backend: str = "torch",
     ) -> None:
         from stancekit.inference import Engine
 
@@ -178,6 +181,7 @@ class Pipeline:
             precision=precision,
             batch_size=batch_size,
             max_batch_tokens=max_batch_tokens,
+            backend=backend,
         )
         self.model = model
         self.tokenizer = tokenizer
@@ -420,6 +424,7 @@ def load(
     batch_size: int = 64,
     max_batch_tokens: int = 8192,
     claim_threshold: float | None = None,
+    backend: str = "torch",
 ) -> Pipeline:
     """Load a model directory as a :class:`Pipeline`; ``None`` loads the shipped default model.
 
@@ -439,4 +444,5 @@ def load(
         max_batch_tokens=max_batch_tokens,
         claim_threshold=claim_threshold,
         model_path=str(default_model_path() if path is None else path),
+        backend=backend,
     )

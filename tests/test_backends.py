@@ -1,0 +1,81 @@
+"""Engine backends: the encoder pass in OpenVINO or ONNX Runtime gives the torch engine's labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from stancekit.errors import InputError
+from stancekit.inference import Engine, resolve_precision
+
+TEXTS = [
+    "Merkel praised Macron in Paris on Tuesday.",
+    "Russia rejected the plan, and the European Union called it reckless.",
+    "No.",
+    "",
+    "The Japanese prime minister met Xi Jinping; China did not change its position on the ban.",
+]
+SPANS = [[(0, 6)], [(0, 6), (30, 44)], [], [], [(4, 28)]]
+
+
+def _close(a: list[Any], b: list[Any], atol: float) -> None:
+    for p, q in zip(a, b, strict=True):
+        assert abs(p.claim_score - q.claim_score) < atol
+        assert [(m.start, m.end, m.type) for m in p.mentions] == [(m.start, m.end, m.type) for m in q.mentions]
+        for m, n in zip(p.mentions + p.extra, q.mentions + q.extra, strict=True):
+            assert np.allclose(m.stance_scores, n.stance_scores, atol=atol)
+
+
+@pytest.fixture(scope="module")
+def reference(tiny_model: tuple[Any, Any]) -> list[Any]:
+    model, tokenizer = tiny_model
+    return Engine(model, tokenizer, device="cpu", precision="fp32").predict(TEXTS, SPANS)
+
+
+@pytest.mark.parametrize("backend", ["openvino", "onnxruntime"])
+def test_backend_fp32_gives_the_torch_engines_predictions(
+    tiny_model: tuple[Any, Any], reference: list[Any], backend: str
+) -> None:
+    pytest.importorskip(backend, reason=f"the runtimes extra ({backend}) is not installed")
+    model, tokenizer = tiny_model
+    eng = Engine(model, tokenizer, device="cpu", precision="fp32", backend=backend)
+    assert (eng.backend, eng.encoder_precision, eng.precision) == (backend, "fp32", "fp32")
+    _close(eng.predict(TEXTS, SPANS), reference, atol=1e-4)
+    # the pair form (token type ids) goes through the backend too
+    args = (["Merkel praised Macron.", "Russia rejected it."], ["Macron", "the plan"], [None, None])
+    torch_eng = Engine(model, tokenizer, device="cpu", precision="fp32")
+    assert np.allclose(eng.predict_stance(*args), torch_eng.predict_stance(*args), atol=1e-4)
+    assert all(p.dtype == torch.float32 for p in model.parameters())  # the user's model is left alone
+
+
+def test_openvino_bf16_stays_close_to_fp32(tiny_model: tuple[Any, Any], reference: list[Any]) -> None:
+    pytest.importorskip("openvino", reason="the runtimes extra (openvino) is not installed")
+    model, tokenizer = tiny_model
+    eng = Engine(model, tokenizer, device="cpu", precision="bf16", backend="openvino")
+    assert eng.encoder_precision == "bf16" and eng.precision == "fp32"  # heads in fp32 on its output
+    got = eng.predict(TEXTS, SPANS)
+    for g, w in zip(got, reference, strict=True):
+        assert abs(g.claim_score - w.claim_score) < 0.05
+        for a, b in zip(g.extra, w.extra, strict=True):
+            assert np.allclose(a.stance_scores, b.stance_scores, atol=0.05)
+
+
+def test_backend_and_precision_combinations_are_checked() -> None:
+    cpu = torch.device("cpu")
+    assert resolve_precision("auto", cpu, "onnxruntime") == "fp32"
+    assert resolve_precision("fp32", cpu, "openvino") == "fp32"
+    with pytest.raises(InputError, match="onnxruntime' runs the encoder in fp32"):
+        resolve_precision("bf16", cpu, "onnxruntime")
+    with pytest.raises(InputError, match="backend must be one of"):
+        resolve_precision("auto", cpu, "tensorrt")
+    with pytest.raises(InputError, match="fp16"):
+        resolve_precision("fp16", cpu, "openvino")
+
+
+def test_unknown_backend_is_an_input_error_before_any_export(tiny_model: tuple[Any, Any]) -> None:
+    model, tokenizer = tiny_model
+    with pytest.raises(InputError, match="backend must be one of"):
+        Engine(model, tokenizer, device="cpu", backend="tvm")
