@@ -79,3 +79,35 @@ def test_unknown_backend_is_an_input_error_before_any_export(tiny_model: tuple[A
     model, tokenizer = tiny_model
     with pytest.raises(InputError, match="backend must be one of"):
         Engine(model, tokenizer, device="cpu", backend="tvm")
+
+
+def test_analyze_and_score_take_a_backend(
+    tiny_model_dir: Any, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("onnxruntime", reason="the runtimes extra (onnxruntime) is not installed")
+    import json
+
+    from stancekit.cli import main
+    from stancekit.scoring import score
+
+    article = tmp_path / "a.txt"
+    article.write_text("Merkel praised Macron in Paris. Russia rejected the plan on Tuesday.\n", encoding="utf-8")
+    common = ["analyze", str(article), "--model", str(tiny_model_dir), "--device", "cpu", "--precision", "fp32"]
+    outs = []
+    for backend in ("torch", "onnxruntime"):
+        assert main([*common, "--backend", backend]) == 0
+        outs.append([json.loads(line) for line in capsys.readouterr().out.splitlines()])
+    assert len(outs[0]) == len(outs[1]) > 0
+    for a, b in zip(*outs, strict=True):
+        assert (a["text"], a["is_claim"], [x["name"] for x in a["actors"]]) == (
+            b["text"],
+            b["is_claim"],
+            [x["name"] for x in b["actors"]],
+        )
+        assert abs(a["claim_score"] - b["claim_score"]) < 1e-4
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": article.read_text()}) + "\n", encoding="utf-8")
+    summary = score(src, tmp_path / "out.jsonl", model=str(tiny_model_dir), device="cpu", precision="fp32",
+                    backend="onnxruntime", progress=False)  # fmt: skip
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert summary.failed == 0 and [r["text"] for r in rows] == [r["text"] for r in outs[0]]

@@ -65,6 +65,16 @@ DATASET_NAMES = (
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # stancekit.inference.PRECISIONS, without importing torch
 
 
+def _add_backend_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--backend",
+        default="torch",
+        choices=("torch", "openvino", "onnxruntime"),
+        help="where the encoder runs on CPU: torch, or openvino / onnxruntime (pip install 'stancekit[runtimes]'; "
+        "exported at load, a few seconds; faster on large inputs, see benchmarks/RESULTS.md) (default: torch)",
+    )
+
+
 def _add_model_options(p: argparse.ArgumentParser, several: bool = False) -> None:
     g = p.add_argument_group("model")
     g.add_argument(
@@ -138,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_analysis_options(p)
     _add_model_options(p)
+    _add_backend_option(p)
 
     p = sub.add_parser(
         "evaluate",
@@ -262,6 +273,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_analysis_options(p)
     _add_model_options(p)
+    _add_backend_option(p)
 
     p = sub.add_parser(
         "report",
@@ -296,6 +308,8 @@ def _load_args(args: argparse.Namespace) -> dict[str, Any]:
     out = dict(
         device=args.device, precision=args.precision, batch_size=args.batch_size, max_batch_tokens=args.max_batch_tokens
     )
+    if getattr(args, "backend", "torch") != "torch":
+        out["backend"] = args.backend
     if getattr(args, "claim_threshold", None) is not None:
         out["claim_threshold"] = args.claim_threshold
     return out
@@ -492,6 +506,7 @@ def _score(args: argparse.Namespace) -> int:
                 ("--target/--targets-file", bool(targets)),
                 ("--claim-threshold", args.claim_threshold is not None),
                 ("--precision", args.precision != "auto"),
+                ("--backend", args.backend != "torch"),
                 ("--overwrite", args.overwrite),
                 ("--follow-links", args.follow_links),
             )
@@ -510,6 +525,7 @@ def _score(args: argparse.Namespace) -> int:
             progress=None,
             targets=targets,
             precision=args.precision,
+            backend=args.backend,
             claim_threshold=args.claim_threshold,
             overwrite=args.overwrite,
             follow_links=args.follow_links,

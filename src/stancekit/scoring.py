@@ -849,6 +849,7 @@ def score(
     claim_threshold: float | None = None,
     overwrite: bool = False,
     follow_links: bool = False,
+    backend: str = "torch",
 ) -> ScoreSummary:
     """Score every article of ``input`` and write unit rows to ``output``, resumably.
 
@@ -871,7 +872,8 @@ def score(
             crash, and about this many articles are held in memory.
         targets: names or topics to read every article's stance toward (``unit.targets`` /
             ``article.targets``, see :meth:`stancekit.pipeline.Pipeline.__call__`).
-        precision, claim_threshold: passed to :func:`stancekit.load`.
+        precision, claim_threshold, backend: passed to :func:`stancekit.load` (``backend="openvino"``
+            runs the encoder in OpenVINO: ``pip install 'stancekit[runtimes]'``).
         overwrite: replace an existing ``output``; without it (or ``resume``) an existing output is refused.
         follow_links: for a folder input, read symbolic links to files outside the folder and
             enter symbolically linked folders (off: such links are reported, not followed).
@@ -905,7 +907,7 @@ def score(
                 reader, in_path, paths, fmt, t0, text_field=text_field, id_field=id_field, resume=resume,
                 batch_size=batch_size, max_batch_tokens=max_batch_tokens, device=device, model=model,
                 progress=progress, chunk_size=chunk_size, targets=targets, precision=precision,
-                claim_threshold=claim_threshold, overwrite=overwrite,
+                claim_threshold=claim_threshold, overwrite=overwrite, backend=backend,
             )  # fmt: skip
         except OSError as err:
             if isinstance(err, StancekitError):  # ModelLoadError and OutputError are OSErrors too
@@ -949,6 +951,7 @@ def _score_locked(
     chunk_size: int,
     targets: Sequence[str] | None,
     precision: str,
+    backend: str = "torch",
     claim_threshold: float | None,
     overwrite: bool,
 ) -> ScoreSummary:
@@ -968,7 +971,7 @@ def _score_locked(
             f"{paths.output} already exists. Pass overwrite=True (--overwrite) to replace it, or resume=True "
             "(--resume) to finish an interrupted run."
         )
-    options = {"precision": precision, "claim_threshold": claim_threshold}
+    options = {"precision": precision, "claim_threshold": claim_threshold, "backend": backend}
 
     notes: list[str] = list(getattr(reader, "skipped", []))
     _remove_finished_work(paths)
