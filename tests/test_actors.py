@@ -815,3 +815,21 @@ def test_a_lower_case_piece_joined_to_a_name_is_trimmed() -> None:
     text = "The post-war Japanese governments insisted on it."
     res, _ = analyse(text, {0: [("war", "group"), ("Japanese", "group")]})
     assert [(a.name, [m.text for m in a.mentions]) for a in res.unit_actors[0]] == [("Japan", ["Japanese"])]
+
+
+def test_plural_demonyms_ending_in_i_are_their_country() -> None:
+    text = "The Saudis and the Israelis disagree."
+    res, _ = analyse(text)
+    assert names(res, 0) == ["Saudi Arabia", "Israel"]
+
+
+def test_became_prime_minister_is_the_current_holder_of_the_role() -> None:
+    text = "Keir Starmer became prime minister on Friday.\nThe new prime minister ruled out tax rises."
+    res, _ = analyse(text, {0: [("Keir Starmer", "person")]})
+    assert names(res, 1) == ["Keir Starmer"]
+
+
+def test_a_place_the_tagger_calls_a_person_is_not_a_person() -> None:
+    text = "A ship fired water cannon near Second Thomas Shoal on Sunday."
+    res, _ = analyse(text, {0: [("Second Thomas Shoal", "person")]})
+    assert names(res, 0) == []

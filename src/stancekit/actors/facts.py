@@ -38,9 +38,9 @@ def _read_tsv(name: str) -> list[dict[str, str]]:
 
 
 def _plural(demonym: str) -> str | None:
-    if demonym.endswith(("ese", "ch", "sh", "ss", "ish", "i")) or " " in demonym:
+    if demonym.endswith(("ese", "ch", "sh", "ss", "ish")) or " " in demonym:
         return None if " " in demonym else demonym
-    return demonym + "s"
+    return demonym + "s"  # "Israelis", "Saudis", "Pakistanis" as well as "Russians"
 
 
 def fold(s: str) -> str:

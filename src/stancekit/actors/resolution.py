@@ -67,6 +67,11 @@ _PLACE_AFTER = re.compile(
 _TITLE_AFTER = re.compile(rf"^(?:'s)?\s+(?i:then-|former\s+|acting\s+)?(?i:{ROLE_PATTERN})\s+(?:[A-Z]|of\s+[A-Z])")
 
 
+# Head words of place names: a name ending in one is a place, whatever the tagger says.
+_PLACE_HEADS = {
+    "shoal", "reef", "island", "islands", "sea", "ocean", "river", "strait", "bay", "gulf", "mountain", "mountains",
+    "peninsula", "valley", "desert", "lake", "canal", "coast", "province", "county", "square", "street", "airport",
+}  # fmt: skip
 # Head words of names of bodies of people.
 _GROUP_HEADS = {
     "group", "alliance", "coalition", "union", "bloc", "party", "council", "forum", "movement", "front", "brigade",
@@ -119,6 +124,8 @@ class NameClusterer(ArticleState):
                 m.dropped = True
                 continue
             pre = self.norm[self.bounds[m.unit][0] : m.start]
+            if m.tag == "person" and core.split()[-1].lower() in _PLACE_HEADS:
+                m.tag = "location"  # "Second Thomas Shoal", "Hainan Island": a place the tagger called a person
             if m.tag == "person":
                 known = _country_or_org(core)
                 # A tagger's "person" that is a country's or a listed organisation's name is that
@@ -393,7 +400,8 @@ class NameClusterer(ArticleState):
             if ok or c2:
                 role = role or norm_role(cop.group("role"))
                 country = country or c2 or (c3[0] if c3 and c3[0].startswith("C:") else None)
-                past = past or cop.group("verb").lower().startswith(("was", "had", "served", "became"))
+                # "was/had been/served as prime minister" is past; "became prime minister" is the new holder
+                past = past or cop.group("verb").lower().startswith(("was", "had", "served"))
         return role, country, gender, past
 
     def _link_acronyms(self) -> None:

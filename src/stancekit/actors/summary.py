@@ -265,4 +265,3 @@ def find_actor(article: Any, name: str) -> Actor | None:
         country = fact_tables().country_names.get(found[0][2:])
         return best([a for a in actors if a.name == country])
     return None
-
