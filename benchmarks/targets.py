@@ -61,7 +61,8 @@ def run(nlp: Any, name: str, split: str, limit: int | None) -> dict[str, Any]:
     if limit:
         ds = ds.select(range(min(limit, len(ds))))
     texts = [str(t) for t in ds["text"]]
-    targets = [str(t) for t in ds["target"]]
+    # PerSenT (articles): the stance toward its main entity, asked as a named target.
+    targets = [str(t) for t in (ds["target"] if "target" in ds.column_names else ds["actor"])]
     t0 = time.perf_counter()
     api, units_mean, forms, claims = [], [], {"mention": 0, "pair": 0}, 0
     bases = {"text": 0, "claims": 0, "units": 0}
