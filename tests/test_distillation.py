@@ -232,7 +232,9 @@ def test_cli_distil_passes_its_arguments_to_the_library(monkeypatch, tmp_path, c
 
     def fake(teacher, config, output, **kw):
         seen.update(teacher=teacher, config=config, output=output, **kw)
-        return {"step": 0, "teacher_scores": {"units": 1}}
+        import types
+
+        return types.SimpleNamespace(to_dict=lambda: {"step": 0, "teacher_scores": {"units": 1}})
 
     monkeypatch.setattr(dmod, "distil", fake)
     cfg = tmp_path / "c.json"

@@ -363,3 +363,14 @@ def test_resume_on_the_quick_config_matches_an_uninterrupted_run(tmp_path):
     resumed = train(cfg, tmp_path / "part", resume=True)
     assert resumed["best"]["scores"] == whole["best"]["scores"]
     assert resumed["examples"] == whole["examples"] == 4 * cfg["batch_size"]
+
+
+def test_train_returns_a_typed_summary_that_matches_its_json(tmp_path):
+    from stancekit.training import TrainSummary
+
+    summary = train(_fixture_config(steps_per_epoch=2), tmp_path / "run", datasets=_fixture_sets())
+    assert isinstance(summary, TrainSummary)
+    assert summary.step == 2 and summary["step"] == 2 and summary.best is not None
+    on_disk = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert on_disk["best"]["headline"] == summary.best["headline"] and on_disk["of"] == summary.of
+    assert "best dev mean" in repr(summary)

@@ -472,7 +472,7 @@ def _train(args: argparse.Namespace) -> int:
     from stancekit.training import train
 
     summary = train(args.config, args.output, resume=args.resume, device=args.device)
-    print(json.dumps(summary, indent=2, default=str))
+    print(json.dumps(summary.to_dict(), indent=2, default=str))
     return 0
 
 
@@ -482,7 +482,7 @@ def _distil(args: argparse.Namespace) -> int:
     summary = distillation.distil(args.teacher, args.config, args.output, resume=args.resume, device=args.device,
                                   seed=args.seed,
                                   progress=lambda r: print(json.dumps(r, default=str), file=sys.stderr, flush=True))
-    print(json.dumps(summary, indent=2, default=str))
+    print(json.dumps(summary.to_dict(), indent=2, default=str))
     return 0
 
 

@@ -36,6 +36,7 @@ default: by record count), ``heads`` (weights of the claim/mentions/stance terms
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -46,7 +47,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -55,6 +56,9 @@ from stancekit.errors import InputError
 from stancekit.forms import MENTION, TARGET, span_tokens
 from stancekit.heads import Features, head_for_task
 from stancekit.labels import CLAIM_LABELS, STANCE_LABELS, TAG_LABELS
+
+if TYPE_CHECKING:
+    from stancekit.training import TrainSummary
 
 __all__ = [
     "DistilConfig",
@@ -596,7 +600,7 @@ def distil(
     progress: Callable[[dict[str, Any]], None] | None = None,
     datasets: Mapping[str, Any] | None = None,
     stop_after_steps: int | None = None,
-) -> dict[str, Any]:
+) -> TrainSummary:
     """Distil ``teacher_dir`` into the student the config describes (``stancekit distil``).
 
     Scores the teacher into ``distil.file`` (default ``<output_dir>/teacher-scores.parquet``) when that
@@ -649,8 +653,7 @@ def distil(
         student["seed"] = int(seed)
     summary = train(student, out, progress=progress, resume=resume, device=device, datasets=datasets,
                     stop_after_steps=stop_after_steps)
-    summary["teacher_scores"] = {"file": str(file), **header}
-    return summary
+    return dataclasses.replace(summary, extra={**summary.extra, "teacher_scores": {"file": str(file), **header}})
 
 
 def _header(path: Path) -> dict[str, Any]:

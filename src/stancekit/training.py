@@ -49,7 +49,10 @@ from stancekit.labels import STANCE_LABELS, TAG_LABELS
 from stancekit.modeling import ModelConfig, StanceModel
 from stancekit.serialization import ModelCard, save
 
-__all__ = ["TrainConfig", "train", "load_config", "evaluate_model", "export", "refit_claim_head", "DEV_METRICS"]
+__all__ = [
+    "TrainConfig", "TrainSummary", "train", "load_config", "evaluate_model", "export", "refit_claim_head",
+    "DEV_METRICS",
+]
 
 _STANCE = {s: i for i, s in enumerate(STANCE_LABELS)}
 _TAG = {t: i for i, t in enumerate(TAG_LABELS)}
@@ -163,6 +166,52 @@ class TrainConfig:
         if unknown:
             raise InputError(f"Unknown training config keys {unknown}; known keys are {sorted(known)}.")
         return cls(**{k: v for k, v in d.items() if k in known})
+
+
+@dataclass(frozen=True)
+class TrainSummary:
+    """What :func:`train` did (also written to ``<output_dir>/summary.json``).
+
+    Attributes:
+        best: the best evaluation (``epoch``, ``step``, ``scores``, ``headline``, ``mean``), or ``None``
+            when the run stopped before its first one.
+        history: every evaluation, in order.
+        step / of: steps done and planned; ``stopped``: why the run stopped early (``time_budget``,
+            ``stop_after_steps``), else ``None``; ``resumable``: ``--resume`` continues it.
+        examples / examples_per_s / train_s / wall_s: how much and how fast it trained.
+        extra: anything a caller adds (``distil`` adds the teacher scores' header).
+    """
+
+    config: dict[str, Any]
+    train_rows: dict[str, int]
+    passes: dict[str, float]
+    history: list[dict[str, Any]]
+    best: dict[str, Any] | None
+    step: int
+    of: int
+    examples: int
+    examples_per_s: float
+    train_s: float
+    wall_s: float
+    stopped: str | None
+    resumable: bool
+    device: str
+    output_dir: str
+    argv: list[str]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON summary (``extra``'s keys at the top level)."""
+        d = {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "extra"}
+        return {**d, **self.extra}
+
+    def __getitem__(self, key: str) -> Any:
+        return self.to_dict()[key]
+
+    def __repr__(self) -> str:
+        mean = f"{self.best['mean']:.4f}" if self.best else "none yet"
+        return (f"TrainSummary(step {self.step}/{self.of}, best dev mean {mean}, stopped={self.stopped!r}, "
+                f"output_dir={self.output_dir!r})")
 
 
 def load_config(config: str | os.PathLike[str] | dict[str, Any]) -> TrainConfig:
@@ -662,7 +711,7 @@ def train(
     device: str | None = None,
     datasets: Mapping[str, Any] | None = None,
     stop_after_steps: int | None = None,
-) -> dict[str, Any]:
+) -> TrainSummary:
     """Fine-tune a multi-task model and write it to ``output_dir``.
 
     Writes ``output_dir/best`` (the best evaluation by the mean of the dev metrics, a loadable model
@@ -682,7 +731,8 @@ def train(
             interruption would; for tests of resuming.
 
     Returns:
-        The summary: config, per-evaluation dev scores, the best one, examples/s, wall time.
+        A :class:`TrainSummary`: config, per-evaluation dev scores, the best one, examples/s, wall time
+        (``summary["best"]``-style reads work too).
 
     Raises:
         InputError: unknown config keys or set names, ``resume`` without a checkpoint.
@@ -847,25 +897,27 @@ def train(
             evaluate(round(step / cfg.steps_per_epoch, 3))  # what we have, kept in best/ if it is the best
         checkpoint()
     wall = time.time() - t0
-    summary = {
-        "config": cfg.__dict__,
-        "train_rows": sizes,
-        "passes": {n: round(streams[n].passes + streams[n].pos / max(1, len(streams[n].rows)), 2) for n in names},
-        "history": history,
-        "best": best,
-        "step": step,
-        "of": total,
-        "examples": seen,
-        "examples_per_s": round(seen / max(train_time, 1e-9), 2),
-        "train_s": round(train_time, 1),
-        "wall_s": round(wall, 1),
-        "stopped": stopped,
-        "resumable": stopped is not None,
-        "device": str(dev_t),
-        "output_dir": str(out),
-        "argv": sys.argv,
-    }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default) + "\n", encoding="utf-8")
+    summary = TrainSummary(
+        config=dict(cfg.__dict__),
+        train_rows=sizes,
+        passes={n: round(streams[n].passes + streams[n].pos / max(1, len(streams[n].rows)), 2) for n in names},
+        history=history,
+        best=best,
+        step=step,
+        of=total,
+        examples=seen,
+        examples_per_s=round(seen / max(train_time, 1e-9), 2),
+        train_s=round(train_time, 1),
+        wall_s=round(wall, 1),
+        stopped=stopped,
+        resumable=stopped is not None,
+        device=str(dev_t),
+        output_dir=str(out),
+        argv=list(sys.argv),
+    )
+    (out / "summary.json").write_text(
+        json.dumps(summary.to_dict(), indent=2, default=_json_default) + "\n", encoding="utf-8"
+    )
     log({"event": "done" if stopped is None else "stopped", "wall_s": round(wall, 1),
          "best_epoch": best["epoch"] if best else None})
     log_f.close()
