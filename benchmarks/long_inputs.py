@@ -35,6 +35,12 @@ from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[1]
 
+
+def _repo_path(path: str) -> str:
+    """``path`` relative to the checkout; outside it only its last parts (no machine paths in results)."""
+    p = Path(os.path.normpath(Path(path).absolute()))
+    return str(p.relative_to(_ROOT)) if p.is_relative_to(_ROOT) else f"(outside the checkout)/{p.parent.name}/{p.name}"
+
 _CHILD = r"""
 import json, resource, sys, time, warnings
 warnings.simplefilter("ignore")
@@ -149,7 +155,7 @@ def main() -> None:
     result = {
         "stage": args.stage,
         "model": args.model,
-        "src": args.src,
+        "src": _repo_path(args.src),
         "commit": commit,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",

@@ -22,6 +22,7 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import os
 import platform
 import subprocess
 import time
@@ -47,6 +48,13 @@ def _sha256(path: Path) -> str | None:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def _repo_path(path: Path) -> str:
+    """``path`` relative to the checkout (the packaged default model lives in it); else its name only."""
+    root = Path(__file__).resolve().parents[1]
+    p = Path(os.path.normpath(path.absolute()))  # not resolve(): the packaged model is a symlink under src/
+    return str(p.relative_to(root)) if p.is_relative_to(root) else f"(outside the checkout)/{p.name}"
 
 
 def _commit() -> str:
@@ -127,7 +135,7 @@ def main() -> None:
         "commit": _commit(),
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
-        "model": str(nlp.model_path),
+        "model": _repo_path(Path(nlp.model_path)),
         "precision": nlp.engine.precision,
         "results": rows,
     }
