@@ -497,20 +497,6 @@ def _max_lengths(cfg: Any) -> dict[str, int]:
             if name in cfg.max_length_per_set}
 
 
-def _span_features(rows: list[dict[str, Any]], mask: torch.Tensor) -> Features:
-    t = mask.shape[1]
-    n = sum(len(r["spans"]) for r in rows)
-    span_mask = torch.zeros((n, t))
-    span_row = torch.zeros(n, dtype=torch.long)
-    k = 0
-    for i, r in enumerate(rows):
-        for lo, hi in r["spans"]:
-            span_mask[k, lo : hi + 1] = 1.0
-            span_row[k] = i
-            k += 1
-    return Features(mask, span_mask.to(mask.device), span_row.to(mask.device))
-
-
 class Distillation:
     """The training loop's side of distillation: the streams of teacher records and their loss.
 
@@ -554,7 +540,7 @@ class Distillation:
     def loss(self, model: Any, name: str, rows: list[dict[str, Any]], pad_id: int, device: torch.device) -> Any:
         """``weight`` × the KL term of one batch of teacher records (units: claim + tags + mention stance
         in one encoder pass; pairs: stance toward the target)."""
-        from stancekit.training import _pad
+        from stancekit.training import _pad, _span_features
 
         b = {k: v.to(device) for k, v in _pad(rows, pad_id).items()}
         mask = b["attention_mask"]

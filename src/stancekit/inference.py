@@ -359,9 +359,6 @@ def _owned_ranges(starts: list[int], size: int, n: int) -> list[tuple[int, int]]
     return out
 
 
-_span_tokens = span_tokens
-
-
 # --------------------------------------------------------------------------------------------
 # the engine
 
@@ -771,7 +768,7 @@ class Engine:
                 a, n = int(tok_off[j]), int(n_tok[j])
                 cs, ce = offs[a : a + n, 0], offs[a : a + n, 1]
                 for k, (s, e) in enumerate(spans):
-                    lo, hi = _span_tokens(cs, ce, s, e)
+                    lo, hi = span_tokens(cs, ce, s, e)
                     row.extras.append((k, lo + 1, hi + 1))
             rows.append(row)
         return part, rows
@@ -800,7 +797,7 @@ class Engine:
         by_window: list[list[tuple[int, int, int]]] = [[] for _ in starts]
         owned_hi = [b for _, b in owned]
         for k, (s, e) in enumerate(req.char_spans):
-            lo, hi = _span_tokens(cs, ce, s, e)
+            lo, hi = span_tokens(cs, ce, s, e)
             if hi < lo:  # empty unit: the span pools nothing (scored in the first window)
                 by_window[0].append((k, lo, hi))
                 continue

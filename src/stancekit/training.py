@@ -381,6 +381,20 @@ def _pad(rows: list[dict[str, Any]], pad_id: int) -> dict[str, torch.Tensor]:
     return {"input_ids": ids, "attention_mask": am, "token_type_ids": tt}
 
 
+def _span_features(rows: list[dict[str, Any]], mask: torch.Tensor) -> Features:
+    """The stance head's features for rows with token ``spans`` (inclusive ranges), on ``mask``'s device."""
+    n = sum(len(r["spans"]) for r in rows)
+    span_mask = torch.zeros((n, mask.shape[1]))
+    span_row = torch.zeros(n, dtype=torch.long)
+    k = 0
+    for i, r in enumerate(rows):
+        for lo, hi in r["spans"]:
+            span_mask[k, lo : hi + 1] = 1.0
+            span_row[k] = i
+            k += 1
+    return Features(mask, span_mask.to(mask.device), span_row.to(mask.device))
+
+
 def _batch(
     task: str, rows: list[dict[str, Any]], pad_id: int
 ) -> tuple[dict[str, torch.Tensor], Features, torch.Tensor]:
@@ -388,17 +402,8 @@ def _batch(
     b = _pad(rows, pad_id)
     t = b["input_ids"].shape[1]
     if task == "stance":
-        n = sum(len(r["spans"]) for r in rows)
-        span_mask = torch.zeros((n, t))
-        row_idx = torch.zeros(n, dtype=torch.long)
-        k = 0
-        for i, r in enumerate(rows):
-            for lo, hi in r["spans"]:
-                span_mask[k, lo : hi + 1] = 1.0
-                row_idx[k] = i
-                k += 1
         targets = torch.tensor([lab for r in rows for lab in r["labels"]], dtype=torch.long)
-        return b, Features(b["attention_mask"], span_mask, row_idx), targets
+        return b, _span_features(rows, b["attention_mask"]), targets
     if task == "claim":
         return b, Features(b["attention_mask"]), torch.tensor([r["label"] for r in rows], dtype=torch.long)
     targets = torch.full((len(rows), t), IGNORE, dtype=torch.long)
