@@ -833,3 +833,31 @@ def test_a_place_the_tagger_calls_a_person_is_not_a_person() -> None:
     text = "A ship fired water cannon near Second Thomas Shoal on Sunday."
     res, _ = analyse(text, {0: [("Second Thomas Shoal", "person")]})
     assert names(res, 0) == []
+
+
+def test_it_and_they_skip_names_inside_prepositional_phrases() -> None:
+    text = "Canada cut its duties on steel.\nEconomists at the Brenner Institute (BI) say, it may cut them again."
+    tags = {0: [("Canada", "location")], 1: [("Brenner Institute", "organisation"), ("BI", "organisation")]}
+    res, _ = analyse(text, tags)
+    assert "Canada" in names(res, 1)  # "it" is Canada, not the institute the economists work at
+    assert [m.text for a in res.unit_actors[1] if a.name == "Canada" for m in a.mentions] == ["it"]
+
+
+def test_it_after_an_unnamed_subject_refers_to_that_subject() -> None:
+    text = (
+        "Chile hosted the envoys of Peru and Bolivia.\n"
+        "The final communique called for calm.\n"
+        "It did not mention Argentina."
+    )
+    tags = {0: [("Chile", "location"), ("Peru", "location"), ("Bolivia", "location")], 2: [("Argentina", "location")]}
+    res, _ = analyse(text, tags)
+    assert names(res, 2) == ["Argentina"]
+
+
+def test_it_across_units_skips_a_possessor_of_a_thing_but_not_of_a_body() -> None:
+    text = "Norway's bid for the seat of Sweden failed.\nIt may come back next year."
+    res, _ = analyse(text, {0: [("Norway", "location"), ("Sweden", "location")]})
+    assert names(res, 1) == []
+    text = "Vietnam's foreign ministry protested;\nit called its own patrols lawful."
+    res, _ = analyse(text, {0: [("Vietnam", "location")]})
+    assert names(res, 1) == ["Vietnam"]

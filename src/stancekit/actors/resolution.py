@@ -67,6 +67,31 @@ _PLACE_AFTER = re.compile(
 _TITLE_AFTER = re.compile(rf"^(?:'s)?\s+(?i:then-|former\s+|acting\s+)?(?i:{ROLE_PATTERN})\s+(?:[A-Z]|of\s+[A-Z])")
 
 
+# A name inside a prepositional phrase or brackets: "analysts at the X", "ministers of Australia, Japan and X", "(X".
+_PREPOSITIONS = (
+    "at|of|in|on|from|with|for|to|by|about|against|between|among|into|onto|over|under|near|toward|towards|across|"
+    "through|within|without|behind|beyond|during|like|than|via|per|amid|inside|outside|aboard"
+)
+_EMBEDDED = re.compile(
+    rf"(?:\b(?i:{_PREPOSITIONS})\s+(?:the\s+)?"
+    r"(?:[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*;\s*)(?:and\s+)?(?:the\s+)?)*"
+    r"|\(\s*)$"
+)
+# Bodies that act for their possessor: "China's coast guard said …; it said …" is China.
+_BODY_AFTER = re.compile(
+    r"^\s+(?:(?:foreign|defen[cs]e|state|military|central)\s+)?(?:government|administration|regime|authorities|"
+    r"leadership|cabinet|coast\s+guard|military|army|navy|air\s+force|ministry|embassy|parliament|officials|diplomats|"
+    r"leaders|media|forces|troops|delegation|negotiators|police|security\s+services)\b",
+    re.I,
+)
+# A unit that opens with a common-noun subject and its verb (or a dash): "The joint statement called …",
+# "The ministers — …"; a later "It"/"They" refers to that noun phrase, not to a name before it.
+_COMMON_SUBJECT = re.compile(
+    r"^[\"'(]*(?:The|These|Those|This|That|Its|Their|His|Her)\s+(?:[a-z][\w-]*\s+){0,3}?[a-z][\w-]*"
+    r"(?=\s*[—–]|\s+(?:[a-z]+ly\s+)?(?:is|was|are|were|has|have|had|will|would|can|could|may|might|must|should|"
+    r"did|does|do|[a-z]+ed|[a-z]+[^s\W]s)\b)"
+)
+
 # Head words of place names: a name ending in one is a place, whatever the tagger says.
 _PLACE_HEADS = {
     "shoal", "reef", "island", "islands", "sea", "ocean", "river", "strait", "bay", "gulf", "mountain", "mountains",
@@ -595,20 +620,48 @@ class Coreference(ArticleState):
                 break
             if h.unit <= m.unit and h.actor is not None:
                 by_unit.setdefault(h.unit, []).insert(0, h)
+        # "it" and "they" as subjects mostly refer to things, or to the head of a noun phrase: not to
+        # a name inside a prepositional phrase ("analysts at the Peterson Institute say, it …",
+        # "the ministers of Australia and Japan"), nor, across units, to a possessor ("Japan's
+        # courtship of the Kremlin …. It may not outlast …").
+        subject_only = word in ("it", "they")
         for u in sorted(by_unit, reverse=True):
             if u != m.unit:
                 # In an earlier unit, names inside a quotation are not its subject: after
                 # '"Putin is using food as a weapon," said Kuleba.', "his point" is Kuleba's.
                 by_unit[u].sort(key=self._in_quote)
+            if subject_only and u != m.unit and any(self._opens_with_common_subject(k) for k in range(u, m.unit)):
+                break  # a unit in between has its own, unnamed subject: "The text called …. It did not …"
             for h in by_unit[u]:
                 if u == m.unit and word in ("him", "them") and h is by_unit[u][0]:
                     continue  # an object pronoun is not its own clause's subject ("Park refused to meet him")
+                if subject_only and (self._embedded(h) or (u != m.unit and self._possessor(h))):
+                    continue
                 if h.actor is not None and fits(h.actor):
                     a = self.actors[h.actor]
                     if p in ("m", "f") and a.gender is None:
                         a.gender = p
                     return h.actor
         return None
+
+    def _embedded(self, m: MentionDraft) -> bool:
+        """Whether a mention sits in a prepositional phrase or brackets ("at the X", "of Australia, Japan and X")."""
+        pre = self.norm[max(self.bounds[m.unit][0], m.start - 120) : m.start]
+        return _EMBEDDED.search(pre) is not None
+
+    def _possessor(self, m: MentionDraft) -> bool:
+        """A possessor of a thing ("Japan's courtship"), not of a body that acts for it ("China's coast guard")."""
+        after = self.norm[m.end : m.end + 40]
+        if not (m.text.endswith(("'s", "s'")) or re.match(r"'s?\s", after)):
+            return False
+        return _BODY_AFTER.match(re.sub(r"^'s?", "", after)) is None
+
+    def _opens_with_common_subject(self, ui: int) -> bool:
+        """Whether unit ``ui`` opens with an unnamed subject ("The joint statement called …", "The ministers —")."""
+        if ui < 0 or ui >= len(self.bounds):
+            return False
+        us, ue = self.bounds[ui]
+        return _COMMON_SUBJECT.match(self.norm[us:ue]) is not None
 
     def _in_quote(self, m: MentionDraft) -> bool:
         return self.norm.count('"', self.bounds[m.unit][0], m.start) % 2 == 1
