@@ -861,3 +861,41 @@ def test_it_across_units_skips_a_possessor_of_a_thing_but_not_of_a_body() -> Non
     text = "Vietnam's foreign ministry protested;\nit called its own patrols lawful."
     res, _ = analyse(text, {0: [("Vietnam", "location")]})
     assert names(res, 1) == ["Vietnam"]
+
+
+def test_the_claimants_affiliation_and_apposition_are_not_actors() -> None:
+    text = (
+        "“It will not work,” said Anna Berg of the Nordic Policy Centre, a network of Swedish think tanks.\n"
+        "Senator Ruth Okafor, then the chair of the Senate Budget Committee, warned that Nigeria would default."
+    )
+    tags = {
+        0: [("Anna Berg", "person"), ("Nordic Policy Centre", "organisation"), ("Swedish", "group")],
+        1: [("Ruth Okafor", "person"), ("Senate Budget Committee", "organisation"), ("Nigeria", "location")],
+    }
+    res, _ = analyse(text, tags)
+    assert res.sources == ["Anna Berg", "Ruth Okafor"]
+    assert names(res, 0) == [] and names(res, 1) == ["Nigeria"]
+    assert [a.name for a in res.actors] == ["Anna Berg", "Ruth Okafor", "Nigeria"]
+
+
+def test_a_politicians_party_in_the_apposition_stays_an_actor() -> None:
+    text = "“A disgrace,” said Paulo Reis, the leader of the opposition Liberal Party."
+    res, _ = analyse(text, {0: [("Paulo Reis", "person"), ("Liberal Party", "organisation")]})
+    assert res.sources[0] == "Paulo Reis"
+    assert names(res, 0) == ["Liberal Party"]
+
+
+def test_an_outlet_platform_or_meeting_addressed_is_not_an_actor() -> None:
+    text = (
+        "Amina Diallo told Sky News that Kenya would pay.\n"
+        "She posted a photo of the deal on X.\n"
+        "President William Ruto told the General Assembly that Somalia was ready."
+    )
+    tags = {
+        0: [("Amina Diallo", "person"), ("Sky News", "organisation"), ("Kenya", "location")],
+        1: [("X", "organisation")],
+        2: [("William Ruto", "person"), ("General Assembly", "organisation"), ("Somalia", "location")],
+    }
+    res, _ = analyse(text, tags)
+    assert [names(res, i) for i in range(3)] == [["Kenya"], ["Amina Diallo"], ["Somalia"]]
+    assert [a.name for a in res.actors] == ["Amina Diallo", "Kenya", "William Ruto", "Somalia"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from stancekit.actors.grammar import ROLES
+from stancekit.actors.grammar import MEDIA_HEADS, MEDIA_NAMES, PLATFORMS, ROLES
 from stancekit.actors.state import ArticleState, MentionDraft
 
 _SPEECH_VERBS = (
@@ -37,6 +37,20 @@ _SPEAKER_AFTER = re.compile(
 _SPEAKER_BEFORE = re.compile(
     rf"""(?:^|[,"'“”‘’:—–-])\s*(?:{_SPEECH_VERBS})\s+(?:the\s+)?(?-i:(?:[A-Z][\w.'-]*\s+){{0,4}})$""", re.I
 )
+# What follows a claimant's name to say who they are: "of the Climate Observatory", ", a professor at
+# Kyoto University", ", then the chairman of the Senate Foreign Relations Committee" (up to a comma or the end).
+_AFFILIATION = re.compile(
+    r"\s+(?:of|at|from)\s+(?:the\s+)?[A-Z][\w.'&-]*(?:\s+(?:of|for|and|the|on|de|[A-Z][\w.'&-]*))*(?=\s*[,.;:)]|\s*$)"
+    r"|\s*,\s*(?:(?:then|now|formerly|also)\s+)?(?:a|an|the)\s+[^,;:\"()]{1,100}?(?=\s*,|\s*[.;:!?]?\s*$)"
+)
+# Before an audience a claim was made to or on: "told (the)", "in an interview with", "wrote on", "posted it on".
+_ADDRESSED = re.compile(
+    r"\b(?:told|tells|telling|tell|(?:said|says|saying|spoke|speaking|speaks)\s+(?:to|on|with)|interviews?\s+with|"
+    r"interviewed\s+(?:by|on)|(?:wrote|writes|writing|written)\s+on|(?:posted|posts|posting|tweeted|shared)\s+"
+    r"(?:[\w']+\s+){0,6}?on|addressed|addressing|addresses|(?:appeared|appearing|appearance)\s+on)\s+(?:the\s+)?$",
+    re.I,
+)
+_PARTY = re.compile(r"\bParty\b")
 _ACCORDING_TO = re.compile(r"\b[Aa]ccording\s+to\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,4}$")
 
 
@@ -77,15 +91,55 @@ class Attribution(ArticleState):
                     best = (rank, m)
             if best is not None:
                 best[1].source = True
+            for m in [m for m in ms if m.source]:
+                for k in ms:
+                    between = self.norm[m.end : k.start] if k.start >= m.end else self.norm[k.end : m.start]
+                    if k.actor == m.actor and k is not m and re.fullmatch(r"\s*[,(]\s*", between):
+                        k.source = True
+                for k in self._speaker_phrase(m, ms):
+                    # who the claimant is, not an actor of the claim nor of the article
+                    k.source = True
+                    k.dropped = k.actor != m.actor
             for m in ms:
-                if m.source:
-                    for k in ms:
-                        between = self.norm[m.end : k.start] if k.start >= m.end else self.norm[k.end : m.start]
-                        if k.actor == m.actor and k is not m and re.fullmatch(r"\s*[,(]\s*", between):
-                            k.source = True
+                if self._addressed_medium(m):
+                    m.source = m.dropped = True  # neither an actor of the claim nor of the article
             if best is not None:
                 sources[ui] = best[1].actor
         return sources
+
+    def _addressed_medium(self, m: MentionDraft) -> bool:
+        """An outlet, platform or meeting a claim was made to or on: "told Fox News", "wrote on X",
+        "told the U.N. General Assembly". It carries the claim; the claim is not about it."""
+        pre = self.norm[max(self.bounds[m.unit][0], m.start - 60) : m.start]
+        if _ADDRESSED.search(pre) is None:
+            return False
+        core = m.text.strip().rstrip(".")
+        words = core.split()
+        return bool(words) and (
+            core in MEDIA_NAMES or words[-1] in MEDIA_HEADS or core.casefold() in {n.casefold() for n in PLATFORMS}
+        )
+
+    def _speaker_phrase(self, m: MentionDraft, unit_mentions: list[MentionDraft]) -> list[MentionDraft]:
+        """The mentions that only say who the claimant is: its affiliation and apposition.
+
+        "said Astrini *of the Climate Observatory*, *a coalition of Brazilian NGOs*", "Nakanishi, *a
+        professor at Kyoto University*", "Menendez, *then the chairman of the Senate Foreign
+        Relations Committee*, warned …": the claim is not about them. A politician's party stays
+        ("Lee, the leader of the opposition Democratic Party"): the claim is the party's line.
+        """
+        ue = self.bounds[m.unit][1]
+        end = m.end
+        out: list[MentionDraft] = []
+        while True:
+            seg = _AFFILIATION.match(self.norm, end, ue)
+            if seg is None or seg.end() <= end:
+                return out
+            out += [
+                k
+                for k in unit_mentions
+                if k is not m and end <= k.start and k.end <= seg.end() and not _PARTY.search(k.text)
+            ]
+            end = seg.end()
 
     def _subject(self, m: MentionDraft, unit_mentions: list[MentionDraft]) -> bool:
         """A speaker before "said" is a subject: unit start, after a quote/comma, or after a title."""

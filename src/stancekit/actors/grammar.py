@@ -132,3 +132,21 @@ ACTING_NEXT = re.compile(
     r"accused|accuses|warned|warns|threatened|threatens|remains|remained|joined|joins|signed|signs|voted|votes|"
     r"backed|backs|opposed|opposes|announced|announces|responded|responds|welcomed|welcomes)\b)"
 )
+
+# Outlets, platforms and meetings a claim is made to or on ("told Fox News", "wrote on X", "told the General
+# Assembly"): the last word of an outlet's or a meeting's name, well-known outlets without such a word, and
+# social platforms (matched case-insensitively).
+MEDIA_HEADS = {
+    "News", "Times", "Post", "Journal", "Herald", "Tribune", "Telegraph", "Gazette", "Daily", "TV", "Television",
+    "Radio", "Broadcasting", "Magazine", "Channel", "Newspaper", "Assembly", "Conference", "Forum", "Summit",
+    "Convention", "Rally", "Podcast",
+}  # fmt: skip
+MEDIA_NAMES = {
+    "CNN", "BBC", "NBC", "CBS", "ABC", "MSNBC", "NPR", "PBS", "NHK", "CCTV", "AFP", "AP", "Reuters", "Bloomberg",
+    "Kyodo", "Xinhua", "TASS", "Yonhap", "Al Jazeera", "Politico", "Axios", "RT", "DW", "Interfax", "Le Monde",
+    "Der Spiegel", "Asahi", "Yomiuri", "Nikkei", "The Economist", "Economist", "Fox",
+}  # fmt: skip
+PLATFORMS = {
+    "X", "Twitter", "Facebook", "Telegram", "Weibo", "WeChat", "TikTok", "Instagram", "YouTube", "Truth Social",
+    "Threads", "Bluesky", "LinkedIn", "Substack",
+}  # fmt: skip
