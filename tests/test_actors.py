@@ -899,3 +899,47 @@ def test_an_outlet_platform_or_meeting_addressed_is_not_an_actor() -> None:
     res, _ = analyse(text, tags)
     assert [names(res, i) for i in range(3)] == [["Kenya"], ["Amina Diallo"], ["Somalia"]]
     assert [a.name for a in res.actors] == ["Amina Diallo", "Kenya", "William Ruto", "Somalia"]
+
+
+def test_a_description_followed_by_a_name_in_apposition_is_that_person() -> None:
+    text = "President Ana Ruiz of Peru spoke first.\nRebels vowed to restore the deposed president, Tomas Vega."
+    tags = {0: [("Ana Ruiz", "person"), ("Peru", "location")], 1: [("Tomas Vega", "person")]}
+    res, _ = analyse(text, tags)
+    assert names(res, 1) == ["Tomas Vega"]
+
+
+def test_an_official_the_article_does_not_name_stands_for_the_country() -> None:
+    text = (
+        "Prime Minister Kofi Mensah welcomed the vote.\n"
+        "The rebels told the Danish envoy to leave and seized his passport.\n"
+        "The Iranian leader said nothing."
+    )
+    res, _ = analyse(text, {0: [("Kofi Mensah", "person")]})
+    assert names(res, 1) == ["Denmark"]  # "his" is the envoy's, not Mensah's
+    assert names(res, 2) == []  # an unnamed head of state stays unresolved
+
+
+def test_the_government_alone_is_the_government_of_the_country_in_focus() -> None:
+    text = "Chilean President Gabriel Soto praised the accord.\nThe opposition accused the government of haste."
+    res, _ = analyse(text, {0: [("Gabriel Soto", "person")]})
+    assert names(res, 1) == ["Chile"]
+    text = (
+        "Ottawa promised closer ties with Mexico.\n"
+        "In 2020, Canada banned the firm.\n"
+        "Ms. Tremblay is back, as trade minister.\n"
+        "The government's answer is cautious."
+    )
+    tags = {0: [("Ottawa", "location"), ("Mexico", "location")], 1: [("Canada", "location")]}
+    tags[2] = [("Tremblay", "person")]
+    res, _ = analyse(text, tags)
+    assert names(res, 3) == ["Canada"]
+
+
+def test_a_kind_of_country_refers_to_the_last_country_of_that_kind() -> None:
+    text = "Iran and Jordan talked while Egypt watched.\nLater, Qatar mediated between Iran and the kingdom."
+    res, _ = analyse(text)
+    assert names(res, 1) == ["Qatar", "Iran", "Jordan"]
+    res, _ = analyse("Japan and China met.\nThe island nation wants calm.")
+    assert names(res, 1) == ["Japan"]
+    res, _ = analyse("The Czech Republic and the United Kingdom agreed.")
+    assert names(res, 0) == ["Czech Republic", "United Kingdom"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources as _resources
@@ -29,6 +30,7 @@ class FactTables:
     orgs: dict[str, Organisation]
     surface_re: re.Pattern[str]
     combining: dict[str, str]  # "Sino" -> "C:CHN": combining forms, read only inside hyphenated compounds
+    forms: dict[str, frozenset[str]]  # iso3 -> kinds of country: "kingdom", "republic", "island", …
 
 
 def _read_tsv(name: str) -> list[dict[str, str]]:
@@ -65,6 +67,7 @@ def fact_tables() -> FactTables:
     cs: dict[str, tuple[str, str]] = {}
     names: dict[str, str] = {}
     pops: dict[str, int] = {}
+    forms: dict[str, frozenset[str]] = {}
     # Several territories share a capital or demonym with a state ("Chinese", "Jerusalem",
     # "American"): the most populous country keeps the word.
     ordered = sorted(rows.values(), key=lambda r: -(r.get("population") or 0))
@@ -73,6 +76,7 @@ def fact_tables() -> FactTables:
         if not iso:
             continue
         names.setdefault(iso, row["name"])
+        forms.setdefault(iso, _forms(row))
         pops[iso] = int(row.get("population") or 0)
         target = f"C:{iso}"
         surfaces: list[tuple[str, str]] = [(row["name"], "name")]
@@ -133,7 +137,24 @@ def fact_tables() -> FactTables:
     # Keep only capitalised surfaces: lower-case words are not names.
     pattern = "|".join(re.escape(s) for s in sorted(surfaces_all, key=len, reverse=True) if s[:1].isupper())
     surface_re = re.compile(rf"(?<![\w.])(?:{pattern})(?![\w])")
-    return FactTables(country_names=names, ci=ci, cs=cs, orgs=orgs, surface_re=surface_re, combining=combining)
+    return FactTables(
+        country_names=names, ci=ci, cs=cs, orgs=orgs, surface_re=surface_re, combining=combining, forms=forms
+    )
+
+
+_FORM_WORDS = {"kingdom": "kingdom", "republic": "republic", "emirate": "emirate", "emirates": "emirate",
+               "sultanate": "sultanate", "principality": "principality"}  # fmt: skip
+
+
+def _forms(row: Mapping[str, object]) -> frozenset[str]:
+    """Kinds of country from its official names ("Kingdom of Saudi Arabia" → kingdom) and its land borders
+    (none: an island nation, as "the island nation" calls Japan or the Philippines)."""
+    alt = row.get("altSpellings")
+    names = [row.get("name"), *(alt if isinstance(alt, list) else ())]
+    out = {form for n in names if isinstance(n, str) for w, form in _FORM_WORDS.items() if w in n.lower().split()}
+    if row.get("borders") == []:
+        out.add("island")
+    return frozenset(out)
 
 
 def lookup(core: str) -> tuple[str, str] | None:

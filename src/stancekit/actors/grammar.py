@@ -48,6 +48,16 @@ TITLES: dict[str, str | None] = {
     "empress": "f",
 }  # fmt: skip
 COUNTRY_BODIES = ("government", "administration", "regime", "authorities", "leadership", "cabinet")
+# Bodies that, with no country named ("the government", "the administration"), are the government of the
+# country the story is set in.
+HOME_BODIES = ("government", "administration", "regime", "cabinet")
+# Nouns for a kind of country ("the kingdom", "the island nation", "the republic"): the country of that kind
+# the article named last (:func:`facts.country_forms`).
+COUNTRY_NOUNS = {
+    "island nation": "island", "island state": "island", "island country": "island", "archipelago": "island",
+    "kingdom": "kingdom", "republic": "republic", "emirate": "emirate", "sultanate": "sultanate",
+    "principality": "principality", "monarchy": "kingdom",
+}  # fmt: skip
 LOCATIVE = re.compile(
     r"\b(?:in|at|near|to|from|into|outside|around|across|via|visit|visited|visiting|visits|toward|towards|"
     r"throughout|through|within|between|inside|of|aboard|onboard)\s+(?:the\s+|[A-Z][\w.]*'s\s+)?$",

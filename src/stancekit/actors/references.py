@@ -18,7 +18,9 @@ from stancekit.actors.grammar import (
     COMPOUND_PREFIXES,
     CONNECTOR_RIGHT,
     COUNTRY_BODIES,
+    COUNTRY_NOUNS,
     FUNCTION_WORDS,
+    HOME_BODIES,
     NOT_NAME,
     POSSESSIVE,
     PRONOUNS,
@@ -42,9 +44,14 @@ _IT_RE = re.compile(
     r"might\s+be|has\s+been|had\s+been|takes|took|makes|made|matters|mattered|means|meant|depends|turns|"
     r"turned|follows|followed|emerged|offers|offered|can\b|cannot|can't)\b)"
 )
-# "the (tough) (Russian|U.S.|Japan's) (former) leader" not followed by a name (then it is a title).
+# "the (tough) (Russian|U.S.|Japan's) (former) leader" not followed by a name (then it is a title); "the
+# (Chinese) government"; "the kingdom", "the island nation".
+_COUNTRY_NOUN_PATTERN = "|".join(
+    re.escape(n).replace(r"\ ", r"\s+") for n in sorted(COUNTRY_NOUNS, key=len, reverse=True)
+)
 _DESC_RE = re.compile(
-    rf"\b(?P<det>[Tt]he)\s+(?P<mods>(?:(?:[\w.'-]+)\s+){{0,3}}?)(?P<role>{ROLE_PATTERN}|{'|'.join(COUNTRY_BODIES)})\b"
+    rf"\b(?P<det>[Tt]he)\s+(?P<mods>(?:(?:[\w.'-]+)\s+){{0,3}}?)"
+    rf"(?P<role>{ROLE_PATTERN}|{'|'.join(COUNTRY_BODIES)}|{_COUNTRY_NOUN_PATTERN})\b"
     rf"(?!\s+(?-i:[A-Z]|of\s+[A-Z]))",
     re.I,
 )
@@ -66,6 +73,7 @@ class Description:
     kind: str  # "person" or "country"
     when: str | None = None  # "former" ("the former prime minister"), "current", "future" ("the next president")
     possessor: str | None = None  # "m"/"f" for "his/her government": the country of that person
+    form: str | None = None  # "government" (no country named), "kingdom", "island", …: a country found by kind
 
 
 def norm_role(role: str) -> str:
@@ -120,7 +128,19 @@ def parse_description(span: str) -> Description | None:
         if not ok:
             return None
         if role in COUNTRY_BODIES:
-            return Description(None, country, "country") if country else None
+            if country:
+                return Description(None, country, "country")
+            # "the government" alone: the government of the country the story is set in
+            return (
+                Description(None, None, "country", form="government")
+                if role in HOME_BODIES and not m.group("mods")
+                else None
+            )
+        noun = " ".join(role.split())
+        if noun in COUNTRY_NOUNS:
+            if m.group("role")[:1].isupper():
+                return None  # "the Czech Republic", "the United Kingdom": part of a name
+            return Description(None, country, "country", form=None if country else COUNTRY_NOUNS[noun])
         return Description(role, country, "person", when_of(m.group("mods")))
     m = _PRONOUN_BODY_RE.fullmatch(span)
     if m:
@@ -158,9 +178,13 @@ def reference_spans(unit_text: str) -> list[tuple[int, int]]:
         return []
     text = normalize(unit_text).translate(STRAIGHT_QUOTES)
     found: list[tuple[int, int, int]] = []  # (start, end, priority)
-    for m in _DESC_RE.finditer(text):
-        if parse_description(m.group(0)):
-            found.append((m.start(), m.end(), 0))
+    pos = 0
+    while (d := _DESC_RE.search(text, pos)) is not None:
+        if parse_description(d.group(0)):
+            found.append((d.start(), d.end(), 0))
+            pos = d.end()
+        else:  # "The opposition accused the government": look again inside the failed match
+            pos = d.start() + 1
     for m in _POSS_DESC_RE.finditer(text):
         if parse_description(m.group(0)):
             found.append((m.start(), m.end(), 0))

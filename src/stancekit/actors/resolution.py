@@ -474,6 +474,7 @@ class Coreference(ArticleState):
 
     def resolve_references(self) -> None:
         history: list[MentionDraft] = []  # resolved mentions so far, in article order
+        self.unnamed_people: list[MentionDraft] = []  # descriptions of people the article does not name
         self.last_seen: dict[int, int] = {}  # actor -> position of its latest mention in history
         previous: MentionDraft | None = None
         for m in self.mentions:
@@ -516,13 +517,24 @@ class Coreference(ArticleState):
             return self._country_of_person(m, d.possessor, history)
         if d.kind == "country":
             if d.country is None:
-                return None
-            ai = self._actor_for(d.country, "country")
-            self.actors[ai].canonical = fact_tables().country_names.get(d.country[2:], d.country[2:])
-            return ai
+                if d.form == "government":
+                    return self._home_country(m, history)
+                return self._country_of_form(d.form) if d.form else None
+            return self._country(d.country)
 
         if d.when == "future":
             return None  # "the next president": whoever wins, not anyone the article names
+        # Apposition with the name after it: "the ousted president, Mohamed Bazoum".
+        nxt = next((h for h in self.in_unit.get(m.unit, ()) if h.start >= m.end), None)
+        if (
+            nxt is not None
+            and nxt.kind == "name"
+            and nxt.actor is not None
+            and not nxt.dropped
+            and self.actors[nxt.actor].type == "person"
+            and re.fullmatch(r"\s*,\s*", self.norm[m.end : nxt.start])
+        ):
+            return nxt.actor
 
         def fits(a: ActorDraft, loose: bool = False) -> bool:
             if a.type != "person":
@@ -555,6 +567,12 @@ class Coreference(ArticleState):
             for ai in sorted(self.last_seen, key=self.last_seen.__getitem__, reverse=True):
                 if fits(self.actors[ai], loose=True):
                     return ai
+        if d.country is not None and d.role not in HEAD_ROLES and d.role not in GENERIC_ROLES:
+            # An official the article does not name acts for their country: "Manila summoned the
+            # Chinese ambassador" is about China. (A head of state the article does not name, "the
+            # Russian leader", stays unresolved: the text leaves open who it is.)
+            self.unnamed_people.append(m)
+            return self._country(d.country)
         if d.country is None:
             # No person holds the role in the text: the most recent person of the last two units
             # whose role the article never states ("Fumio Kishida, …" then "The current prime minister").
@@ -565,6 +583,53 @@ class Coreference(ArticleState):
                 if a is not None and a.type == "person" and not any(r for r, _, _ in a.roles):
                     return h.actor
         return None
+
+    def _country(self, target: str) -> int:
+        ai = self._actor_for(target, "country")
+        self.actors[ai].canonical = fact_tables().country_names.get(target[2:], target[2:])
+        return ai
+
+    def _country_of_form(self, form: str) -> int | None:
+        """ "The kingdom", "the island nation": the country of that kind the article named most recently."""
+        forms = fact_tables().forms
+        for ai in sorted(self.last_seen, key=self.last_seen.__getitem__, reverse=True):
+            a = self.actors[ai]
+            if a.type == "country" and a.key.startswith("C:") and form in forms.get(a.key[2:], ()):
+                return ai
+        return None
+
+    def _home_country(self, m: MentionDraft, history: list[MentionDraft]) -> int | None:
+        """ "The government" with no country named: the government of the country the story is in.
+
+        In order: a country named earlier in the same unit ("Tokyo has spent more, and the
+        government aims …"); the country of a head of government named in the last two units
+        ("Albanese said …. Dutton accused the government …"); the one country of the nearest
+        unit before that names any actor; the country the article has named most often so far.
+        """
+        countries = [h for h in history if h.actor is not None and self.actors[h.actor].type == "country"]
+        same = [h for h in countries if h.unit == m.unit and h.end <= m.start]
+        if same:
+            return same[-1].actor
+        for h in reversed(history):
+            if m.unit - h.unit > 2:
+                break
+            a = self.actors[h.actor] if h.actor is not None else None
+            if a is not None and a.type == "person":
+                held = [c for r, c, past in a.roles if c is not None and not past and r in HEAD_ROLES]
+                if held:
+                    return self._country(held[0])
+        before = [h for h in history if h.unit < m.unit]
+        if before:
+            nearest = {h.actor for h in before if h.unit == before[-1].unit and h in countries}
+            if len(nearest) == 1:
+                return nearest.pop()
+        counts: dict[int, int] = {}
+        for h in countries:
+            if h.actor is not None:
+                counts[h.actor] = counts.get(h.actor, 0) + 1
+        if not counts:
+            return None
+        return max(counts, key=lambda ai: (counts[ai], self.last_seen.get(ai, 0)))
 
     def _country_of_person(self, m: MentionDraft, gender: str, history: list[MentionDraft]) -> int | None:
         """ "His government": the country of the most recent person (at most two units back) it can be."""
@@ -596,6 +661,10 @@ class Coreference(ArticleState):
             return a.type in ("group", "organisation", "country")
 
         word = m.text.lower()
+        # "ordered the French ambassador to leave and cut off his food supply": a person the unit
+        # describes without a name, before the pronoun, is its likelier referent than anyone named
+        # in an earlier unit.
+        unnamed = [d for d in self.unnamed_people if d.unit == m.unit and d.end <= m.start]
         # "its" refers inside its own unit, to the nearest compatible actor ("NATO told Ukraine that
         # its future …", "Hungary dropped its objections"); across units it is mostly a thing's.
         if p == "it":
@@ -638,6 +707,8 @@ class Coreference(ArticleState):
                 if subject_only and (self._embedded(h) or (u != m.unit and self._possessor(h))):
                     continue
                 if h.actor is not None and fits(h.actor):
+                    if p in ("m", "f") and unnamed and h.start < unnamed[-1].start:
+                        return None
                     a = self.actors[h.actor]
                     if p in ("m", "f") and a.gender is None:
                         a.gender = p
