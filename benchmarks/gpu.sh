@@ -7,7 +7,7 @@
 #   1. here, on the CPU machine (needs the shared data and the venv):
 #        bash benchmarks/gpu.sh prepare [MODEL_DIR]
 #      writes .bench/corpus.jsonl (the fixed corpus, 6,000 units) and .bench/model (the model —
-#      MODEL_DIR, else load_model(None): the shipped model, or the base encoder with fresh heads —
+#      MODEL_DIR, else load_model(None), the shipped model —
 #      saved with fp16 weights, ~45 MB). .bench/ is ignored through .git/info/exclude.
 #   2. on the GPU machine (the device tool: carry [".bench"]):
 #        bash benchmarks/gpu.sh run
@@ -32,17 +32,14 @@ prepare)
     fi
     python benchmarks/throughput.py --save-corpus .bench/corpus.jsonl
     python - "$model_dir" <<'EOF'
-import sys, warnings
+import sys
 from pathlib import Path
 import torch
 from stancekit.serialization import load_model, save
 src = sys.argv[1] or None
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    model, tok = load_model(src)
+model, tok = load_model(src)
 save(model, tok, ".bench/model", dtype=torch.float16)
-desc = src or ("models/stancekit-news-small" if Path("models/stancekit-news-small/config.json").is_file()
-               else "base encoder + fresh heads")
+desc = src or "models/stancekit-news-small"
 Path(".bench/MODEL").write_text(desc + "\n")
 print("saved", desc, "to .bench/model")
 EOF

@@ -164,6 +164,53 @@ def load_corpus_file(path: Path) -> tuple[list[str], list[list[tuple[int, int]]]
 # the plain-transformers baseline
 
 
+def _decode_mentions(
+    word_ids: list[int | None], offsets: list[tuple[int, int]], tag: list[int], prob: list[float]
+) -> list[list[Any]]:
+    """Mentions ``[first_tok, last_tok, type, [word probs]]`` from one row's token tags, by the
+    engine's rules written as a plain Python loop (``stancekit.heads.TagHead.mentions``): every
+    sub-token takes its word's tag (``B-`` becomes ``I-``); a lone ``O`` glued (no space) between two
+    tagged tokens takes the previous type; a tagged token glued to a tagged one continues its
+    mention; otherwise a ``B-`` tag or a change of type starts one."""
+    from stancekit.modeling import TAG_LABELS
+
+    n = len(word_ids)
+    first_of: dict[int, int] = {}
+    wtag, wprob, is_first = [0] * n, [0.0] * n, [False] * n
+    for t, w in enumerate(word_ids):
+        if w is None:
+            continue
+        f = first_of.setdefault(w, t)
+        is_first[t] = f == t
+        wtag[t], wprob[t] = tag[f], prob[f]
+        if f != t and TAG_LABELS[wtag[t]].startswith("B-"):
+            wtag[t] = TAG_LABELS.index("I-" + TAG_LABELS[wtag[t]][2:])
+    kind = [TAG_LABELS[x][2:] if x else "" for x in wtag]
+    glued = [
+        t > 0 and word_ids[t] is not None and word_ids[t - 1] is not None and offsets[t][0] == offsets[t - 1][1]
+        for t in range(n)
+    ]
+    filled = list(kind)
+    for t in range(1, n - 1):
+        if not kind[t] and glued[t] and glued[t + 1] and kind[t - 1] and kind[t + 1]:
+            filled[t] = kind[t - 1]
+    mentions: list[list[Any]] = []
+    for t in range(n):
+        if not filled[t]:
+            continue
+        prev = filled[t - 1] if t > 0 else ""
+        begins = TAG_LABELS[wtag[t]].startswith("B-") or filled[t] != prev
+        if mentions and prev and (glued[t] or not begins):
+            mentions[-1][1] = t
+            if is_first[t]:
+                mentions[-1][3].append(wprob[t])
+        else:
+            mentions.append([t, t, filled[t], [wprob[t]] if is_first[t] else []])
+    for m in mentions:
+        m[3] = m[3] or [0.0]
+    return mentions
+
+
 def baseline_predict(
     model: Any,
     tokenizer: Any,
@@ -173,7 +220,6 @@ def baseline_predict(
     batch_size: int = 32,
 ) -> list[dict[str, Any]]:
     """The same heads, run the plain way: input order, batches of 32, pad to longest, fp32, no_grad."""
-    from stancekit.modeling import TAG_LABELS
 
     max_length = int(model.config.max_length)
     types = {"PER": "person", "ORG": "organisation", "LOC": "location", "GRP": "group"}
@@ -201,37 +247,7 @@ def baseline_predict(
             units = []
             for b in range(len(batch)):
                 word_ids = enc.word_ids(b)
-                mentions = []  # [first_tok, last_tok, type, [probs]]
-                prev_word = None
-                cur = None
-                for t, w in enumerate(word_ids):
-                    if w is None:
-                        prev_word = None
-                        if cur:
-                            mentions.append(cur)
-                            cur = None
-                        continue
-                    if w == prev_word:  # later sub-token of the same word: joins the word's mention
-                        if cur:
-                            cur[1] = t
-                        continue
-                    prev_word = w
-                    label = TAG_LABELS[tag[b][t]]
-                    if label == "O":
-                        if cur:
-                            mentions.append(cur)
-                            cur = None
-                        continue
-                    kind = label[2:]
-                    if label.startswith("B-") or cur is None or cur[2] != kind:
-                        if cur:
-                            mentions.append(cur)
-                        cur = [t, t, kind, [tprob[b][t]]]
-                    else:
-                        cur[1] = t
-                        cur[3].append(tprob[b][t])
-                if cur:
-                    mentions.append(cur)
+                mentions = _decode_mentions(word_ids, offsets[b], tag[b], tprob[b])
                 for m in mentions:
                     sm = [0.0] * ids.shape[1]
                     for t in range(m[0], m[1] + 1):
@@ -529,15 +545,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     texts, spans = texts * args.repeat, spans * args.repeat
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the "untrained heads" warning: recorded in the JSON instead
-        model_tf, tokenizer_tf = load_model(args.model, device="cpu")
-        model, tokenizer = load_model(args.model, device="cpu", inference=True)
-    shipped = (REPO / "models" / "stancekit-news-small" / "config.json").is_file()
-    model_desc = args.model_desc or args.model or (
-        "models/stancekit-news-small" if shipped else "base encoder + fresh heads"
-    )
-    trained = "fresh heads" not in model_desc
+    model_tf, tokenizer_tf = load_model(args.model, device="cpu")
+    model, tokenizer = load_model(args.model, device="cpu", inference=True)
+    # load_model(None) is the shipped model (a missing one is a ModelLoadError, never fresh heads)
+    model_desc = args.model_desc or args.model or "models/stancekit-news-small"
     engine_probe = Engine(model, tokenizer, device=args.device, precision="fp32")
     device = engine_probe.device
     model = model.to(device).eval()
@@ -672,7 +683,6 @@ def main(argv: list[str] | None = None) -> int:
         },
         "note": args.note,
         "model": model_desc,
-        "model_trained": trained,
         "corpus": {
             "units": len(texts),
             "repeat": args.repeat,

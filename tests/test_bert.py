@@ -55,6 +55,83 @@ def test_hidden_states_match_under_bf16_autocast(tiny_model: tuple[Any, Any]) ->
     assert torch.allclose(got, ref, atol=2e-2)
 
 
+def _bf16_inputs() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    torch.manual_seed(2)
+    ids = torch.randint(1000, 20000, (4, 23))
+    mask = torch.ones_like(ids)
+    mask[1, 9:] = 0
+    mask[3, 17:] = 0
+    types = torch.zeros_like(ids)
+    types[2, 6:] = 1
+    return ids, mask, types
+
+
+@pytest.mark.parametrize("packed", [True, False])
+def test_cpu_bf16_encoder_is_as_close_to_fp32_as_autocast(
+    tiny_model: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch, packed: bool
+) -> None:
+    model, _ = tiny_model
+    native = _native(model)
+    available = bert._packed_linear_ops()
+    if not packed:  # the fallback for torch builds without oneDNN's packed linear
+        monkeypatch.setattr(bert, "_packed_linear_ops", lambda: False)
+    fast = bert.CpuBf16Encoder(native).eval()
+    assert all(layer.qkv.packed is (packed and available) for layer in fast.layers)
+    ids, mask, types = _bf16_inputs()
+    real = mask.bool()
+    with torch.inference_mode():
+        for tt in (None, types):
+            ref = native(ids, mask, tt).last_hidden_state
+            got = fast(ids, mask, tt).last_hidden_state
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                auto = native(ids, mask, tt).last_hidden_state.float()
+            assert got.dtype == torch.float32
+            err, auto_err = (got - ref)[real].abs().max().item(), (auto - ref)[real].abs().max().item()
+            assert err < 0.1 and err <= 3 * auto_err + 1e-3, (err, auto_err)
+            assert torch.nn.functional.cosine_similarity(got[real], ref[real], dim=-1).min() > 0.999
+
+
+def test_cpu_bf16_encoder_ignores_padding(tiny_model: tuple[Any, Any]) -> None:
+    model, _ = tiny_model
+    fast = bert.CpuBf16Encoder(_native(model)).eval()
+    ids, mask, _ = _bf16_inputs()
+    with torch.inference_mode():
+        alone = fast(ids[1:2, :9], mask[1:2, :9]).last_hidden_state[0]
+        padded = fast(ids, mask).last_hidden_state[1, :9]
+    assert torch.allclose(alone, padded, atol=1e-5)
+
+
+def test_cpu_bf16_encoder_with_another_activation(tiny_model: tuple[Any, Any]) -> None:
+    model, _ = tiny_model
+    config = {**model.encoder.config.to_dict(), "hidden_act": "relu"}
+    native = bert.BertEncoder(config)
+    native.load_weights({k: v.clone() for k, v in model.encoder.state_dict().items()})
+    fast = bert.CpuBf16Encoder(native.eval()).eval()
+    assert fast.layers[0].inter.act == "none" and fast.layers[0].act is not None
+    ids, mask, _ = _bf16_inputs()
+    with torch.inference_mode():
+        ref = native(ids, mask).last_hidden_state
+        got = fast(ids, mask).last_hidden_state
+    real = mask.bool()
+    assert torch.nn.functional.cosine_similarity(got[real], ref[real], dim=-1).min() > 0.999
+
+
+def test_engine_runs_bf16_on_cpu_through_the_fast_encoder(tiny_model_dir: Path) -> None:
+    model, tokenizer = load_model(tiny_model_dir, device="cpu", inference=True)
+    fp32 = Engine(model, tokenizer, device="cpu", precision="fp32")
+    bf16 = Engine(model, tokenizer, device="cpu", precision="bf16")
+    assert bf16.encoder_precision == "bf16" and bf16.precision == "fp32"  # no autocast: the encoder has its own
+    assert type(bf16.model).__name__ == "_WithEncoder" and fp32.model is model
+    texts = ["Japan and Russia agreed to talk about the islands.", "Critics in Tokyo said the deal was a mistake."]
+    a, b = fp32.predict(texts), bf16.predict(texts)
+    for x, y in zip(a, b, strict=True):
+        assert abs(x.claim_score - y.claim_score) < 2e-2
+    # a transformers encoder (training, MPNet) keeps autocast
+    full, tok = load_model(tiny_model_dir, device="cpu")
+    auto = Engine(full, tok, device="cpu", precision="bf16")
+    assert auto.precision == "bf16" and auto.model is full
+
+
 def test_unsupported_configs_are_refused() -> None:
     base = {"model_type": "bert", "hidden_size": 32, "num_attention_heads": 2, "hidden_act": "gelu"}
     assert bert.supports(base)

@@ -24,13 +24,13 @@ import contextlib
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["BertEncoder", "EncoderConfig", "supports"]
+__all__ = ["BertEncoder", "CpuBf16Encoder", "EncoderConfig", "supports"]
 
 _ACTIVATIONS = {
     "gelu": lambda x: F.gelu(x),
@@ -231,3 +231,102 @@ class BertEncoder(nn.Module):
         result = self.load_state_dict(state, strict=False, assign=True)
         if result.missing_keys or result.unexpected_keys:
             raise RuntimeError(f"missing keys {result.missing_keys[:5]}, unexpected keys {result.unexpected_keys[:5]}")
+
+
+def _packed_linear_ops() -> bool:
+    """Whether this torch build has oneDNN's packed-weight linear (``torch.ops.mkldnn._linear_pointwise``),
+    which fuses the bias and GELU into the bf16 matmul (what ``torch.compile`` uses on CPU)."""
+    try:
+        return bool(torch.backends.mkldnn.is_available()) and hasattr(torch.ops.mkldnn, "_linear_pointwise")
+    except (AttributeError, RuntimeError):  # pragma: no cover - builds without oneDNN
+        return False
+
+
+class _Bf16Linear(nn.Module):
+    """``y = act(x @ W.T + b)`` in bf16 with ``W`` cast (and, with oneDNN, packed) once at build time."""
+
+    def __init__(self, linear: nn.Linear, act: str = "none", pack_rows: int = 2048) -> None:
+        super().__init__()
+        weight = linear.weight.detach().to(torch.bfloat16).contiguous()
+        bias = linear.bias.detach().to(torch.bfloat16) if linear.bias is not None else None
+        self.act = act
+        self.packed = _packed_linear_ops()
+        if self.packed:
+            weight = torch.ops.mkldnn._reorder_linear_weight(weight, pack_rows)
+        # plain attributes, not buffers: this is a CPU-only, inference-only copy (never moved nor saved)
+        self.weight: Tensor = weight
+        self.bias: Tensor | None = bias
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.packed:
+            return torch.ops.mkldnn._linear_pointwise(x, self.weight, self.bias, self.act, [], "none")
+        y = F.linear(x, self.weight, self.bias)
+        return F.gelu(y.float()).to(torch.bfloat16) if self.act == "gelu" else y
+
+
+class _Bf16Layer(nn.Module):
+    def __init__(self, layer: _Layer) -> None:
+        super().__init__()
+        sa = layer.attention.self
+        qkv = nn.Linear(sa.query.in_features, 3 * sa.query.out_features)
+        with torch.no_grad():  # the attention scale is folded into the query projection
+            qkv.weight.copy_(torch.cat([sa.query.weight * layer.scale, sa.key.weight, sa.value.weight]))
+            qkv.bias.copy_(torch.cat([sa.query.bias * layer.scale, sa.key.bias, sa.value.bias]))
+        self.qkv = _Bf16Linear(qkv)
+        self.attn_out = _Bf16Linear(layer.attention.output.dense)
+        self.attn_norm = layer.attention.output.LayerNorm
+        gelu = layer.act is _ACTIVATIONS["gelu"]
+        self.inter = _Bf16Linear(layer.intermediate.dense, "gelu" if gelu else "none")
+        self.act = None if gelu else layer.act
+        self.out = _Bf16Linear(layer.output.dense)
+        self.out_norm = layer.output.LayerNorm
+        self.heads, self.head_dim, self.scale = layer.heads, layer.head_dim, layer.scale
+
+    def forward(self, x: Tensor, bias: Tensor | None) -> Tensor:
+        b, n, h = x.shape
+        qkv = self.qkv(x.reshape(b * n, h).to(torch.bfloat16)).view(b, n, 3, self.heads, self.head_dim)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).reshape(3, b * self.heads, n, self.head_dim).unbind(0)
+        if bias is None:
+            scores = torch.bmm(q, k.transpose(1, 2))
+        else:  # bias: [B, 1, T] additive mask, repeated over the heads
+            scores = torch.baddbmm(bias.repeat_interleave(self.heads, 0).expand(-1, n, -1), q, k.transpose(1, 2))
+        ctx = torch.bmm(torch.softmax(scores, dim=-1), v)  # the softmax accumulates in fp32
+        ctx = ctx.view(b, self.heads, n, self.head_dim).transpose(1, 2).reshape(b * n, h)
+        x = self.attn_norm(self.attn_out(ctx).float().view(b, n, h) + x)
+        y = self.inter(x.reshape(b * n, h).to(torch.bfloat16))
+        if self.act is not None:
+            y = self.act(y.float()).to(torch.bfloat16)
+        return self.out_norm(self.out(y).float().view(b, n, h) + x)
+
+
+class CpuBf16Encoder(nn.Module):
+    """:class:`BertEncoder`'s forward with bf16 matmuls for CPUs with native bf16 (AVX-512-bf16, AMX).
+
+    What ``torch.autocast`` does, minus its per-call costs: weights are cast to bf16 once (and packed
+    for oneDNN when the build has it), query/key/value are one matmul, GELU is fused into the
+    intermediate matmul, and attention is two bf16 matmuls around an fp32 softmax (for the short
+    rows of news text this is about twice as fast as the fused CPU attention kernel). The residual
+    stream, the layer norms and the softmax stay in fp32, as under autocast, so the labels agree with
+    fp32 as autocast's do (``tests/test_bert.py``; agreement in ``benchmarks/throughput.py``).
+
+    It is an inference-only view of ``encoder``: the embeddings are shared, the matmul weights are
+    bf16 copies (about half the encoder's fp32 size), nothing is trainable or saved.
+    """
+
+    def __init__(self, encoder: BertEncoder) -> None:
+        super().__init__()
+        self.config = encoder.config
+        self.embeddings = encoder.embeddings
+        self.layers = nn.ModuleList(_Bf16Layer(cast(_Layer, layer)) for layer in encoder.encoder.layer)
+
+    def forward(
+        self, input_ids: Tensor, attention_mask: Tensor | None = None, token_type_ids: Tensor | None = None
+    ) -> EncoderOutput:
+        x = self.embeddings(input_ids, token_type_ids)
+        bias = None
+        if attention_mask is not None:
+            # additive [B, 1, 1, T]: 0 where a key may be attended to, -inf-like on padding
+            bias = ((1.0 - attention_mask[:, None, :].float()) * -1e30).to(torch.bfloat16)
+        for layer in self.layers:
+            x = layer(x, bias)
+        return EncoderOutput(x)

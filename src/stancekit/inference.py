@@ -13,10 +13,12 @@ How it is fast (each choice is measured in ``benchmarks/throughput.py``, results
   rounded up to a multiple of 8; results come back in input order;
 * ``torch.inference_mode``, the encoder's scaled-dot-product attention, mention decoding on the
   device (one host sync per batch), outputs moved back to the CPU per batch;
-* precision ``"auto"``: bf16 autocast on CPUs with AVX-512-bf16/AMX and on CUDA (fp16 on GPUs
-  without bf16), else fp32. There is no int8 mode: dynamic int8 agreed with fp32 on 85 % of labels,
-  97 % at best with the heads, embeddings and feed-forward layers kept in fp32
-  (``benchmarks/int8.py``);
+* precision ``"auto"``: bf16 on CPUs with AVX-512-bf16/AMX and on CUDA (fp16 on GPUs without
+  bf16), else fp32. On CPU a BERT-family encoder runs as :class:`stancekit.bert.CpuBf16Encoder`
+  (weights cast and packed once, fused query/key/value and GELU, fp32 residual stream and
+  softmax) with the heads in fp32; elsewhere it is ``torch.autocast``. There is no int8 mode:
+  dynamic int8 agreed with fp32 on 85 % of labels, 97 % at best with the heads, embeddings and
+  feed-forward layers kept in fp32 (``benchmarks/int8.py``);
 * ``backend="openvino"`` / ``"onnxruntime"`` (CPU, optional extra ``stancekit[runtimes]``) run the
   encoder pass in that runtime; batching, decoding and heads stay the same (:mod:`stancekit.backends`).
 
@@ -145,6 +147,27 @@ def _cpu_has_bf16() -> bool:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):  # pragma: no cover - very old or stripped torch builds
         return False
+
+
+def _cpu_bf16_encoder(model: Any) -> Any:
+    """``encode(ids, mask, type_ids) -> hidden`` through :class:`stancekit.bert.CpuBf16Encoder` when the
+    model's encoder is a :class:`stancekit.bert.BertEncoder` (``load_model(inference=True)``), else ``None``
+    (transformers encoders such as MPNet, and models being trained, stay on autocast).
+
+    The bf16 weights are copies made here: an Engine built before the model's weights change keeps
+    the old ones (training builds a new Engine for each evaluation, and trains a transformers model).
+    """
+    from stancekit.bert import BertEncoder, CpuBf16Encoder
+
+    encoder = getattr(model, "encoder", None)
+    if not isinstance(encoder, BertEncoder):
+        return None
+    fast = CpuBf16Encoder(encoder).eval()
+
+    def encode(ids: torch.Tensor, mask: torch.Tensor, type_ids: torch.Tensor | None = None) -> torch.Tensor:
+        return fast(ids, mask, type_ids).last_hidden_state
+
+    return encode
 
 
 def resolve_precision(precision: str, device: torch.device, backend: str = "torch") -> str:
@@ -438,6 +461,13 @@ class Engine:
             from stancekit.backends import cpu_encoder, with_encoder
 
             model = with_encoder(model, cpu_encoder(model, backend, self.encoder_precision))
+        elif self.device.type == "cpu" and self.encoder_precision == "bf16":
+            fast = _cpu_bf16_encoder(model)
+            if fast is not None:
+                from stancekit.backends import with_encoder
+
+                model = with_encoder(model, fast)
+                self.precision = "fp32"  # the encoder runs its own bf16; the heads run in fp32
         self.model = model
         self._tok = _backend_tokenizer(tokenizer)
         self._cls = int(tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id)
