@@ -9,7 +9,8 @@ times each stage with wrappers around the functions that do it, *exclusive* of n
 stages (segmentation calls cleaning; the heads are timed apart from the encoder):
 
 * main thread: reading (JSONL parsing), cleaning (``cleaning.normalize``/``find_blocks``),
-  segmentation (``segmenting.segment``), encoder (``StanceModel.encode``), heads and decoding
+  segmentation (``segmenting.segment``), encoder (``StanceModel.encode``, or the CPU bf16
+  encoder or a runtime backend behind ``backends._WithEncoder.encode``), heads and decoding
   (``Engine._heads``), actor resolution (``actors.reference_spans``/``actors.resolve``), assembling
   (``Pipeline._assemble``), writing (``Unit.to_dict``, ``scoring.article_row``, part files and the
   final merge), and the rest of the main thread (waiting on the tokenizer thread, glue);
@@ -91,7 +92,7 @@ class StageTimer:
 
 
 def _patch(timer: StageTimer) -> None:
-    from stancekit import actors, inference, modeling, pipeline, scoring, segmenting, types
+    from stancekit import actors, backends, inference, modeling, pipeline, scoring, segmenting, types
 
     def patch(obj: Any, name: str, stage: str) -> None:
         setattr(obj, name, timer.wrap(stage, getattr(obj, name)))
@@ -101,6 +102,7 @@ def _patch(timer: StageTimer) -> None:
     patch(segmenting, "find_blocks", "cleaning")
     patch(pipeline, "segment", "segmentation")
     patch(modeling.StanceModel, "encode", "encoder")
+    patch(backends._WithEncoder, "encode", "encoder")  # the CPU bf16 encoder and the runtime backends
     patch(inference.Engine, "_heads", "heads and decoding")
     patch(inference.Engine, "_rows", "tokenisation")
     patch(inference, "_collate", "batch collation")
