@@ -943,3 +943,34 @@ def test_a_kind_of_country_refers_to_the_last_country_of_that_kind() -> None:
     assert names(res, 1) == ["Japan"]
     res, _ = analyse("The Czech Republic and the United Kingdom agreed.")
     assert names(res, 0) == ["Czech Republic", "United Kingdom"]
+
+
+def test_a_capital_after_a_relation_word_is_its_government_not_a_setting() -> None:
+    text = (
+        "Manila has moved closer to Washington.\n"
+        "The talks in Washington ended.\n"
+        "Warsaw called it a diktat from Brussels.\n"
+        "Biden backed the sale of F-16 jets to Ankara."
+    )
+    tags = {0: [("Manila", "location"), ("Washington", "location")], 1: [("Washington", "location")]}
+    tags[2], tags[3] = [("Warsaw", "location"), ("Brussels", "location")], [("Biden", "person"), ("Ankara", "location")]
+    res, _ = analyse(text, tags)
+    assert names(res, 0) == ["Philippines", "United States"]
+    assert names(res, 1) == []
+    assert names(res, 2) == ["Poland", "European Union"]
+    assert names(res, 3) == ["Biden", "Turkey"]
+
+
+def test_a_party_adjective_before_people_names_the_partys_group() -> None:
+    text = "Several Republican senators objected.\nThe Republicans walked out.\nThe Republican primary is in May."
+    res, _ = analyse(text, {1: [("Republicans", "group")], 2: [("Republican", "other")]})
+    assert names(res, 0) == ["Republicans"] and names(res, 1) == ["Republicans"]
+    assert names(res, 2) == []
+    assert [a.name for a in res.actors] == ["Republicans"]
+
+
+def test_combining_forms_and_prefixed_compounds_before_a_name() -> None:
+    res, _ = analyse("Yet the Sino-Australian thaw has limits.")
+    assert names(res, 0) == ["China", "Australia"]
+    res, _ = analyse("Post-Brexit Britain still struggles.", {0: [("Britain", "location")]})
+    assert names(res, 0) == ["United Kingdom"]

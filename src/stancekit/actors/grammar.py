@@ -63,6 +63,19 @@ LOCATIVE = re.compile(
     r"throughout|through|within|between|inside|of|aboard|onboard)\s+(?:the\s+|[A-Z][\w.]*'s\s+)?$",
     re.I,
 )
+# A word that makes "to"/"from"/"toward" a relation with a government, not a movement to a place: "moved closer
+# to Washington", "a diktat from Brussels", "pressure from Beijing", "military support to Kyiv".
+RELATIONAL_BEFORE = re.compile(
+    r"\b(?:closer|close|closest|nearer|ties|allegiance|loyalty|deference|pivot\w*|tilt\w*|drift\w*|lean(?:s|ed|ing)?|"
+    r"turn(?:s|ed|ing)?|appeal(?:s|ed|ing)?|message|letter|signal|concessions?|pressure|demands?|orders?|diktats?|"
+    r"aid|support|threats?|independence|away|distance|help|money|funds?|funding|loans?|backing|criticism|warnings?|"
+    r"retaliation|response|reply|protests?|invitations?|overtures?|outreach|ultimatum|gifts?|opening)\s+"
+    r"(?:to|from|toward|towards)\s+(?:the\s+)?$"
+    # a transfer to a government: "the sale of F-16 jets to Ankara", "sold arms to Riyadh"
+    r"|\b(?:sale|sales|sell|sells|selling|sold|deliver\w*|export\w*|transfer\w*|suppl(?:y|ies|ied|ying)|"
+    r"provid\w*|grant\w*|lend\w*|lent|loan\w*)\b[^.;:]{0,60}?\bto\s+(?:the\s+)?$",
+    re.I,
+)
 # "VILNIUS, Lithuania —", "GENEVA, Nov 29 (Reuters) -", "HIROSHIMA —": the place a story was filed from.
 DATELINE = re.compile(r"^[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ .'/-]+(?:,\s*[A-Z][\w .'-]*?)?(?:\s*\([^)]{1,30}\))?\s*[—–-]")
 # "from the crippled Fukushima Daiichi plant": a preposition, then adjectives, then a (non-country) place.
@@ -119,6 +132,17 @@ REGION_QUALIFIERS = {
     "latin", "north", "south", "east", "west", "central", "southeast", "southeastern", "northeast", "northern",
     "southern", "eastern", "western", "sub-saharan", "pan", "anglo", "trans",
 }  # fmt: skip
+# Party adjectives before people ("Republican leaders", "several Democratic senators", "Tory MPs") name the
+# party's group: its plural, the name of the group elsewhere in news text ("the Republicans").
+PARTY_ADJECTIVES = {
+    "Republican": "Republicans", "Democratic": "Democrats", "Democrat": "Democrats", "Conservative": "Conservatives",
+    "Tory": "Tories", "Liberal": "Liberals", "Socialist": "Socialists", "Labour": "Labour",
+}  # fmt: skip
+PEOPLE_AFTER = re.compile(
+    r"^\s+(?:[a-z][\w-]*\s+)?(?:leaders|senators|lawmakers|legislators|members|officials|voters|candidates|politicians|"
+    r"governors|representatives|delegates|activists|supporters|hardliners|moderates|ministers|MPs|deputies|"
+    r"congressmen|congresswomen|mayors|strategists|donors|colleagues|rebels|critics)\b"
+)
 # Prefixes of a hyphenated compound that only qualify the name after them ("post-Brexit", "anti-French").
 COMPOUND_PREFIXES = {"post", "pre", "anti", "pro", "non", "ex", "neo", "mid", "trans", "pan", "cross", "inter"}
 # Words before a country's name that qualify it without naming another actor ("Communist China").

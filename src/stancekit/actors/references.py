@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from stancekit.actors.facts import fact_tables, lookup, lookup_part
@@ -22,6 +23,8 @@ from stancekit.actors.grammar import (
     FUNCTION_WORDS,
     HOME_BODIES,
     NOT_NAME,
+    PARTY_ADJECTIVES,
+    PEOPLE_AFTER,
     POSSESSIVE,
     PRONOUNS,
     ROLE_ALIASES,
@@ -60,8 +63,16 @@ _POSS_DESC_RE = re.compile(
     rf"(?P<mods>(?:[a-z][\w-]*\s+){{0,2}}?)(?P<role>{ROLE_PATTERN})\b(?!\s+(?:[A-Z]|of\s+[A-Z]))",
 )
 
+_PARTY_RE = re.compile(r"\b(?:" + "|".join(PARTY_ADJECTIVES) + r")\b")
+
 # "his government", "her administration": the country of the person the pronoun refers to.
 _PRONOUN_BODY_RE = re.compile(rf"\b(?P<poss>[Hh]is|[Hh]er)\s+(?P<body>{'|'.join(COUNTRY_BODIES)})\b")
+
+
+@lru_cache(maxsize=1)
+def _combining_re() -> re.Pattern[str]:
+    """Combining forms of country names before a hyphen and a capital: "Sino" of "Sino-Australian"."""
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(fact_tables().combining))) + r")(?=-[A-Z])")
 
 
 @dataclass(frozen=True)
@@ -192,6 +203,11 @@ def reference_spans(unit_text: str) -> list[tuple[int, int]]:
         found.append((m.start(), m.end(), 0))
     for m in fact_tables().surface_re.finditer(text):
         found.append((m.start(), m.end(), 1))
+    for m in _combining_re().finditer(text):  # "Sino" of "Sino-Australian": the tagger rarely marks it
+        found.append((m.start(), m.end(), 1))
+    for m in _PARTY_RE.finditer(text):  # "Democratic" of "several Democratic senators"
+        if PEOPLE_AFTER.match(text[m.end() : m.end() + 40]):
+            found.append((m.start(), m.end(), 1))
     for m in _PRONOUN_RE.finditer(text):
         found.append((m.start(), m.end(), 2))
     for m in _IT_RE.finditer(text):
@@ -443,6 +459,8 @@ class MentionCollector(ArticleState):
                 break
             if "'" in left.group("w"):
                 break  # "Italy's": a possessive qualifies the name, it is not part of it
+            if left.group("w").split("-")[0].lower() in COMPOUND_PREFIXES and "-" in left.group("w"):
+                break  # "Post-Brexit Britain", "Anti-Western Russia": the compound qualifies the name
             m.start = left.start()
         m.text = self.norm[m.start : m.end]
 

@@ -19,10 +19,13 @@ from stancekit.actors.grammar import (
     LOCATIVE,
     LOCATIVE_ADJ,
     LOCATIVE_CITY,
+    PARTY_ADJECTIVES,
+    PEOPLE_AFTER,
     PEOPLE_IN,
     POSSESSIVE,
     PRONOUNS,
     REGION_QUALIFIERS,
+    RELATIONAL_BEFORE,
     ROLE_ALIASES,
     ROLE_PATTERN,
     ROLES,
@@ -162,6 +165,11 @@ class NameClusterer(ArticleState):
             if self._dateline(m) or self._title_modifier(m) or self._possessive_modifier(m):
                 m.dropped = True  # the place a story was filed from, or a word qualifying another name
                 continue
+            party = PARTY_ADJECTIVES.get(core)
+            if party is not None and PEOPLE_AFTER.match(self.norm[m.end : m.end + 40]):
+                m.actor = self._actor_for(f"N:group:{fold(party)}", "group")  # "Republican leaders": the Republicans
+                self.actors[m.actor].names.append(party)
+                continue
             found = _country_or_org(core)
             if found is None and (_is_event_or_idea(core) or self._is_adjective(m, core)):
                 m.dropped = True  # "World War II", "Brexit", "Asian", "Siberian gas", "Republican leaders"
@@ -182,7 +190,7 @@ class NameClusterer(ArticleState):
                 self.actors[m.actor].names.append(core)
                 continue
             if found is not None and found[0].startswith("O:"):
-                if found[1] == "seat" and LOCATIVE.search(pre):
+                if found[1] == "seat" and LOCATIVE.search(pre) and not RELATIONAL_BEFORE.search(pre):
                     m.dropped = True
                     continue
                 org = fact_tables().orgs.get(found[0][2:])
@@ -246,8 +254,8 @@ class NameClusterer(ArticleState):
 
         "Many in Beijing" (people there) is not a setting; "Berlin and Paris" share one reading.
         """
-        if PEOPLE_IN.search(pre):
-            return False
+        if PEOPLE_IN.search(pre) or RELATIONAL_BEFORE.search(pre):
+            return False  # people of a capital, or a relation with its government ("closer to Washington")
         loc = LOCATIVE.search(pre)
         if loc and not re.match(r"(?i)of\b", loc.group(0)):  # "courtship of the Kremlin": the government
             return True
