@@ -974,3 +974,37 @@ def test_combining_forms_and_prefixed_compounds_before_a_name() -> None:
     assert names(res, 0) == ["China", "Australia"]
     res, _ = analyse("Post-Brexit Britain still struggles.", {0: [("Britain", "location")]})
     assert names(res, 0) == ["United Kingdom"]
+
+
+def test_a_nationality_before_an_occupation_and_a_name_describes_the_person() -> None:
+    text = "Beijing has not released the Australian writer Yang Hengjun.\nAustralian officials want him back."
+    res, _ = analyse(text, {0: [("Beijing", "location"), ("Yang Hengjun", "person")]})
+    assert names(res, 0) == ["China", "Yang Hengjun"]
+    assert names(res, 1)[0] == "Australia"
+
+
+def test_a_demonym_before_history_or_culture_is_not_the_country() -> None:
+    res, _ = analyse("It was the largest operation in American history.")
+    assert names(res, 0) == []
+
+
+def test_worry_and_fear_attribute_like_saying() -> None:
+    res, _ = analyse("Mexican officials, privately, worry more about the tariffs.")
+    assert res.sources[0] == "Mexico"
+    assert names(res, 0) == []
+
+
+def test_ships_aboard_and_model_designations_are_not_actors() -> None:
+    text = "Troops aboard the grounded Santa Rosa held out.\nTurkey wants F-16 jets."
+    res, _ = analyse(text, {0: [("Santa Rosa", "other")], 1: [("Turkey", "location"), ("F-16", "group")]})
+    assert names(res, 0) == [] and names(res, 1) == ["Turkey"]
+
+
+def test_the_government_is_not_a_country_named_after_it_in_the_unit() -> None:
+    text = (
+        "Anthony Albanese on Saturday became the first Australian prime minister to visit.\n"
+        "Peter Dutton accused the government of going soft on Beijing."
+    )
+    tags = {0: [("Anthony Albanese", "person")], 1: [("Peter Dutton", "person"), ("Beijing", "location")]}
+    res, _ = analyse(text, tags)
+    assert names(res, 1) == ["Peter Dutton", "Australia", "China"]

@@ -12,7 +12,7 @@ _SPEECH_VERBS = (
     "insisted|insists|added|adds|announced|announces|noted|notes|wrote|writes|believes|believed|thinks|"
     "thought|maintained|maintains|asserted|asserts|stressed|stresses|suggested|suggests|acknowledged|"
     "acknowledges|admitted|admits|explained|explains|contended|contends|emphasized|emphasised|emphasizes|"
-    "emphasises|predicted|predicts|complained|complains|tweeted|tweets|"
+    "emphasises|predicted|predicts|complained|complains|tweeted|tweets|worry|worries|worried|fear|fears|feared|"
     "alleged|alleges|denied|denies|confirmed|confirms|expects|expect|expected|reported|reports|report|"
     # answering verbs attribute only with what was said: "replied on Monday that …"
     # and so do promising verbs ("promised that …", not "promised a golden era")

@@ -79,7 +79,9 @@ RELATIONAL_BEFORE = re.compile(
 # "VILNIUS, Lithuania —", "GENEVA, Nov 29 (Reuters) -", "HIROSHIMA —": the place a story was filed from.
 DATELINE = re.compile(r"^[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ .'/-]+(?:,\s*[A-Z][\w .'-]*?)?(?:\s*\([^)]{1,30}\))?\s*[—–-]")
 # "from the crippled Fukushima Daiichi plant": a preposition, then adjectives, then a (non-country) place.
-LOCATIVE_ADJ = re.compile(r"\b(?:in|at|near|from|into|inside|outside|off)\s+the\s+(?:[a-z][\w-]*\s+){1,2}$")
+LOCATIVE_ADJ = re.compile(
+    r"\b(?:in|at|near|from|into|inside|outside|off|aboard|onboard)\s+the\s+(?:[a-z][\w-]*\s+){1,2}$"
+)
 # Words around a tagged name that extend it: capitalised words, and connectors inside organisation names.
 CAP_RIGHT = re.compile(r"(?:\s|(?<=\.)(?=[A-Z]))(?P<w>[A-Z][\w.'&-]*)(?<!\.)(?=[\s,;:!?)\]\"']|'s|\.\s|\.$|$)")
 CONNECTOR_RIGHT = re.compile(

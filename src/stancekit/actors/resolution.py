@@ -46,7 +46,8 @@ from stancekit.actors.summary import Summary
 
 # "Shinzo Abe was the longest-serving prime minister in Japan's history": a role by copula.
 _COPULA_ROLE = re.compile(
-    rf"^\s+(?P<verb>is|was|has\s+been|had\s+been|became|becomes|remains|remained|served\s+as|serves\s+as)\s+"
+    rf"^(?:\s+(?:on|in|last|this|since)\s+\w+,?)?"  # "Albanese on Saturday became …"
+    rf"\s+(?P<verb>is|was|has\s+been|had\s+been|became|becomes|remains|remained|served\s+as|serves\s+as)\s+"
     rf"(?:the|a|an)?\s*(?P<mods>(?:[\w.'-]+\s+){{0,3}}?)(?P<role>{ROLE_PATTERN})\b"
     rf"(?:\s+(?:of|in|for)\s+(?P<c>(?-i:[A-Z][\w.']*(?:\s+[A-Z][\w.']*){{0,2}})))?",
     re.I,
@@ -64,8 +65,16 @@ _TEXT_TITLE = re.compile(
 )
 # "the Lithuanian capital", "Japanese waters": a demonym naming a place.
 _PLACE_AFTER = re.compile(
-    r"^\s+(?:capital|city|border|coast(?!\s+guard)|waters|territory|soil|airspace|island|islands|port)\b", re.I
+    r"^\s+(?:capital|city|border|coast(?!\s+guard)|waters|territory|soil|airspace|island|islands|port|"
+    # "in American history", "Japanese culture": the country's past or ways, not the country acting
+    r"history|culture|cuisine|literature|folklore|language|countryside|heartland|mainland)\b",
+    re.I,
 )
+# A demonym, then the words for a person's occupation, then their name: "the Australian writer Yang Hengjun",
+# "American journalist Evan Gershkovich" (the nationality describes the person).
+_OCCUPATION_BEFORE_NAME = re.compile(r"^\s+(?:[a-z][\w-]*\s+){1,2}(?=[A-Z])")
+# A model or weapon designation the tables do not know: "F-16", "S-400", "Su-35", "MQ-9".
+_DESIGNATION = re.compile(r"[A-Z][A-Za-z]{0,2}-\d+[A-Z]?")
 # After a country word: "('s) (then-)Prime Minister Shinzo" — a title before a capitalised name.
 _TITLE_AFTER = re.compile(rf"^(?:'s)?\s+(?i:then-|former\s+|acting\s+)?(?i:{ROLE_PATTERN})\s+(?:[A-Z]|of\s+[A-Z])")
 
@@ -203,6 +212,9 @@ class NameClusterer(ArticleState):
             ):
                 m.dropped = True
                 continue
+            if found is None and _DESIGNATION.fullmatch(core):
+                m.dropped = True  # "F-16 fighter jets": a model, not a group
+                continue
             if m.tag == "group" and not self._group_name(m, core):
                 m.dropped = True  # "Crimea", "the Black Sea", "F-16", "Fukushima Daiichi" tagged as groups
                 continue
@@ -312,6 +324,12 @@ class NameClusterer(ArticleState):
         found = lookup(name_core(m.text))
         if found is not None and found[1] == "demonym" and _ROLE_AFTER.match(after):
             return True  # "a South Korean president", "Japanese Prime Minister": the role's, not the country's
+        occupation = _OCCUPATION_BEFORE_NAME.match(after) if found is not None and found[1] == "demonym" else None
+        if occupation is not None:
+            at = m.end + occupation.end()
+            person = next((k for k in self.in_unit.get(m.unit, ()) if k.start == at), None)
+            if person is not None and person.tag == "person":
+                return True  # "the Australian writer Yang Hengjun": the writer's nationality
         # "Germany's Angela Merkel" names two actors: the possessor is not a title's qualifier.
         return False
 
@@ -618,6 +636,14 @@ class Coreference(ArticleState):
         same = [h for h in countries if h.unit == m.unit and h.end <= m.start]
         if same:
             return same[-1].actor
+        # A country named later in the same unit is another one ("accused the government of going soft on
+        # Beijing"); its adjective is not ("accused the government of trading Turkish security").
+        later = {
+            k.actor
+            for k in self.in_unit.get(m.unit, ())
+            if k.start >= m.end and k.kind == "name" and (lookup(name_core(k.text)) or ("", ""))[1] != "demonym"
+        }
+        countries = [h for h in countries if h.actor not in later]
         for h in reversed(history):
             if m.unit - h.unit > 2:
                 break
