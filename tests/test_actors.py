@@ -1008,3 +1008,48 @@ def test_the_government_is_not_a_country_named_after_it_in_the_unit() -> None:
     tags = {0: [("Anthony Albanese", "person")], 1: [("Peter Dutton", "person"), ("Beijing", "location")]}
     res, _ = analyse(text, tags)
     assert names(res, 1) == ["Peter Dutton", "Australia", "China"]
+
+
+def test_a_description_of_a_partys_leader_opening_a_unit_is_the_subject_before() -> None:
+    text = "Sir Ed Davey became deputy prime minister on Friday.\nThe Liberal Democrat leader promised “a fair deal.”"
+    res, _ = analyse(text, {0: [("Ed Davey", "person")], 1: [("Liberal Democrat", "organisation")]})
+    assert res.sources[1] == "Ed Davey"
+    text = "Inflation rose again in May.\nThe Green leader promised “a fair deal.”"
+    res, _ = analyse(text, {1: [("Green", "organisation")]})
+    assert res.sources[1] == "Green"  # nobody to pin it on: the party named inside stays
+
+
+def test_its_after_an_enumeration_marker_is_the_subject_of_the_item_before() -> None:
+    text = (
+        "Washington tolerates this: (a) India is a partner;\n"
+        "(b) its economy is growing;\n"
+        "and (c) Moscow's influence in New Delhi is fading."
+    )
+    tags = {
+        0: [("Washington", "location"), ("India", "location")],
+        2: [("Moscow", "location"), ("New Delhi", "location")],
+    }
+    res, _ = analyse(text, tags)
+    assert names(res, 1) == ["India"]
+    assert names(res, 2) == ["Russia", "India"]
+
+
+def test_names_qualifying_an_agreement_or_after_a_are_not_actors_but_bodies_are() -> None:
+    text = (
+        "Canberra buys submarines under the AUKUS pact.\n"
+        "Scholz promised a Zeitenwende.\n"
+        "India launched a Global Biofuels Alliance.\n"
+        "A Hamas official denied it.\n"
+        "A drone hit the Black Sea Fleet on Sunday."
+    )
+    tags = {
+        0: [("Canberra", "location"), ("AUKUS", "organisation")],
+        1: [("Scholz", "person"), ("Zeitenwende", "organisation")],
+        2: [("India", "location"), ("Global Biofuels Alliance", "organisation")],
+        3: [("Hamas", "group")],
+        4: [("Black Sea Fleet", "location")],
+    }
+    res, _ = analyse(text, tags)
+    assert [names(res, i) for i in (0, 1, 2)] == [["Australia"], ["Scholz"], ["India", "Global Biofuels Alliance"]]
+    assert res.sources[3] == "Hamas"
+    assert names(res, 4) == ["Black Sea Fleet"]

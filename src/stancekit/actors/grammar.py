@@ -69,8 +69,11 @@ RELATIONAL_BEFORE = re.compile(
     r"\b(?:closer|close|closest|nearer|ties|allegiance|loyalty|deference|pivot\w*|tilt\w*|drift\w*|lean(?:s|ed|ing)?|"
     r"turn(?:s|ed|ing)?|appeal(?:s|ed|ing)?|message|letter|signal|concessions?|pressure|demands?|orders?|diktats?|"
     r"aid|support|threats?|independence|away|distance|help|money|funds?|funding|loans?|backing|criticism|warnings?|"
-    r"retaliation|response|reply|protests?|invitations?|overtures?|outreach|ultimatum|gifts?|opening)\s+"
+    r"retaliation|response|reply|protests?|invitations?|overtures?|outreach|ultimatum|gifts?|opening|attention)\s+"
     r"(?:to|from|toward|towards)\s+(?:the\s+)?$"
+    # a standing with a government: "Moscow's influence in New Delhi", "leverage over Beijing"
+    r"|\b(?:influence|sway|leverage|clout|standing|say|voice|stakes?|confidence|trust|faith)\s+(?:in|over|with)\s+"
+    r"(?:the\s+)?$"
     # a transfer to a government: "the sale of F-16 jets to Ankara", "sold arms to Riyadh"
     r"|\b(?:sale|sales|sell|sells|selling|sold|deliver\w*|export\w*|transfer\w*|suppl(?:y|ies|ied|ying)|"
     r"provid\w*|grant\w*|lend\w*|lent|loan\w*)\b[^.;:]{0,60}?\bto\s+(?:the\s+)?$",

@@ -85,6 +85,7 @@ class Description:
     when: str | None = None  # "former" ("the former prime minister"), "current", "future" ("the next president")
     possessor: str | None = None  # "m"/"f" for "his/her government": the country of that person
     form: str | None = None  # "government" (no country named), "kingdom", "island", …: a country found by kind
+    org: str | None = None  # "Labour" of "the Labour leader": the organisation the person leads or speaks for
 
 
 def norm_role(role: str) -> str:
@@ -119,6 +120,18 @@ def parse_modifiers(mods: str) -> tuple[bool, str | None]:
     return ok, country
 
 
+def _org_modifier(mods: str) -> str | None:
+    """ "Labour" of "the (former) Labour leader": capitalised words of a name, lower-case adjectives around them."""
+    words = mods.split()
+    caps = [w for w in words if w[:1].isupper()]
+    rest = [w for w in words if not w[:1].isupper()]
+    if not caps or not all(w.replace("-", "").isalpha() for w in rest):
+        return None
+    if not all(re.fullmatch(r"[A-Z][\w&.-]*", w) and w.lower() not in NOT_NAME for w in caps):
+        return None
+    return " ".join(caps)
+
+
 def when_of(mods: str) -> str | None:
     words = set(mods.lower().replace("-", " ").split())
     if words & {"former", "then", "ex", "late", "previous", "erstwhile"}:
@@ -137,6 +150,10 @@ def parse_description(span: str) -> Description | None:
         ok, country = parse_modifiers(m.group("mods"))
         role = norm_role(m.group("role"))
         if not ok:
+            org = _org_modifier(m.group("mods"))
+            if org is not None and role in ROLES and country is None:
+                # "The Labour leader", "the Hamas spokesman": a person of an organisation
+                return Description(role, None, "person", when_of(m.group("mods")), org=org)
             return None
         if role in COUNTRY_BODIES:
             if country:

@@ -109,6 +109,24 @@ _PLACE_HEADS = {
     "shoal", "reef", "island", "islands", "sea", "ocean", "river", "strait", "bay", "gulf", "mountain", "mountains",
     "peninsula", "valley", "desert", "lake", "canal", "coast", "province", "county", "square", "street", "airport",
 }  # fmt: skip
+# Head words of bodies that the tagger may call places: "the Black Sea Fleet", "the Chinese Embassy".
+_BODY_HEADS = {"Fleet", "Embassy", "Navy", "Army", "Ministry", "Command", "Corps", "Forces", "Police", "Guard"}
+# A name before a lower-case word for an agreement or a meeting qualifies it: "the AUKUS pact", "the Minsk format".
+_AGREEMENT_AFTER = re.compile(
+    r"^\s+(?:pact|accord|accords|agreement|deal|treaty|framework|format|protocol|initiative|plan|programme|program|"
+    r"process|talks|summit|forum)\b"
+)
+# A word for a person right after a name: "a Hamas official", "an IAEA inspector".
+_PERSON_NOUN_AFTER = re.compile(
+    r"^\s+(?:[a-z][\w-]*\s+)?(?:official|spokes(?:man|woman|person)|leader|member|commander|fighter|source|diplomat|"
+    r"negotiator|minister|lawmaker|senator|analyst|executive|aide|adviser|advisor|envoy|inspector|officer|soldier|"
+    r"delegate|representative|activist|supporter|voter|worker|employee|reporter|correspondent|journalist)s?\b"
+)
+# What may stand before a pronoun that opens a unit: quotes, brackets, "and", an enumeration marker ("(b)").
+_UNIT_OPENING = re.compile(r"[\s\"'(\[]*(?:(?:and|or|but)\s+)?(?:\(?[a-zA-Z0-9]{1,3}[).]\s*)?[\s\"'(\[]*")
+# Enumeration markers: "(a) India is …; (b) its economy …".
+_ENUMERATION = re.compile(r"[\s\"'(\[]*(?:(?:and|or)\s+)?\(?[a-z0-9]{1,3}\)\s")
+_ENUMERATION_MARK = re.compile(r"\([a-z0-9]{1,3}\)\s")
 # Head words of names of bodies of people.
 _GROUP_HEADS = {
     "group", "alliance", "coalition", "union", "bloc", "party", "council", "forum", "movement", "front", "brigade",
@@ -206,6 +224,13 @@ class NameClusterer(ArticleState):
                 m.actor = self._actor_for(found[0], org.type if org else "organisation")
                 self.actors[m.actor].canonical = found[0][2:]
                 self.actors[m.actor].names.append(core)
+                continue
+            if m.tag in ("location", "other") and core.split()[-1] in _BODY_HEADS:
+                m.tag = "organisation"  # "the Black Sea Fleet", "the Chinese Embassy": a body, not a place
+            if m.tag != "person" and (
+                _AGREEMENT_AFTER.match(self.norm[m.end : m.end + 30]) or self._indefinite(m, pre)
+            ):
+                m.dropped = True  # "the AUKUS pact", "a Zeitenwende", "an Amazon scientific panel": not an actor
                 continue
             if m.tag in ("location", "other") and (
                 LOCATIVE.search(pre) or LOCATIVE_ADJ.search(pre) or self._listed_after_setting(m, pre)
@@ -344,6 +369,14 @@ class NameClusterer(ArticleState):
             or last.lower() in _GROUP_HEADS
             or ACTING_NEXT.match(self.norm[m.end : m.end + 40]) is not None
         )
+
+    def _indefinite(self, m: MentionDraft, pre: str) -> bool:
+        """ "promised a Zeitenwende", "an Amazon scientific panel": a name after "a"/"an" names a kind of
+        thing, not an actor, unless it names a body ("a Global Biofuels Alliance") or people of it follow
+        ("a Hamas official")."""
+        if re.search(r"\b(?:a|an)\s+$", pre) is None or m.core.split()[-1].lower() in _GROUP_HEADS:
+            return False  # "launched a Global Biofuels Alliance": a new body is an actor
+        return not _PERSON_NOUN_AFTER.match(self.norm[m.end : m.end + 40])
 
     def _titled(self, m: MentionDraft) -> bool:
         """Whether a title stands right before the mention ("President Washington", "Mr. Lincoln")."""
@@ -550,6 +583,8 @@ class Coreference(ArticleState):
 
         if d.when == "future":
             return None  # "the next president": whoever wins, not anyone the article names
+        if d.org is not None:
+            return self._person_of_org(m)
         # Apposition with the name after it: "the ousted president, Mohamed Bazoum".
         nxt = next((h for h in self.in_unit.get(m.unit, ()) if h.start >= m.end), None)
         if (
@@ -609,6 +644,22 @@ class Coreference(ArticleState):
                 if a is not None and a.type == "person" and not any(r for r, _, _ in a.roles):
                     return h.actor
         return None
+
+    def _person_of_org(self, m: MentionDraft) -> int | None:
+        """ "Sir Keir Starmer became prime minister …. The Labour leader promised …": a description of a
+        party's or an organisation's person that opens a unit is the subject of the unit before, when
+        that subject is a person; otherwise it stays unresolved (the organisation's roles are not known)."""
+        us = self.bounds[m.unit][0]
+        if self.norm[us : m.start].strip(" \"'([") or m.unit == 0:
+            return None
+        before = [h for h in self.in_unit.get(m.unit - 1, ()) if h.actor is not None and not h.dropped]
+        subject = before[0] if before else None
+        if subject is None or subject.actor is None or self.actors[subject.actor].type != "person":
+            return None
+        lead = self.norm[self.bounds[m.unit - 1][0] : subject.start]
+        if lead.strip(" \"'([") and not _TITLE_TAIL.fullmatch(lead):
+            return None  # the person is not the subject of that unit
+        return subject.actor
 
     def _country(self, target: str) -> int:
         ai = self._actor_for(target, "country")
@@ -707,10 +758,16 @@ class Coreference(ArticleState):
                     break
                 if h.actor is not None and fits(h.actor):
                     return h.actor
-            if self.norm[self.bounds[m.unit][0] : m.start].strip(" ([\"'"):
+            if not _UNIT_OPENING.fullmatch(self.norm[self.bounds[m.unit][0] : m.start]):
                 return None
-            # "Its purchases …" opening a unit: the subject of the unit before.
+            # "Its purchases …" opening a unit: the subject of the unit before; after an enumeration
+            # marker ("(b) its economy …"), the subject of the item before ("(a) India is …").
             prev = [h for h in history if h.unit == m.unit - 1 and h.actor is not None and fits(h.actor)]
+            if prev and _ENUMERATION.match(self.norm, self.bounds[m.unit][0]):
+                ps, pe = self.bounds[m.unit - 1]
+                marks = list(_ENUMERATION_MARK.finditer(self.norm, ps, pe))
+                if marks:
+                    prev = [h for h in prev if h.start >= marks[-1].end()]
             return prev[0].actor if prev else None
         # Same unit first (its earliest compatible mention: the subject), then the units before,
         # each from its first mention; at most 6 units back. An object pronoun ("him", "them")
