@@ -1053,3 +1053,29 @@ def test_names_qualifying_an_agreement_or_after_a_are_not_actors_but_bodies_are(
     assert [names(res, i) for i in (0, 1, 2)] == [["Australia"], ["Scholz"], ["India", "Global Biofuels Alliance"]]
     assert res.sources[3] == "Hamas"
     assert names(res, 4) == ["Black Sea Fleet"]
+
+
+def test_a_name_after_a_title_is_a_person_even_when_the_tagger_missed_it() -> None:
+    res, _ = analyse("President Biden called the deal historic.\nThe General Assembly met.")
+    assert names(res, 0) == ["Biden"]
+    assert names(res, 1) == []
+
+
+def test_a_countrys_ministry_is_an_actor_of_its_own() -> None:
+    res, _ = analyse("China's Foreign Ministry said the talks failed.", {0: [("China", "location")]})
+    assert res.sources[0] == "China's Foreign Ministry"
+    assert [a.type for a in res.actors] == ["organisation"]
+
+
+def test_a_demonym_before_a_place_is_the_country_unless_the_place_is_one_name() -> None:
+    res, _ = analyse("Clearing in the Brazilian Amazon fell.", {0: [("Amazon", "location")]})
+    assert names(res, 0) == ["Brazil"]
+    res, _ = analyse("Ships crossed the Indian Ocean.", {0: [("Ocean", "location")]})
+    assert names(res, 0) == []
+
+
+def test_a_party_before_what_it_forms_or_its_benches_stays_an_actor() -> None:
+    res, _ = analyse("Markets shrugged off a Labour government.", {0: [("Labour", "organisation")]})
+    assert names(res, 0) == ["Labour"]
+    res, _ = analyse("The hawks on the Conservative back benches want more.", {0: [("Conservative", "organisation")]})
+    assert names(res, 0) == ["Conservatives"]

@@ -146,7 +146,8 @@ PARTY_ADJECTIVES = {
 PEOPLE_AFTER = re.compile(
     r"^\s+(?:[a-z][\w-]*\s+)?(?:leaders|senators|lawmakers|legislators|members|officials|voters|candidates|politicians|"
     r"governors|representatives|delegates|activists|supporters|hardliners|moderates|ministers|MPs|deputies|"
-    r"congressmen|congresswomen|mayors|strategists|donors|colleagues|rebels|critics)\b"
+    r"congressmen|congresswomen|mayors|strategists|donors|colleagues|rebels|critics|backbenchers|benches|ranks|"
+    r"grassroots|base|wing)\b"
 )
 # Prefixes of a hyphenated compound that only qualify the name after them ("post-Brexit", "anti-French").
 COMPOUND_PREFIXES = {"post", "pre", "anti", "pro", "non", "ex", "neo", "mid", "trans", "pan", "cross", "inter"}
@@ -188,4 +189,10 @@ MEDIA_NAMES = {
 PLATFORMS = {
     "X", "Twitter", "Facebook", "Telegram", "Weibo", "WeChat", "TikTok", "Instagram", "YouTube", "Truth Social",
     "Threads", "Bluesky", "LinkedIn", "Substack",
+}  # fmt: skip
+
+# Head words of place names: a name ending in one is a place, whatever the tagger says.
+PLACE_HEADS = {
+    "shoal", "reef", "island", "islands", "sea", "ocean", "river", "strait", "bay", "gulf", "mountain", "mountains",
+    "peninsula", "valley", "desert", "lake", "canal", "coast", "province", "county", "square", "street", "airport",
 }  # fmt: skip

@@ -25,6 +25,7 @@ from stancekit.actors.grammar import (
     NOT_NAME,
     PARTY_ADJECTIVES,
     PEOPLE_AFTER,
+    PLACE_HEADS,
     POSSESSIVE,
     PRONOUNS,
     ROLE_ALIASES,
@@ -63,6 +64,18 @@ _POSS_DESC_RE = re.compile(
     rf"(?P<mods>(?:[a-z][\w-]*\s+){{0,2}}?)(?P<role>{ROLE_PATTERN})\b(?!\s+(?:[A-Z]|of\s+[A-Z]))",
 )
 
+# A name after a title of a person: "President Biden", "Chancellor Rachel Reeves", "Mr. Cameron".
+_TITLED_NAME = re.compile(
+    r"(?<![\w.])(?:President|Prime\s+Minister|Chancellor|Premier|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Sen\.|Senator|Gov\.|Governor|"
+    r"King|Queen|Prince|Princess|Pope|Sheikh|Sir|Dame)\s+"
+    r"(?P<name>(?!(?:The|A|An|And|Of|In|On|At|For|To|But|Or|He|She|It|They|His|Her|Who|Which|That)\b)"
+    r"[A-Z][\w'-]*[a-z][\w'-]*(?:\s+[A-Z][\w'-]*[a-z][\w'-]*){0,2})(?=$|[\s,.;:!?)\]\"'’])"
+)
+# "China's Foreign Ministry", "Ukraine's Ministry of Infrastructure" right after a country's name.
+_COUNTRY_BODY_NAME = re.compile(
+    r"'s\s+(?:[A-Z][\w-]*\s+){0,2}(?:Ministry|Embassy|Foreign\s+Office|Department)"
+    r"(?:\s+of(?:\s+the)?(?:\s+[A-Z][\w-]*)+)?(?![\w-])"
+)
 _PARTY_RE = re.compile(r"\b(?:" + "|".join(PARTY_ADJECTIVES) + r")\b")
 
 # "his government", "her administration": the country of the person the pronoun refers to.
@@ -222,6 +235,8 @@ def reference_spans(unit_text: str) -> list[tuple[int, int]]:
         found.append((m.start(), m.end(), 1))
     for m in _combining_re().finditer(text):  # "Sino" of "Sino-Australian": the tagger rarely marks it
         found.append((m.start(), m.end(), 1))
+    for m in _TITLED_NAME.finditer(text):  # "President Biden": a name the tagger may miss
+        found.append((m.start("name"), m.end("name"), 3))
     for m in _PARTY_RE.finditer(text):  # "Democratic" of "several Democratic senators"
         if PEOPLE_AFTER.match(text[m.end() : m.end() + 40]):
             found.append((m.start(), m.end(), 1))
@@ -354,6 +369,10 @@ class MentionCollector(ArticleState):
         if span is None:
             tag = TAG_TYPES.get(str(getattr(mp, "type", "other")).lower(), "other")
             return MentionDraft(ui, a, b, "name", tag, scores, txt, True)
+        titled = _TITLED_NAME.search(self.norm, max(us, a - 40), b)
+        if titled and titled.span("name") == (a, b) and lookup(name_core(txt)) is None:
+            # "President Biden" the tagger missed: a capitalised word after a title is a person's name
+            return MentionDraft(ui, a, b, "name", "person", scores, txt, True)
         if txt.lower() in PRONOUNS:
             return MentionDraft(ui, a, b, "pronoun", "other", scores, txt, False)
         desc = parse_description(txt)
@@ -379,6 +398,11 @@ class MentionCollector(ArticleState):
         us, ue = self.bounds[out[0].unit]
         for i, m in enumerate(out):
             self._complete(m, (out[i - 1].end if i else us, out[i + 1].start if i + 1 < len(out) else ue))
+            body = _COUNTRY_BODY_NAME.match(self.norm, m.end, out[i + 1].start if i + 1 < len(out) else ue)
+            found = lookup(name_core(m.text)) if body else None
+            if body and found is not None and found[0].startswith("C:"):
+                # "China's Foreign Ministry", "Ukraine's Ministry of Infrastructure": a body of its own
+                m.end, m.tag, m.text = body.end(), "organisation", self.norm[m.start : body.end()]
         joined: list[MentionDraft] = []
         for m in out:
             prev = joined[-1] if joined else None
@@ -478,6 +502,14 @@ class MentionCollector(ArticleState):
                 break  # "Italy's": a possessive qualifies the name, it is not part of it
             if left.group("w").split("-")[0].lower() in COMPOUND_PREFIXES and "-" in left.group("w"):
                 break  # "Post-Brexit Britain", "Anti-Western Russia": the compound qualifies the name
+            known = lookup(POSSESSIVE.sub("", left.group("w")))
+            if (
+                m.tag == "location"
+                and known is not None
+                and known[0].startswith("C:")
+                and m.text.split()[-1].lower() not in PLACE_HEADS
+            ):
+                break  # "the Brazilian Amazon": the country and a place in it, not one name ("Indian Ocean" is)
             m.start = left.start()
         m.text = self.norm[m.start : m.end]
 

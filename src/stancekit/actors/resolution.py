@@ -22,6 +22,7 @@ from stancekit.actors.grammar import (
     PARTY_ADJECTIVES,
     PEOPLE_AFTER,
     PEOPLE_IN,
+    PLACE_HEADS,
     POSSESSIVE,
     PRONOUNS,
     REGION_QUALIFIERS,
@@ -104,11 +105,6 @@ _COMMON_SUBJECT = re.compile(
     r"did|does|do|[a-z]+ed|[a-z]+[^s\W]s)\b)"
 )
 
-# Head words of place names: a name ending in one is a place, whatever the tagger says.
-_PLACE_HEADS = {
-    "shoal", "reef", "island", "islands", "sea", "ocean", "river", "strait", "bay", "gulf", "mountain", "mountains",
-    "peninsula", "valley", "desert", "lake", "canal", "coast", "province", "county", "square", "street", "airport",
-}  # fmt: skip
 # Head words of bodies that the tagger may call places: "the Black Sea Fleet", "the Chinese Embassy".
 _BODY_HEADS = {"Fleet", "Embassy", "Navy", "Army", "Ministry", "Command", "Corps", "Forces", "Police", "Guard"}
 # A name before a lower-case word for an agreement or a meeting qualifies it: "the AUKUS pact", "the Minsk format".
@@ -120,7 +116,9 @@ _AGREEMENT_AFTER = re.compile(
 _PERSON_NOUN_AFTER = re.compile(
     r"^\s+(?:[a-z][\w-]*\s+)?(?:official|spokes(?:man|woman|person)|leader|member|commander|fighter|source|diplomat|"
     r"negotiator|minister|lawmaker|senator|analyst|executive|aide|adviser|advisor|envoy|inspector|officer|soldier|"
-    r"delegate|representative|activist|supporter|voter|worker|employee|reporter|correspondent|journalist)s?\b"
+    r"delegate|representative|activist|supporter|voter|worker|employee|reporter|correspondent|journalist|"
+    # and what a party or government forms: "a Labour government", "a Likud majority"
+    r"government|administration|majority|coalition|cabinet)s?\b"
 )
 # What may stand before a pronoun that opens a unit: quotes, brackets, "and", an enumeration marker ("(b)").
 _UNIT_OPENING = re.compile(r"[\s\"'(\[]*(?:(?:and|or|but)\s+)?(?:\(?[a-zA-Z0-9]{1,3}[).]\s*)?[\s\"'(\[]*")
@@ -179,7 +177,7 @@ class NameClusterer(ArticleState):
                 m.dropped = True
                 continue
             pre = self.norm[self.bounds[m.unit][0] : m.start]
-            if m.tag == "person" and core.split()[-1].lower() in _PLACE_HEADS:
+            if m.tag == "person" and core.split()[-1].lower() in PLACE_HEADS:
                 m.tag = "location"  # "Second Thomas Shoal", "Hainan Island": a place the tagger called a person
             if m.tag == "person":
                 known = _country_or_org(core)
