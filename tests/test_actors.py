@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stancekit.actors import Resolution, UnitInput, find_actor, reference_spans, resolve
-from stancekit.actors.summary import ArticleStanceParams, StanceEvidence, article_stance
+from stancekit.actors.summary import ARTICLE_STANCE, ArticleStanceParams, StanceEvidence, article_stance
 from stancekit.inference import MentionPrediction, UnitPrediction
 from stancekit.types import Article, Unit
 
@@ -365,31 +365,37 @@ def test_article_actor_counts_and_means_are_over_claims_only() -> None:
     assert len(abe.mentions) == 4  # the non-claim unit's mention is still listed
 
 
-def test_article_stance_is_neutral_without_evidence_and_when_evidence_is_mixed() -> None:
-    params = ArticleStanceParams(neutral_prior=1.0, favor_threshold=0.1, against_threshold=-0.1)
-    assert article_stance([], params) == {"favor": 0.0, "against": 0.0, "neutral": 1.0}
-    mixed = [StanceEvidence((0.8, 0.1, 0.1), 1.0), StanceEvidence((0.1, 0.8, 0.1), 1.0)]
-    assert max(article_stance(mixed, params).items(), key=lambda kv: kv[1])[0] == "neutral"
-    one_weak = [StanceEvidence((0.6, 0.1, 0.3), 0.3)]
-    assert max(article_stance(one_weak, params).items(), key=lambda kv: kv[1])[0] == "neutral"
-    many = [StanceEvidence((0.8, 0.1, 0.1), 1.0)] * 5
-    out = article_stance(many, params)
-    assert max(out.items(), key=lambda kv: kv[1])[0] == "favor"
-    assert math.isclose(sum(out.values()), 1.0, rel_tol=1e-9)
+def test_article_stance_is_neutral_without_evidence_and_follows_clear_evidence() -> None:
+    assert article_stance([]) == {"favor": 0.0, "against": 0.0, "neutral": 1.0}
+    assert article_stance([StanceEvidence((0.9, 0.05, 0.05), 0.0)]) == {"favor": 0.0, "against": 0.0, "neutral": 1.0}
+
+    def label(ev: list[StanceEvidence], params: ArticleStanceParams = ARTICLE_STANCE) -> str:
+        out = article_stance(ev, params)
+        assert math.isclose(sum(out.values()), 1.0, rel_tol=1e-9)
+        return max(out, key=out.__getitem__)
+
+    # the shipped calibration: neutral claims read neutral, many clearly polar claims read polar
+    assert label([StanceEvidence((0.05, 0.05, 0.9), 1.0)] * 3) == "neutral"
+    assert label([StanceEvidence((0.8, 0.1, 0.1), 1.0)] * 5) == "favor"
+    assert label([StanceEvidence((0.1, 0.8, 0.1), 1.0)] * 5) == "against"
+    # the neutral prior: one claim moves the pooled scores half as far as many identical ones
+    one, many = [StanceEvidence((0.1, 0.8, 0.1), 1.0)], [StanceEvidence((0.1, 0.8, 0.1), 1.0)] * 5
+    assert article_stance(one)["against"] < article_stance(many)["against"]
+    no_prior = ArticleStanceParams(neutral_prior=0.0)
+    assert math.isclose(article_stance(one, no_prior)["against"], article_stance(many, no_prior)["against"])
 
 
-def test_article_stance_weights_and_calibration_move_the_decision() -> None:
-    ev = [StanceEvidence((0.2, 0.5, 0.3), 1.0), StanceEvidence((0.7, 0.1, 0.2), 0.2)]
-    base = ArticleStanceParams(confidence_power=0.0, neutral_prior=0.0, favor_threshold=0.1, against_threshold=-0.1)
-    assert max(article_stance(ev, base).items(), key=lambda kv: kv[1])[0] == "against"
-    heavier = [StanceEvidence(ev[0].scores, 0.2), StanceEvidence(ev[1].scores, 1.0)]
-    assert max(article_stance(heavier, base).items(), key=lambda kv: kv[1])[0] == "favor"
-    lower = ArticleStanceParams(confidence_power=0.0, neutral_prior=0.0, favor_threshold=0.1, against_threshold=-0.5)
-    assert max(article_stance(ev, lower).items(), key=lambda kv: kv[1])[0] == "neutral"
-    assert article_stance(ev, lower)["against"] < article_stance(ev, base)["against"]
+def test_article_stance_weights_and_the_fitted_model_move_the_decision() -> None:
+    ev = [StanceEvidence((0.05, 0.9, 0.05), 1.0), StanceEvidence((0.9, 0.05, 0.05), 0.1)] * 3
+    assert max(article_stance(ev).items(), key=lambda kv: kv[1])[0] == "against"
+    heavier = [StanceEvidence(ev[0].scores, 0.1), StanceEvidence(ev[1].scores, 1.0)] * 3
+    assert max(article_stance(heavier).items(), key=lambda kv: kv[1])[0] == "favor"
+    # another fitted model (here: one that never says favor) changes the distribution, not the pooling
+    never_favor = ArticleStanceParams(intercept=(-50.0, -1.3601, 0.7864))
+    assert article_stance(heavier, never_favor)["favor"] < 1e-6
     # NaN scores or weights never break the distribution
     bad = [StanceEvidence((float("nan"), 0.0, 1.0), float("nan")), StanceEvidence((0.1, 0.1, 0.8), 1.0)]
-    assert math.isclose(sum(article_stance(bad, base).values()), 1.0, rel_tol=1e-9)
+    assert math.isclose(sum(article_stance(bad).values()), 1.0, rel_tol=1e-9)
 
 
 def test_actor_in_no_claim_is_neutral() -> None:

@@ -73,9 +73,10 @@ Decisions (documented here because the tests and the benchmark rely on them):
   first, and a pronoun subject ("His flagship policy …") counts as a mention of its referent.
 - Per unit, an actor's scores are the mean of its mentions' stance scores in that unit. Per
   article, ``counts`` count the *claims* by their stance toward the actor; ``scores`` pool those
-  claims with :func:`article_stance` (weighted by claim score and by whether the actor is the
-  claim's primary actor, with a neutral prior so that thin or mixed evidence stays neutral, and a
-  calibration fitted on PerSenT dev, see :data:`ARTICLE_STANCE`); ``stance`` is their argmax
+  claims with :func:`article_stance` (the mean favor and against scores over those claims, with
+  one imaginary neutral claim added so that thin evidence stays near neutral, turned into a
+  distribution by a multinomial logistic model fitted on PerSenT dev, see :data:`ARTICLE_STANCE`);
+  ``stance`` is their argmax
   (``neutral`` when no claim mentions it).
 - Actors are ordered by their first mention in the article.
 """
