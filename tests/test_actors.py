@@ -1085,3 +1085,28 @@ def test_a_party_before_what_it_forms_or_its_benches_stays_an_actor() -> None:
     assert names(res, 0) == ["Labour"]
     res, _ = analyse("The hawks on the Conservative back benches want more.", {0: [("Conservative", "organisation")]})
     assert names(res, 0) == ["Conservatives"]
+
+
+def test_tagger_pieces_after_a_prefixed_compound_are_not_joined() -> None:
+    res, _ = analyse("Post-Brexit Britain still struggles.", {0: [("Brexit", "group"), ("Britain", "location")]})
+    assert names(res, 0) == ["United Kingdom"]
+
+
+def test_a_country_and_its_ministry_tagged_apart_are_one_body() -> None:
+    text = "By May, 200 ships had sailed, according to Peru's Ministry of Transport."
+    res, _ = analyse(text, {0: [("Peru", "location"), ("Ministry of", "organisation")]})
+    assert res.sources[0] == "Peru's Ministry of Transport"
+    assert names(res, 0) == []
+
+
+def test_an_abbreviation_ending_a_name_keeps_its_full_stop() -> None:
+    text = "President Ramon Cruz Jr. said he was concerned."
+    res, _ = analyse(text, {0: [("Ramon Cruz Jr", "person")]})
+    assert res.sources[0] == "Ramon Cruz Jr."
+
+
+def test_bodies_the_tagger_cut_short_are_grown_and_kept() -> None:
+    text = "A drone hit the Black Sea Fleet.\nThe Chinese Embassy in Washington responded."
+    res, _ = analyse(text, {0: [("Black", "group")], 1: [("Chinese", "group"), ("Washington", "location")]})
+    assert names(res, 0) == ["Black Sea Fleet"]
+    assert names(res, 1) == ["Chinese Embassy"]

@@ -76,6 +76,8 @@ _COUNTRY_BODY_NAME = re.compile(
     r"'s\s+(?:[A-Z][\w-]*\s+){0,2}(?:Ministry|Embassy|Foreign\s+Office|Department)"
     r"(?:\s+of(?:\s+the)?(?:\s+[A-Z][\w-]*)+)?(?![\w-])"
 )
+_PREFIXED = re.compile(r"(?i)\b(?:" + "|".join(sorted(COMPOUND_PREFIXES)) + r")-$")
+_ABBREVIATED = re.compile(r"\b(?:Jr|Sr|Inc|Ltd|Corp|Co|Bros|St)$")
 _PARTY_RE = re.compile(r"\b(?:" + "|".join(PARTY_ADJECTIVES) + r")\b")
 
 # "his government", "her administration": the country of the person the pronoun refers to.
@@ -403,10 +405,26 @@ class MentionCollector(ArticleState):
             if body and found is not None and found[0].startswith("C:"):
                 # "China's Foreign Ministry", "Ukraine's Ministry of Infrastructure": a body of its own
                 m.end, m.tag, m.text = body.end(), "organisation", self.norm[m.start : body.end()]
+        absorbed: set[int] = set()
+        for i in range(len(out) - 1):
+            m, k = out[i], out[i + 1]
+            found = lookup(name_core(m.text))
+            if (
+                found is not None
+                and found[0].startswith("C:")
+                and k.tag == "organisation"
+                and _COUNTRY_BODY_NAME.fullmatch(self.norm, m.end, k.end)
+            ):
+                # "Ukraine's" + "Ministry of Infrastructure" tagged apart: one body of the country
+                m.end, m.tag, m.text = k.end, "organisation", self.norm[m.start : k.end]
+                absorbed.add(i + 1)
+        out = [m for i, m in enumerate(out) if i not in absorbed]
         joined: list[MentionDraft] = []
         for m in out:
             prev = joined[-1] if joined else None
             gap = self.norm[prev.end : m.start] if prev is not None and prev.end <= m.start else None
+            if prev is not None and _PREFIXED.search(self.norm[max(us, prev.start - 8) : prev.start]):
+                gap = None  # "Post-Brexit" + "Britain": the compound qualifies the name, it is not part of it
             connector = (
                 gap is not None
                 and "organisation" in (prev.tag if prev else "", m.tag)
@@ -511,6 +529,8 @@ class MentionCollector(ArticleState):
             ):
                 break  # "the Brazilian Amazon": the country and a place in it, not one name ("Indian Ocean" is)
             m.start = left.start()
+        if self.norm[m.end : m.end + 1] == "." and m.end < ue and _ABBREVIATED.search(self.norm, m.start, m.end):
+            m.end += 1  # "Ferdinand Marcos Jr.", "Acme Inc.": the full stop belongs to the abbreviation
         m.text = self.norm[m.start : m.end]
 
     @staticmethod
