@@ -1110,3 +1110,14 @@ def test_bodies_the_tagger_cut_short_are_grown_and_kept() -> None:
     res, _ = analyse(text, {0: [("Black", "group")], 1: [("Chinese", "group"), ("Washington", "location")]})
     assert names(res, 0) == ["Black Sea Fleet"]
     assert names(res, 1) == ["Chinese Embassy"]
+
+
+def test_a_place_compound_says_where_someone_is_not_who_acts() -> None:
+    text = "A Beijing-based analyst said Canberra erred.\nThe Ottawa-born envoy praised U.S.-led talks."
+    tags = {
+        0: [("Beijing-based", "location"), ("Canberra", "location")],
+        1: [("Ottawa-born", "location"), ("U.S.-led", "location")],
+    }
+    res, _ = analyse(text, tags)
+    assert names(res, 0) == ["Australia"]
+    assert names(res, 1) == ["United States"]

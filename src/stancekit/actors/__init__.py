@@ -65,7 +65,8 @@ Decisions (documented here because the tests and the benchmark rely on them):
   "Under Putin", "Now New Delhi" → the name; ``grammar.FUNCTION_WORDS``) and keep an
   abbreviation's full stop ("U.S.", "D.C."). A hyphenated compound yields the actors inside it
   ("U.S.-led" → United States, "Japan-Russia", "Sino-Japanese" → China and Japan, "post-Brexit"
-  → Brexit), unless it is one name ("NATO-Ukraine Council", "Guinea-Bissau", "Park Geun-hye").
+  → Brexit), unless it is one name ("NATO-Ukraine Council", "Guinea-Bissau", "Park Geun-hye"),
+  or says where someone is ("a Beijing-based analyst", "the U.S.-born envoy": no actor).
   Combining forms are read without the tagger ("*Sino*-Australian" → China); a prefixed compound
   is not grown into the name after it ("Post-Brexit Britain" → Britain), nor a demonym into a place
   after it ("the Brazilian Amazon" → Brazil; "Indian Ocean" is one name); a name ending in "Jr",

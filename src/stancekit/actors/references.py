@@ -77,6 +77,8 @@ _COUNTRY_BODY_NAME = re.compile(
     r"(?:\s+of(?:\s+the)?(?:\s+[A-Z][\w-]*)+)?(?![\w-])"
 )
 _PREFIXED = re.compile(r"(?i)\b(?:" + "|".join(sorted(COMPOUND_PREFIXES)) + r")-$")
+_PLACE_COMPOUND = re.compile(r"-(?:based|born|bred|raised|headquartered)$")
+_PLACE_SUFFIX = re.compile(r"-(?:based|born|bred|raised|headquartered)\b")
 _ABBREVIATED = re.compile(r"\b(?:Jr|Sr|Inc|Ltd|Corp|Co|Bros|St)$")
 _PARTY_RE = re.compile(r"\b(?:" + "|".join(PARTY_ADJECTIVES) + r")\b")
 
@@ -234,7 +236,8 @@ def reference_spans(unit_text: str) -> list[tuple[int, int]]:
     for m in _PRONOUN_BODY_RE.finditer(text):
         found.append((m.start(), m.end(), 0))
     for m in fact_tables().surface_re.finditer(text):
-        found.append((m.start(), m.end(), 1))
+        if not _PLACE_SUFFIX.match(text, m.end()):  # not "Beijing" of "a Beijing-based analyst"
+            found.append((m.start(), m.end(), 1))
     for m in _combining_re().finditer(text):  # "Sino" of "Sino-Australian": the tagger rarely marks it
         found.append((m.start(), m.end(), 1))
     for m in _TITLED_NAME.finditer(text):  # "President Biden": a name the tagger may miss
@@ -461,6 +464,8 @@ class MentionCollector(ArticleState):
         text = m.text
         if "-" not in text or m.tag == "person" or lookup(name_core(text)) is not None:
             return [m]
+        if _PLACE_COMPOUND.search(text):
+            return []  # "a Beijing-based analyst", "the U.S.-born envoy": where someone is, not an actor
         pieces: list[tuple[int, int]] = []
         pos = m.start
         for part in text.split("-"):
