@@ -7,6 +7,7 @@ so that each test states exactly which mentions the tagger saw and what stance e
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import re
 import sys
@@ -541,9 +542,20 @@ def test_gold_actor_files_are_consistent_with_the_gold_articles() -> None:
     bench = _bench()
     files = bench.gold_files()
     assert len(files) >= 8
+    with_stance = 0
     for path in files:
         gold = bench.load_gold(path)  # raises on a unit, mention or actor it cannot place
         assert gold.claims
+        # Article-level gold (issue 13 files): the author's stance toward each of the article's main actors.
+        stance = json.loads(path.read_text(encoding="utf-8")).get("article_stance")
+        if stance is None:
+            continue
+        with_stance += 1
+        assert 2 <= len(stance) <= 5, path.name
+        for actor, label in stance.items():
+            assert actor in gold.aliases, f"{path.name}: article_stance names {actor!r}, not in the actor list"
+            assert label in ("favor", "against", "neutral"), f"{path.name}: {actor!r} has label {label!r}"
+    assert with_stance >= 15
 
 
 def test_resolver_on_gold_mentions_meets_its_measured_quality() -> None:
