@@ -199,3 +199,14 @@ def test_find_blocks_handles_a_large_article() -> None:
     text = "".join(f"Line {i}: Tokyo and Seoul met again on day {i}.\n" for i in range(50_000))
     blocks = find_blocks(text)
     assert len(blocks) == 50_000 and blocks[-1].end == len(text) - 1
+
+
+def test_a_sentence_title_shown_twice_in_a_row_is_a_heading_and_its_duplicate() -> None:
+    text = (
+        "Ports Reopened. Trade Has Not Recovered.\nPorts Reopened. Trade Has Not Recovered.\nBy A. Writer\n\n"
+        "The ports reopened in May. Trade has not recovered.\n\nThe ports reopened in May. Trade has not recovered.\n"
+    )
+    reasons = [b.reason for b in find_blocks(text)]
+    assert reasons[:3] == ["heading", "duplicate", "byline"]
+    assert reasons[3] is None  # body text
+    assert reasons[4] == "duplicate"  # a body paragraph repeated (not Title Case): the first stays body text

@@ -390,6 +390,7 @@ def find_blocks(text: str) -> list[Block]:
         kinds.append(kind)
 
     reasons: list[str | None] = []
+    keys: list[str] = []
     seen: set[str] = set()
     for (start, end, _, merged), kind in zip(groups, kinds, strict=True):
         s = norm[start:end]
@@ -400,7 +401,13 @@ def find_blocks(text: str) -> list[Block]:
         seen.add(key)
         if reason is None and not merged and _is_heading(s):
             reason = "heading"
+        if reason == "duplicate" and reasons and reasons[-1] is None and keys and keys[-1] == key:
+            # A Title Case line shown twice in a row is a page's title (and its copy), also when it
+            # has sentences ("… Cut Inflation. It Has Not Cut Poverty."): the first one is the heading.
+            if not groups[len(reasons) - 1][3] and len(_words(s)) <= 25 and _is_title_case(s):
+                reasons[-1] = "heading"
         reasons.append(reason)
+        keys.append(key)
 
     # Author bios sit among the last few non-navigation blocks and name a byline's author.
     authors: set[str] | None = None
