@@ -67,7 +67,7 @@ def _bf16_inputs() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 
 
 @pytest.mark.parametrize("packed", [True, False])
-def test_cpu_bf16_encoder_is_as_close_to_fp32_as_autocast(
+def test_cpu_bf16_encoder_is_within_bf16_rounding_of_fp32(
     tiny_model: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch, packed: bool
 ) -> None:
     model, _ = tiny_model
@@ -83,12 +83,13 @@ def test_cpu_bf16_encoder_is_as_close_to_fp32_as_autocast(
         for tt in (None, types):
             ref = native(ids, mask, tt).last_hidden_state
             got = fast(ids, mask, tt).last_hidden_state
-            with torch.autocast("cpu", dtype=torch.bfloat16):
-                auto = native(ids, mask, tt).last_hidden_state.float()
-            assert got.dtype == torch.float32
-            err, auto_err = (got - ref)[real].abs().max().item(), (auto - ref)[real].abs().max().item()
-            assert err < 0.1 and err <= 3 * auto_err + 1e-3, (err, auto_err)
+            assert got.dtype == torch.float32 and got.shape == ref.shape
+            # the residual stream is bf16 (8-bit mantissa, relative step 2**-8 = 0.4 %): a few roundings
+            err = (got - ref)[real].abs().max().item()
+            assert err <= 0.015 * ref[real].abs().max().item(), err
             assert torch.nn.functional.cosine_similarity(got[real], ref[real], dim=-1).min() > 0.999
+            other = fast(ids.flip(0), mask, tt).last_hidden_state  # other inputs: far apart (not a constant)
+            assert (other - ref)[real].abs().max().item() > 10 * err
 
 
 def test_cpu_bf16_encoder_ignores_padding(tiny_model: tuple[Any, Any]) -> None:
