@@ -630,7 +630,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ref = labels_of_engine(outputs["engine fp32"]) if "engine fp32" in outputs else None
     peaks = {"fp32": matmul_peak(device, torch.float32)}
-    if device.type == "cuda" or engines["engine (default)"].precision == "bf16":
+    if device.type == "cuda" or engines["engine (default)"].encoder_precision == "bf16":
         peaks["bf16"] = matmul_peak(device, torch.bfloat16)
     if device.type == "cuda":
         peaks["fp16"] = matmul_peak(device, torch.float16)
