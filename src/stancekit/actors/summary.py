@@ -48,8 +48,8 @@ class ArticleStanceParams:
 
     secondary_weight: float = 1.0
     neutral_prior: float = 1.0
-    coef: tuple[tuple[float, float], ...] = ((1.3693, -1.6872), (-0.5312, 2.7341), (-0.8381, -1.0468))
-    intercept: tuple[float, ...] = (0.5737, -1.3601, 0.7864)
+    coef: tuple[tuple[float, float], ...] = ((1.3823, -1.6896), (-0.5335, 2.7392), (-0.8488, -1.0495))
+    intercept: tuple[float, ...] = (0.5727, -1.3633, 0.7905)
 
 
 #: Fitted on PerSenT dev with the shipped model by ``benchmarks/article_stance.py`` (multinomial
