@@ -29,6 +29,12 @@ def _close(a: list[Any], b: list[Any], atol: float) -> None:
             assert np.allclose(m.stance_scores, n.stance_scores, atol=atol)
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exports are cached under $STANCEKIT_CACHE: each test gets its own, never the user's."""
+    monkeypatch.setenv("STANCEKIT_CACHE", str(tmp_path / "cache"))
+
+
 @pytest.fixture(scope="module")
 def reference(tiny_model: tuple[Any, Any]) -> list[Any]:
     model, tokenizer = tiny_model
@@ -111,3 +117,71 @@ def test_analyze_and_score_take_a_backend(
                     backend="onnxruntime", progress=False)  # fmt: skip
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert summary.failed == 0 and [r["text"] for r in rows] == [r["text"] for r in outs[0]]
+
+
+def _count_exports(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    from stancekit import backends
+
+    calls: list[Any] = []
+    real = backends.export_onnx
+
+    def counted(model: Any, path: Any, opset: int = 17) -> Any:
+        calls.append(path)
+        return real(model, path, opset)
+
+    monkeypatch.setattr(backends, "export_onnx", counted)
+    return calls
+
+
+def test_the_onnx_export_is_cached_per_set_of_weights(
+    tiny_model: tuple[Any, Any], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("onnxruntime", reason="the runtimes extra (onnxruntime) is not installed")
+    import copy
+
+    from stancekit import backends
+
+    calls = _count_exports(monkeypatch)
+    model, tokenizer = tiny_model
+    first = Engine(model, tokenizer, device="cpu", precision="fp32", backend="onnxruntime")
+    second = Engine(model, tokenizer, device="cpu", precision="fp32", backend="onnxruntime")
+    assert len(calls) == 1  # the second engine read the first one's export
+    root = tmp_path / "cache" / "onnx"
+    (key,) = [p.name for p in root.iterdir()]  # one export, no temporary folder left behind
+    assert key == backends.export_key(model) and (root / key / "encoder.onnx").is_file()
+    _close(second.predict(TEXTS, SPANS), first.predict(TEXTS, SPANS), atol=1e-6)
+    # other weights: another key, another export
+    other = copy.deepcopy(model)
+    with torch.no_grad():
+        next(other.encoder.parameters()).add_(0.01)
+    assert backends.export_key(other) != key
+    Engine(other, tokenizer, device="cpu", precision="fp32", backend="onnxruntime")
+    assert len(calls) == 2 and len(list(root.iterdir())) == 2
+
+
+def test_a_failed_export_leaves_nothing_to_reuse(
+    tiny_model: tuple[Any, Any], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stancekit import backends
+
+    def broken(model: Any, path: Any, opset: int = 17) -> Any:
+        path.write_bytes(b"half an onnx file")
+        raise RuntimeError("exporter crashed")
+
+    monkeypatch.setattr(backends, "export_onnx", broken)
+    with pytest.raises(RuntimeError, match="exporter crashed"):
+        backends.cached_export(tiny_model[0], tmp_path / "onnx")
+    assert list((tmp_path / "onnx").iterdir()) == []
+
+
+def test_an_unwritable_cache_falls_back_to_a_temporary_export(
+    tiny_model: tuple[Any, Any], reference: list[Any], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("onnxruntime", reason="the runtimes extra (onnxruntime) is not installed")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("STANCEKIT_CACHE", str(blocker))
+    model, tokenizer = tiny_model
+    with pytest.warns(UserWarning, match="could not cache the ONNX export"):
+        eng = Engine(model, tokenizer, device="cpu", precision="fp32", backend="onnxruntime")
+    _close(eng.predict(TEXTS, SPANS), reference, atol=1e-4)

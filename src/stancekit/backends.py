@@ -3,7 +3,8 @@
 The engine's batching, mention decoding and heads stay the same (torch, fp32); only the encoder
 pass, where the time goes, runs in the other runtime. ``benchmarks/throughput.py`` runs each of
 them beside the torch engine on the same corpus and weights, and reports label agreement with the
-torch fp32 engine.
+torch fp32 engine. The ONNX export is made once per set of encoder weights and cached
+(:func:`cached_export`, under ``$STANCEKIT_CACHE/onnx``).
 
 >>> session = OnnxRuntimeEncoder(export_onnx(model, "enc.onnx"))             # doctest: +SKIP
 >>> engine = Engine(with_encoder(model, session), tokenizer, precision="fp32")   # doctest: +SKIP
@@ -11,7 +12,10 @@ torch fp32 engine.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -28,6 +32,8 @@ __all__ = [
     "OpenVinoEncoder",
     "with_encoder",
     "cpu_encoder",
+    "cached_export",
+    "export_key",
 ]
 
 
@@ -156,15 +162,59 @@ class _WithEncoder:
         return self
 
 
+#: Bump when :func:`export_onnx` changes what it writes: cached exports of older versions are not reused.
+_EXPORT_VERSION = "1"
+
+
+def export_key(model: Any) -> str:
+    """A sha256 over the encoder's weights (names, shapes, dtypes, bytes), the export version and
+    torch's version: the name of the model's cached ONNX export."""
+    h = hashlib.sha256(f"stancekit-onnx {_EXPORT_VERSION} torch {torch.__version__}".encode())
+    for name, t in sorted(model.encoder.state_dict().items()):
+        t = t.detach().cpu().contiguous()
+        h.update(f"{name} {tuple(t.shape)} {t.dtype}".encode())
+        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
+def cached_export(model: Any, cache: str | os.PathLike[str] | None = None) -> Path:
+    """The model's encoder as ONNX, exported once per set of weights into ``cache``
+    (default: ``$STANCEKIT_CACHE/onnx``, else ``~/.cache/stancekit/onnx``) and reused after: an export
+    takes seconds, reading it back does not. The export is written to a temporary folder in the
+    cache and renamed into place, so a crash never leaves a half-written model to be reused.
+
+    Raises:
+        OSError: the cache cannot be written (``cpu_encoder`` then exports to a temporary folder).
+    """
+    from stancekit.encoders import cache_dir
+
+    root = Path(cache) if cache is not None else cache_dir() / "onnx"
+    final = root / export_key(model)
+    path = final / "encoder.onnx"
+    if path.is_file():
+        return path
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=root))
+    try:
+        export_onnx(model, tmp / "encoder.onnx")
+        try:
+            os.replace(tmp, final)
+        except OSError:
+            if not path.is_file():  # another process renamed its export first: use theirs, else fail
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return path
+
+
 def cpu_encoder(model: Any, backend: str, precision: str) -> Any:
-    """The model's encoder exported to ONNX (in a temporary folder, removed once loaded) and loaded
-    in ``backend`` (``"openvino"``: ``precision`` fp32 or bf16; ``"onnxruntime"``: fp32).
+    """The model's encoder exported to ONNX (once per set of weights, cached: :func:`cached_export`;
+    in a temporary folder when the cache cannot be written) and loaded in ``backend``
+    (``"openvino"``: ``precision`` fp32 or bf16; ``"onnxruntime"``: fp32).
 
     Raises:
         ImportError: the runtime (or ``onnx`` for the export) is not installed, with the pip command.
     """
-    import tempfile
-
     module = {"openvino": "openvino", "onnxruntime": "onnxruntime"}[backend]
     for name in (module, "onnx"):
         try:
@@ -173,11 +223,17 @@ def cpu_encoder(model: Any, backend: str, precision: str) -> Any:
             raise ImportError(
                 f"backend={backend!r} needs the {name!r} package: pip install 'stancekit[runtimes]'."
             ) from err
-    with tempfile.TemporaryDirectory(prefix="stancekit-onnx-") as tmp:
-        path = export_onnx(model, Path(tmp) / "encoder.onnx")
-        if backend == "openvino":
-            return OpenVinoEncoder(path, precision)
-        return OnnxRuntimeEncoder(path)
+
+    def load(path: Path) -> Any:
+        return OpenVinoEncoder(path, precision) if backend == "openvino" else OnnxRuntimeEncoder(path)
+
+    try:
+        path = cached_export(model)
+    except OSError as err:
+        warnings.warn(f"could not cache the ONNX export ({err}); exporting to a temporary folder", stacklevel=2)
+        with tempfile.TemporaryDirectory(prefix="stancekit-onnx-") as tmp:
+            return load(export_onnx(model, Path(tmp) / "encoder.onnx"))
+    return load(path)
 
 
 def with_encoder(model: Any, encode: Any) -> Any:
