@@ -179,9 +179,6 @@ def _table(result: dict[str, Any]) -> list[str]:
 
 
 def _update_results_md(path: Path, result: dict[str, Any], json_path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    if MARK_START not in text:
-        text = text.rstrip("\n") + f"\n\n{MARK_START}\n{MARK_END}\n"
     m = result["machine"]
     parts = [
         "",
@@ -202,10 +199,9 @@ def _update_results_md(path: Path, result: dict[str, Any], json_path: Path) -> N
         + f" (checked: {', '.join(HEAVY)}).",
         "",
     ]
-    start = text.index(MARK_START) + len(MARK_START)
-    end = text.index(MARK_END)
-    path.write_text(text[:start] + "\n".join(parts) + "\n" + text[end:], encoding="utf-8")
-    print(f"updated {path}")
+    from throughput import write_results_section
+
+    write_results_section(path, MARK_START, MARK_END, parts)
 
 
 if __name__ == "__main__":

@@ -738,15 +738,23 @@ def _print_table(result: dict[str, Any]) -> None:
     print("\n".join(_table(result)))
 
 
-def _update_results_md(path: Path, json_path: Path) -> None:
-    """Rewrite the section between the throughput markers from every throughput-*.json present."""
+def write_results_section(path: Path, start_mark: str, end_mark: str, lines: list[str]) -> None:
+    """Replace what lies between ``start_mark`` and ``end_mark`` in ``path`` (benchmarks/RESULTS.md) by
+    ``lines``; the two markers are appended first when the file has no such section."""
     if not path.is_file():
         print(f"{path} does not exist yet; not updated")
         return
     text = path.read_text(encoding="utf-8")
-    if MARK_START not in text or MARK_END not in text:
-        print(f"{path} has no {MARK_START} … {MARK_END} section; not updated")
-        return
+    if start_mark not in text or end_mark not in text:
+        text = text.rstrip("\n") + f"\n\n{start_mark}\n{end_mark}\n"
+    start = text.index(start_mark) + len(start_mark)
+    end = text.index(end_mark)
+    path.write_text(text[:start] + "\n".join(lines) + "\n" + text[end:], encoding="utf-8")
+    print(f"updated {path}")
+
+
+def _update_results_md(path: Path, json_path: Path) -> None:
+    """Rewrite the section between the throughput markers from every throughput-*.json present."""
     parts = ["", "## Throughput (`benchmarks/throughput.py`)", ""]
     for jp in sorted(json_path.parent.glob("throughput-*.json")):
         r = json.loads(jp.read_text(encoding="utf-8"))
@@ -767,10 +775,7 @@ def _update_results_md(path: Path, json_path: Path) -> None:
             *_table(r),
             "",
         ]
-    start = text.index(MARK_START) + len(MARK_START)
-    end = text.index(MARK_END)
-    path.write_text(text[:start] + "\n".join(parts) + "\n" + text[end:], encoding="utf-8")
-    print(f"updated {path}")
+    write_results_section(path, MARK_START, MARK_END, parts)
 
 
 if __name__ == "__main__":
