@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import hashlib
 import json
 import os
 import re
@@ -52,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from stancekit.encoders import file_sha256
 from stancekit.errors import InputError
 from stancekit.forms import MENTION, TARGET, span_tokens
 from stancekit.heads import Features, head_for_task
@@ -199,14 +199,6 @@ def _collect(cfg: Any, dc: DistilConfig, datasets: Mapping[str, Any] | None) -> 
     return units, pairs, counts
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def teacher_id(teacher_dir: str | os.PathLike[str]) -> dict[str, str]:
     """``{"name", "path", "sha256"}`` of a model directory (sha256 of its ``model.safetensors``)."""
     from stancekit.serialization import WEIGHTS_NAME
@@ -218,7 +210,7 @@ def teacher_id(teacher_dir: str | os.PathLike[str]) -> dict[str, str]:
 
         raise ModelLoadError(f"{p} is not a stancekit model: {WEIGHTS_NAME} is missing. Pass the teacher's model "
                              "directory (e.g. models/stancekit-news-base).")
-    return {"name": p.resolve().name, "path": str(p), "sha256": _sha256(w)}
+    return {"name": p.resolve().name, "path": str(p), "sha256": file_sha256(w)}
 
 
 def score_teacher(

@@ -171,8 +171,13 @@ def weights_sha256(directory: str | os.PathLike[str]) -> str:
             return marker.read_text(encoding="utf-8").strip()
     except OSError:
         pass
+    return file_sha256(w)
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """sha256 of a file, read in 4 MiB chunks."""
     h = hashlib.sha256()
-    with open(w, "rb") as fh:
+    with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 22), b""):
             h.update(chunk)
     return h.hexdigest()

@@ -38,6 +38,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from stancekit.actors import find_actor
+from stancekit.encoders import file_sha256
 from stancekit.errors import DatasetError, InputError
 from stancekit.labels import CLAIM_LABELS, ENTITY_TYPES, STANCE_LABELS
 
@@ -359,23 +360,15 @@ def _predict(pipeline: Any, name: str, ds: Any, batch_size: int) -> tuple[Any, d
 # -- reports --------------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _file_info(path: Path | None) -> dict[str, Any] | None:
     if path is None:
         return None
     if path.is_file():
-        return {"path": str(path), "sha256": _sha256(path)}
+        return {"path": str(path), "sha256": file_sha256(path)}
     files = sorted(p for p in path.rglob("*") if p.is_file())
     h = hashlib.sha256()
     for p in files:
-        h.update(str(p.relative_to(path)).encode() + b"\0" + _sha256(p).encode())
+        h.update(str(p.relative_to(path)).encode() + b"\0" + file_sha256(p).encode())
     return {"path": str(path), "sha256": h.hexdigest(), "files": len(files)}
 
 
