@@ -102,6 +102,17 @@ def test_cpu_bf16_encoder_ignores_padding(tiny_model: tuple[Any, Any]) -> None:
     assert torch.allclose(alone, padded, atol=1e-5)
 
 
+def test_cpu_bf16_encoder_without_a_mask_keeps_rows_apart(tiny_model: tuple[Any, Any]) -> None:
+    model, _ = tiny_model
+    fast = bert.CpuBf16Encoder(_native(model)).eval()
+    ids, _, _ = _bf16_inputs()
+    with torch.inference_mode():
+        batch = fast(ids).last_hidden_state
+        for i in range(ids.shape[0]):
+            assert torch.allclose(batch[i], fast(ids[i : i + 1]).last_hidden_state[0], atol=1e-5)
+        assert torch.allclose(batch, fast(ids, torch.ones_like(ids)).last_hidden_state, atol=1e-5)
+
+
 def test_cpu_bf16_encoder_with_another_activation(tiny_model: tuple[Any, Any]) -> None:
     model, _ = tiny_model
     config = {**model.encoder.config.to_dict(), "hidden_act": "relu"}

@@ -245,10 +245,10 @@ def _packed_linear_ops() -> bool:
 class _Bf16Linear(nn.Module):
     """``y = act(x @ W.T + b)`` in bf16 with ``W`` cast (and, with oneDNN, packed) once at build time."""
 
-    def __init__(self, linear: nn.Linear, act: str = "none", pack_rows: int = 2048) -> None:
+    def __init__(self, weight: Tensor, bias: Tensor | None, act: str = "none", pack_rows: int = 2048) -> None:
         super().__init__()
-        weight = linear.weight.detach().to(torch.bfloat16).contiguous()
-        bias = linear.bias.detach().to(torch.bfloat16) if linear.bias is not None else None
+        weight = weight.detach().to(torch.bfloat16).contiguous()
+        bias = bias.detach().to(torch.bfloat16) if bias is not None else None
         self.act = act
         self.packed = _packed_linear_ops()
         if self.packed:
@@ -273,27 +273,28 @@ class _Bf16Layer(nn.Module):
     def __init__(self, layer: _Layer) -> None:
         super().__init__()
         sa = layer.attention.self
-        qkv = nn.Linear(sa.query.in_features, 3 * sa.query.out_features)
-        with torch.no_grad():  # the attention scale is folded into the query projection
-            qkv.weight.copy_(torch.cat([sa.query.weight * layer.scale, sa.key.weight, sa.value.weight]))
-            qkv.bias.copy_(torch.cat([sa.query.bias * layer.scale, sa.key.bias, sa.value.bias]))
-        self.qkv = _Bf16Linear(qkv)
-        self.attn_out = _Bf16Linear(layer.attention.output.dense)
+        with torch.no_grad():  # one matmul for query, key and value; the attention scale folded into the query
+            self.qkv = _Bf16Linear(
+                torch.cat([sa.query.weight * layer.scale, sa.key.weight, sa.value.weight]),
+                torch.cat([sa.query.bias * layer.scale, sa.key.bias, sa.value.bias]),
+            )
+        dense = layer.attention.output.dense
+        self.attn_out = _Bf16Linear(dense.weight, dense.bias)
         gelu = layer.act is _ACTIVATIONS["gelu"]
-        self.inter = _Bf16Linear(layer.intermediate.dense, "gelu" if gelu else "none")
+        inter = layer.intermediate.dense
+        self.inter = _Bf16Linear(inter.weight, inter.bias, "gelu" if gelu else "none")
         self.act = None if gelu else layer.act
-        self.out = _Bf16Linear(layer.output.dense)
+        self.out = _Bf16Linear(layer.output.dense.weight, layer.output.dense.bias)
         self.norms = [
             (norm.weight.detach().to(torch.bfloat16), norm.bias.detach().to(torch.bfloat16), float(norm.eps))
             for norm in (layer.attention.output.LayerNorm, layer.output.LayerNorm)
         ]
         self.heads, self.head_dim = layer.heads, layer.head_dim
 
-    def forward(self, x: Tensor, bias: Tensor | None) -> Tensor:
-        """``x``: bf16 [B·T, H] hidden states; ``bias``: additive bf16 [B·heads, T, T] mask or ``None``."""
-        bh_n = x.shape[0]
-        n = bh_n if bias is None else bias.shape[-1]
-        b, h = bh_n // n, x.shape[1]
+    def forward(self, x: Tensor, b: int, n: int, bias: Tensor | None) -> Tensor:
+        """``x``: bf16 [B·T, H] hidden states of ``b`` rows of ``n`` tokens; ``bias``: additive bf16
+        [B·heads, T, T] mask, or ``None`` when no token is padding."""
+        h = x.shape[1]
         qkv = self.qkv(x).view(b, n, 3, self.heads, self.head_dim)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).reshape(3, b * self.heads, n, self.head_dim).unbind(0)
         if bias is None:
@@ -345,5 +346,5 @@ class CpuBf16Encoder(nn.Module):
             bias = key.to(torch.bfloat16).repeat_interleave(heads, 0).expand(-1, n, -1)
         y = x.reshape(b * n, h).to(torch.bfloat16)
         for layer in self.layers:
-            y = layer(y, bias)
+            y = layer(y, b, n, bias)
         return EncoderOutput(y.float().view(b, n, h))
