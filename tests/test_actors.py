@@ -1133,3 +1133,40 @@ def test_a_place_compound_says_where_someone_is_not_who_acts() -> None:
     res, _ = analyse(text, tags)
     assert names(res, 0) == ["Australia"]
     assert names(res, 1) == ["United States"]
+
+
+def test_regions_languages_and_fields_are_not_actors() -> None:
+    text = (
+        "China is already Central Asia's largest trading partner.\n"
+        "The Kazakh leader speaks fluent Chinese.\n"
+        "She is the most divisive figure in Argentine politics.\n"
+        "Argentine police met the protesters."
+    )
+    tags = {
+        0: [("China", "location"), ("Central Asia", "location")],
+        1: [("Chinese", "group")],
+        2: [("Argentine", "group")],
+        3: [("Argentine", "group")],
+    }
+    res, _ = analyse(text, tags)
+    assert names(res, 0) == ["China"]
+    assert "China" not in names(res, 1)  # a language, not the country
+    assert names(res, 2) == []  # a field, not the country acting
+    assert names(res, 3) == ["Argentina"]  # the same demonym before people is the country
+    assert "Central Asia" not in [a.name for a in res.actors]
+
+
+def test_demonyms_seats_and_combining_forms_missing_from_countryinfo() -> None:
+    text = (
+        "Kazakhstan's Kassym-Jomart Tokayev met Uzbek officials.\n"
+        "The Kazakh leader praised the Casa Rosada.\n"
+        "A Franco-German push angered Kosovar leaders."
+    )
+    tags = {
+        0: [("Kazakhstan", "location"), ("Kassym-Jomart Tokayev", "person"), ("Uzbek", "group")],
+        1: [("Rosada", "location")],
+    }
+    res, _ = analyse(text, tags)
+    assert names(res, 0) == ["Kazakhstan", "Kassym-Jomart Tokayev", "Uzbekistan"]
+    assert names(res, 1) == ["Kassym-Jomart Tokayev", "Argentina"]
+    assert names(res, 2) == ["France", "Germany", "Kosovo"]

@@ -110,6 +110,8 @@ def fact_tables() -> FactTables:
     for trow in _read_tsv("country_aliases.tsv"):
         target = trow["target"]
         target = f"O:{target[4:]}" if target.startswith("org:") else f"C:{target}"
+        if trow["kind"] == "name" and target.startswith("C:"):
+            names.setdefault(target[2:], trow["alias"])  # a country countryinfo lacks ("Kosovo")
         if trow["kind"] == "combining":
             combining[trow["alias"]] = target
         elif trow["kind"] == "code":

@@ -137,6 +137,26 @@ REGION_QUALIFIERS = {
     "latin", "north", "south", "east", "west", "central", "southeast", "southeastern", "northeast", "northern",
     "southern", "eastern", "western", "sub-saharan", "pan", "anglo", "trans",
 }  # fmt: skip
+# Parts of the world that are not states: a qualified continent ("Central Asia", "Francophone Africa", "Latin
+# America") or a named region ("the Middle East", "the Balkans"). They are settings, not actors; a continent
+# alone ("Europe must …") stays, as it often stands for its governments.
+REGION_HEADS = {"asia", "africa", "europe", "america", "americas", "pacific", "atlantic", "arctic", "mediterranean"}
+REGION_NAMES = {
+    "middle east", "near east", "far east", "balkans", "caucasus", "sahel", "levant", "maghreb", "caribbean",
+    "horn of africa", "indo-pacific", "asia-pacific", "global south", "global north", "scandinavia", "gulf",
+    "persian gulf", "arab world", "western hemisphere",
+}  # fmt: skip
+# A demonym after these words is a language ("speaks fluent Chinese", "translated into Russian").
+LANGUAGE_BEFORE = re.compile(
+    r"(?i)\b(?:speaks?|spoke|spoken|speaking|translated\s+into|written\s+in|dubbed\s+into|fluent)\s+"
+    r"(?:fluent\s+|good\s+|broken\s+|passable\s+|perfect\s+)?$"
+)
+# A demonym before these nouns describes a field or a trait, not the country acting ("Argentine politics",
+# "Russian history", "of Chinese descent").
+DOMAIN_AFTER = re.compile(
+    r"^\s+(?:politics|political\s+life|history|culture|language|cuisine|literature|music|cinema|film|art|"
+    r"football|sport|folklore|heritage|descent|origin|ancestry|society|media\s+market|accent|citizenship|passport)\b"
+)
 # Party adjectives before people ("Republican leaders", "several Democratic senators", "Tory MPs") name the
 # party's group: its plural, the name of the group elsewhere in news text ("the Republicans").
 PARTY_ADJECTIVES = {

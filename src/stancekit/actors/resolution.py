@@ -12,10 +12,12 @@ from stancekit.actors.grammar import (
     ACTING_NEXT,
     COUNTRY_QUALIFIERS,
     DATELINE,
+    DOMAIN_AFTER,
     EVENT_HEADS,
     EVENT_NAMES,
     GENERIC_ROLES,
     HEAD_ROLES,
+    LANGUAGE_BEFORE,
     LOCATIVE,
     LOCATIVE_ADJ,
     LOCATIVE_CITY,
@@ -25,6 +27,8 @@ from stancekit.actors.grammar import (
     PLACE_HEADS,
     POSSESSIVE,
     PRONOUNS,
+    REGION_HEADS,
+    REGION_NAMES,
     REGION_QUALIFIERS,
     RELATIONAL_BEFORE,
     ROLE_ALIASES,
@@ -156,6 +160,15 @@ def _country_or_org(core: str) -> tuple[str, str] | None:
     return None
 
 
+def _is_region(core: str) -> bool:
+    """A part of the world that is not a state: "Central Asia", "Francophone Africa", "the Middle East"."""
+    words = core.split()
+    bare = " ".join(words[1:] if words and words[0].lower() == "the" else words).lower()
+    if bare in REGION_NAMES:
+        return True
+    return len(words) >= 2 and words[-1].lower() in REGION_HEADS and words[0][:1].isupper()
+
+
 def _is_event_or_idea(core: str) -> bool:
     """Events, wars, agreements, eras and ideologies: "World War II", "the Cold War", "Brexit", "Peronism"."""
     words = [w for w in core.split() if not re.fullmatch(r"[IVX]+|\d+", w)]
@@ -197,8 +210,8 @@ class NameClusterer(ArticleState):
                 self.actors[m.actor].names.append(party)
                 continue
             found = _country_or_org(core)
-            if found is None and (_is_event_or_idea(core) or self._is_adjective(m, core)):
-                m.dropped = True  # "World War II", "Brexit", "Asian", "Siberian gas", "Republican leaders"
+            if found is None and (_is_event_or_idea(core) or self._is_adjective(m, core) or _is_region(core)):
+                m.dropped = True  # "World War II", "Brexit", "Asian", "Siberian gas", "Central Asia"
                 continue
             if found is not None and found[0].startswith("C:"):
                 target, kind = found
@@ -207,6 +220,8 @@ class NameClusterer(ArticleState):
                     or self._after_city(m, pre)
                     or _PLACE_AFTER.match(self.norm[m.end : m.end + 30])
                     or (kind == "demonym" and self._region_demonym(m, pre))
+                    # a language ("speaks fluent Chinese"), a field or a trait ("Argentine politics")
+                    or (kind == "demonym" and self._language_or_field(m, pre))
                 ):
                     m.dropped = True  # a setting, not an actor
                     continue
@@ -391,6 +406,10 @@ class NameClusterer(ArticleState):
         if not words or not all(w.lower() in REGION_QUALIFIERS or _ADJECTIVE.fullmatch(w) for w in words):
             return False
         return bool(re.match(r"\s+[a-z]", self.norm[m.end : m.end + 3])) or m.end >= self.bounds[m.unit][1] - 1
+
+    def _language_or_field(self, m: MentionDraft, pre: str) -> bool:
+        """A demonym naming a language ("speaks fluent Chinese") or a field ("Argentine politics")."""
+        return bool(LANGUAGE_BEFORE.search(pre) or DOMAIN_AFTER.match(self.norm[m.end : m.end + 30]))
 
     def _region_demonym(self, m: MentionDraft, pre: str) -> bool:
         """ "Latin American", "South Asian": a demonym after a region word is the region's, not a country's."""
