@@ -1139,7 +1139,7 @@ def test_regions_languages_and_fields_are_not_actors() -> None:
     text = (
         "China is already Central Asia's largest trading partner.\n"
         "The Kazakh leader speaks fluent Chinese.\n"
-        "She is the most divisive figure in Argentine politics.\n"
+        "She is an expert on Argentine history.\n"
         "Argentine police met the protesters."
     )
     tags = {
@@ -1170,3 +1170,42 @@ def test_demonyms_seats_and_combining_forms_missing_from_countryinfo() -> None:
     assert names(res, 0) == ["Kazakhstan", "Kassym-Jomart Tokayev", "Uzbekistan"]
     assert names(res, 1) == ["Kassym-Jomart Tokayev", "Argentina"]
     assert names(res, 2) == ["France", "Germany", "Kosovo"]
+
+
+def test_one_name_typed_differently_by_the_tagger_is_one_actor() -> None:
+    text = (
+        "Lebanon's parliament elected Joseph Aoun on Thursday.\n"
+        "Aoun won 99 votes after Hezbollah switched.\n"
+        "The deal ended fighting between Israel and Hezbollah."
+    )
+    tags = {
+        0: [("Lebanon", "location"), ("Joseph Aoun", "person")],
+        1: [("Aoun", "organisation"), ("Hezbollah", "organisation")],
+        2: [("Israel", "location"), ("Hezbollah", "location")],
+    }
+    res, _ = analyse(text, tags)
+    assert names(res, 1) == ["Joseph Aoun", "Hezbollah"]
+    assert names(res, 2) == ["Israel", "Hezbollah"]
+    assert [(a.name, a.type) for a in res.actors if a.name in ("Joseph Aoun", "Hezbollah")] == [
+        ("Joseph Aoun", "person"),
+        ("Hezbollah", "organisation"),
+    ]
+
+
+def test_the_president_is_the_most_mentioned_president_and_as_president_gives_the_role() -> None:
+    text = (
+        "Parliament elected army commander Joseph Aoun as president on Thursday.\n"
+        "Aoun promised reform.\n"
+        "President Emmanuel Macron will visit next week.\n"
+        "The president must now name a prime minister."
+    )
+    tags = {
+        0: [("Joseph Aoun", "person")],
+        1: [("Aoun", "person")],
+        2: [("Emmanuel Macron", "person")],
+    }
+    res, _ = analyse(text, tags)
+    assert names(res, 3) == ["Joseph Aoun"]
+    # With one mention each, the most recent president is meant.
+    res, _ = analyse(text.replace("Aoun promised reform.", "Reform was promised."), {0: tags[0], 2: tags[2]})
+    assert names(res, 3) == ["Emmanuel Macron"]

@@ -151,10 +151,10 @@ LANGUAGE_BEFORE = re.compile(
     r"(?i)\b(?:speaks?|spoke|spoken|speaking|translated\s+into|written\s+in|dubbed\s+into|fluent)\s+"
     r"(?:fluent\s+|good\s+|broken\s+|passable\s+|perfect\s+)?$"
 )
-# A demonym before these nouns describes a field or a trait, not the country acting ("Argentine politics",
-# "Russian history", "of Chinese descent").
+# A demonym before these nouns describes a field or a trait, not the country acting ("Russian history",
+# "of Chinese descent").
 DOMAIN_AFTER = re.compile(
-    r"^\s+(?:politics|political\s+life|history|culture|language|cuisine|literature|music|cinema|film|art|"
+    r"^\s+(?:history|culture|language|cuisine|literature|music|cinema|film|art|"
     r"football|sport|folklore|heritage|descent|origin|ancestry|society|media\s+market|accent|citizenship|passport)\b"
 )
 # Party adjectives before people ("Republican leaders", "several Democratic senators", "Tory MPs") name the

@@ -57,6 +57,13 @@ _COPULA_ROLE = re.compile(
     rf"(?:\s+(?:of|in|for)\s+(?P<c>(?-i:[A-Z][\w.']*(?:\s+[A-Z][\w.']*){{0,2}})))?",
     re.I,
 )
+# "elected army commander Joseph Aoun as president", "sworn in Monday as prime minister": a role the person
+# takes, besides the title before the name.
+_AS_ROLE = re.compile(
+    rf"^(?:\s+(?:on|in|last|this)\s+\w+)?\s+as\s+(?:the\s+)?(?:country's\s+|nation's\s+|new\s+)?(?P<role>{ROLE_PATTERN})\b"
+    rf"(?!\s+(?:of|for)\s+(?-i:[A-Z]))",
+    re.I,
+)
 _ROLE_AFTER = re.compile(rf"^\s+(?i:then-|former\s+|acting\s+)?(?i:{ROLE_PATTERN})\b")
 # A title right before a name: "(former) President ", "Mr. ", "Prime Minister ".
 _TITLE_TAIL = re.compile(
@@ -184,12 +191,22 @@ class NameClusterer(ArticleState):
     def cluster_names(self) -> None:
         names = [m for m in self.mentions if m.kind == "name"]
         persons: list[int] = []
+        surnames, org_names = self._names_by_tag(names)
         for m in names:
             core = name_core(m.text)
             m.core = core
             if not core or not any(c.isalpha() for c in core):
                 m.dropped = True
                 continue
+            if m.tag != "person" and _country_or_org(core) is None:
+                # The tagger types one name differently across the article ("Joseph Aoun" … "Aoun"
+                # as an organisation, "Hezbollah" … "Hezbollah" as a place): the article's other
+                # mentions decide.
+                toks = name_tokens(core)
+                if len(toks) == 1 and toks[0] in surnames:
+                    m.tag = "person"
+                elif m.tag in ("location", "group", "other") and fold(core) in org_names:
+                    m.tag = "organisation"
             pre = self.norm[self.bounds[m.unit][0] : m.start]
             if m.tag == "person" and core.split()[-1].lower() in PLACE_HEADS:
                 m.tag = "location"  # "Second Thomas Shoal", "Hainan Island": a place the tagger called a person
@@ -220,7 +237,7 @@ class NameClusterer(ArticleState):
                     or self._after_city(m, pre)
                     or _PLACE_AFTER.match(self.norm[m.end : m.end + 30])
                     or (kind == "demonym" and self._region_demonym(m, pre))
-                    # a language ("speaks fluent Chinese"), a field or a trait ("Argentine politics")
+                    # a language ("speaks fluent Chinese"), a field or a trait ("Russian history")
                     or (kind == "demonym" and self._language_or_field(m, pre))
                 ):
                     m.dropped = True  # a setting, not an actor
@@ -273,6 +290,23 @@ class NameClusterer(ArticleState):
             self.actors[m.actor].names.append(core)
         self._link_acronyms()
         self._text_facts()
+
+    @staticmethod
+    def _names_by_tag(names: list[MentionDraft]) -> tuple[set[str], set[str]]:
+        """Surnames of the full person names, and the organisation names, the tagger found in the article."""
+        surnames: set[str] = set()
+        org_names: set[str] = set()
+        for m in names:
+            core = name_core(m.text)
+            if not core or _country_or_org(core) is not None:
+                continue
+            if m.tag == "person":
+                toks = name_tokens(split_title(core)[0])
+                if len(toks) >= 2 and toks[-1].isalpha():
+                    surnames.add(toks[-1])
+            elif m.tag == "organisation" and not _is_event_or_idea(core):
+                org_names.add(fold(core))
+        return surnames, org_names
 
     def _text_facts(self) -> None:
         """Tie people to roles and countries from titles anywhere in the text, captions included."""
@@ -408,7 +442,7 @@ class NameClusterer(ArticleState):
         return bool(re.match(r"\s+[a-z]", self.norm[m.end : m.end + 3])) or m.end >= self.bounds[m.unit][1] - 1
 
     def _language_or_field(self, m: MentionDraft, pre: str) -> bool:
-        """A demonym naming a language ("speaks fluent Chinese") or a field ("Argentine politics")."""
+        """A demonym naming a language ("speaks fluent Chinese") or a field ("Russian history")."""
         return bool(LANGUAGE_BEFORE.search(pre) or DOMAIN_AFTER.match(self.norm[m.end : m.end + 30]))
 
     def _region_demonym(self, m: MentionDraft, pre: str) -> bool:
@@ -455,6 +489,9 @@ class NameClusterer(ArticleState):
             a.gender = gender
         if role or country:
             a.roles.add((role, country, past))
+        taken = _AS_ROLE.match(self.norm[m.end : self.bounds[m.unit][1]])
+        if taken is not None:
+            a.roles.add((norm_role(taken.group("role")), country, False))
         m.actor = best
         if best in persons:
             persons.remove(best)
@@ -632,10 +669,18 @@ class Coreference(ArticleState):
                     return True
             return False
 
-        # The most recently mentioned fitting person (one check per actor, not per mention).
-        for ai in sorted(self.last_seen, key=self.last_seen.__getitem__, reverse=True):
-            if fits(self.actors[ai]):
-                return ai
+        # The most recently mentioned fitting person (one check per actor, not per mention). A bare "the
+        # president" with several people the article calls president is the one it is about: the most
+        # mentioned so far ("President Joseph Aoun … (four mentions) … President Emmanuel Macron would
+        # visit …. The president must now name …").
+        fitting = [
+            ai for ai in sorted(self.last_seen, key=self.last_seen.__getitem__, reverse=True) if fits(self.actors[ai])
+        ]
+        if fitting:
+            if d.country is None and len(fitting) > 1:
+                seen = {ai: sum(h.actor == ai for h in history) for ai in fitting}
+                return max(fitting, key=lambda ai: seen[ai])  # ties: the most recent (max keeps the first)
+            return fitting[0]
         for u in (m.unit, m.unit + 1):  # cataphora, close by: "The Russian leader, Vladimir Putin, …"
             for h in self.in_unit.get(u, ()):
                 if h.start > m.start and h.kind == "name" and h.actor is not None and fits(self.actors[h.actor]):
