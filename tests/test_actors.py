@@ -708,9 +708,10 @@ def test_a_description_the_article_does_not_pin_stays_unresolved() -> None:
 
 
 def test_a_country_description_by_role_finds_the_person_whose_country_is_not_stated() -> None:
-    text = "Erdogan spoke with President Joe Biden.\nThe U.S. president has backed the sale."
-    res, _ = analyse(text, {0: [("Erdogan", "person"), ("Joe Biden", "person")]})
-    assert names(res, 1) == ["Joe Biden"]
+    # (The text must name the country first: see the test of "The Brazilian president" below.)
+    text = "Washington wants a deal.\nErdogan spoke with President Joe Biden.\nThe U.S. president has backed the sale."
+    res, _ = analyse(text, {0: [("Washington", "location")], 1: [("Erdogan", "person"), ("Joe Biden", "person")]})
+    assert names(res, 2) == ["Joe Biden"]
 
 
 def test_his_government_is_the_country_of_the_person_when_the_article_says_it() -> None:
@@ -1209,3 +1210,25 @@ def test_the_president_is_the_most_mentioned_president_and_as_president_gives_th
     # With one mention each, the most recent president is meant.
     res, _ = analyse(text.replace("Aoun promised reform.", "Reform was promised."), {0: tags[0], 2: tags[2]})
     assert names(res, 3) == ["Emmanuel Macron"]
+
+
+def test_a_demonym_description_needs_its_country_in_the_text_or_the_dateline() -> None:
+    # "The Brazilian president" is not a U.S. president named earlier, nor a former president.
+    text = (
+        "President Donald Trump praised Milei.\n"
+        "Former President Cristina Kirchner stayed silent.\n"
+        "The Brazilian president skipped the inauguration."
+    )
+    tags = {0: [("Donald Trump", "person"), ("Milei", "person")], 1: [("Cristina Kirchner", "person")]}
+    res, _ = analyse(text, tags)
+    assert names(res, 2) == []
+    # A country named in the dateline is named: the president of the story is its president.
+    text = "NAIROBI, Kenya — President William Ruto spoke on Wednesday.\nThe Kenyan president signed the bill."
+    res, _ = analyse(text, {0: [("NAIROBI", "location"), ("Kenya", "location"), ("William Ruto", "person")]})
+    assert names(res, 1) == ["William Ruto"]
+
+
+def test_an_organisation_name_the_tagger_cut_after_of_or_for_is_grown() -> None:
+    text = "Simion leads the far-right Alliance for the Union of Romanians."
+    res, _ = analyse(text, {0: [("Simion", "person"), ("Union of Romanians", "organisation")]})
+    assert names(res, 0) == ["Simion", "Alliance for the Union of Romanians"]

@@ -91,6 +91,7 @@ CONNECTOR_RIGHT = re.compile(
     r"\s(?:of|for|and|de)\s(?:the\s)?(?P<w>[A-Z][\w.'&-]*)(?<!\.)(?=[\s,;:!?)\]\"']|'s|\.\s|\.$|$)"
 )
 CAP_LEFT = re.compile(r"(?P<w>[A-Z][\w.'&-]*)(?:\s|(?<=\.))$")
+CONNECTOR_LEFT = re.compile(r"(?P<w>[A-Z][\w.'&-]*)\s(?:of|for)\s(?:the\s)?$")
 # Capitalised words that do not belong to a name next to them.
 NOT_NAME = {
     "the", "a", "an", "this", "that", "these", "those", "some", "many", "most", "yet", "but", "and", "or", "if",

@@ -17,6 +17,7 @@ from stancekit.actors.grammar import (
     CAP_LEFT,
     CAP_RIGHT,
     COMPOUND_PREFIXES,
+    CONNECTOR_LEFT,
     CONNECTOR_RIGHT,
     COUNTRY_BODIES,
     COUNTRY_NOUNS,
@@ -519,6 +520,8 @@ class MentionCollector(ArticleState):
             m.end = right.end()
         while True:
             left = CAP_LEFT.search(self.norm, us, m.start)
+            if left is None and m.tag == "organisation":
+                left = CONNECTOR_LEFT.search(self.norm, us, m.start)  # "Alliance for the" + "Union of Romanians"
             if left is None or left.group("w").rstrip(".").lower() in NOT_NAME | TITLE_WORDS | FUNCTION_WORDS:
                 break
             if "'" in left.group("w"):

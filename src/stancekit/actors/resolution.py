@@ -656,8 +656,8 @@ class Coreference(ArticleState):
             if a.type != "person":
                 return False
             for role, country, past in a.roles:
-                if d.country and country != d.country and not (loose and country is None):
-                    continue
+                if d.country and country != d.country and not (loose and country is None and not past):
+                    continue  # loosely, an office the text does not tie to a country; not a former one
                 if d.when == "current" and past:
                     continue
                 if d.when == "former" and not past and role is not None:
@@ -688,8 +688,14 @@ class Coreference(ArticleState):
         if d.country is not None:
             # "The U.S. president" after "President Joe Biden": the role fits and the text never
             # ties that person to another country.
+            # Only when the article has named that country before: "The Brazilian president" in a text
+            # that never names Brazil as an actor is not the U.S. president named earlier.
+            named = {h.actor for h in history}
+            ckey = self.by_key.get(d.country)
             for ai in sorted(self.last_seen, key=self.last_seen.__getitem__, reverse=True):
-                if fits(self.actors[ai], loose=True):
+                if (ckey in named or d.country in self._dateline_countries(m.unit)) and fits(
+                    self.actors[ai], loose=True
+                ):
                     return ai
         if d.country is not None and d.role not in HEAD_ROLES and d.role not in GENERIC_ROLES:
             # An official the article does not name acts for their country: "Manila summoned the
@@ -707,6 +713,19 @@ class Coreference(ArticleState):
                 if a is not None and a.type == "person" and not any(r for r, _, _ in a.roles):
                     return h.actor
         return None
+
+    def _dateline_countries(self, upto: int) -> set[str]:
+        """Countries named by the datelines of units ``0..upto`` ("NAIROBI, Kenya —", "BEIRUT —")."""
+        out: set[str] = set()
+        for us, _ in self.bounds[: upto + 1]:
+            d = DATELINE.match(self.norm[us : us + 80])
+            if d is None:
+                continue
+            for part in re.split(r"[,—–(/-]", d.group(0)):
+                found = lookup(part.strip().title()) or lookup(part.strip())
+                if found is not None and found[0].startswith("C:"):
+                    out.add(found[0])
+        return out
 
     def _person_of_org(self, m: MentionDraft) -> int | None:
         """ "Sir Keir Starmer became prime minister …. The Labour leader promised …": a description of a
