@@ -1232,3 +1232,28 @@ def test_an_organisation_name_the_tagger_cut_after_of_or_for_is_grown() -> None:
     text = "Simion leads the far-right Alliance for the Union of Romanians."
     res, _ = analyse(text, {0: [("Simion", "person"), ("Union of Romanians", "organisation")]})
     assert names(res, 0) == ["Simion", "Alliance for the Union of Romanians"]
+
+
+def test_winning_the_presidential_run_off_makes_the_new_president() -> None:
+    text = (
+        "Nicușor Dan, the mayor of Bucharest, won Romania's presidential run-off, defeating George Simion.\n"
+        "Simion conceded.\n"
+        "The new president inherits a deficit.\n"
+        "He will have to cut spending."
+    )
+    tags = {
+        0: [("Nicușor Dan", "person"), ("Romania", "location"), ("George Simion", "person")],
+        1: [("Simion", "person")],
+    }
+    res, _ = analyse(text, tags)
+    assert names(res, 2) == ["Nicușor Dan"]
+    assert names(res, 3) == ["Nicușor Dan"]
+
+
+def test_plans_treaties_and_their_acronyms_are_not_actors() -> None:
+    text = "Trump withdrew the U.S. from the Joint Comprehensive Plan of Action, or JCPOA, and the Treaty of Paris."
+    tags = {0: [("U.S.", "location"), ("Joint Comprehensive Plan of Action", "organisation"), ("JCPOA", "organisation"),
+                ("Treaty of Paris", "organisation")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert names(res, 0) == ["United States"]
+    assert [a.name for a in res.actors] == ["United States"]

@@ -182,6 +182,7 @@ EVENT_HEADS = {
     "era", "election", "elections", "referendum", "games", "olympics", "pact", "deal", "act", "doctrine",
     "initiative", "protocol", "declaration", "charter", "spring", "uprising", "invasion", "massacre", "genocide",
     "pandemic", "cup", "championship", "festival", "day", "week", "year", "century", "dynasty", "period", "age",
+    "plan", "strategy", "framework", "roadmap", "corridor",
 }  # fmt: skip
 EVENT_NAMES = {"brexit", "holocaust", "apartheid", "covid", "covid-19", "abenomics", "glasnost", "perestroika"}
 # Auxiliaries and common verbs right after a place name that make it the subject of a clause

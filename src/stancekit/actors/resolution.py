@@ -64,6 +64,12 @@ _AS_ROLE = re.compile(
     rf"(?!\s+(?:of|for)\s+(?-i:[A-Z]))",
     re.I,
 )
+# "Nicușor Dan, the mayor of Bucharest, won Romania's presidential run-off": the office the person won.
+_WON_OFFICE = re.compile(
+    r"^(?:\s*,[^,;]{1,90},)?\s+(?:has\s+|had\s+)?(?:won|wins|clinched|secured)\s+(?:the\s+|[A-Z][\w.]*(?:'s|')\s+)?"
+    r"(?P<office>presidential|presidency|premiership|prime\s+ministership)\b"
+)
+_OFFICE_ROLE = {"presidential": "president", "presidency": "president", "premiership": "prime minister"}
 _ROLE_AFTER = re.compile(rf"^\s+(?i:then-|former\s+|acting\s+)?(?i:{ROLE_PATTERN})\b")
 # A title right before a name: "(former) President ", "Mr. ", "Prime Minister ".
 _TITLE_TAIL = re.compile(
@@ -181,7 +187,11 @@ def _is_event_or_idea(core: str) -> bool:
     words = [w for w in core.split() if not re.fullmatch(r"[IVX]+|\d+", w)]
     if not words:
         return False
+    # The head of "Treaty of Versailles", "Joint Comprehensive Plan of Action" is before the "of".
+    before_of = core.split(" of ")[0].split()
     head = words[-1].lower()
+    if len(before_of) < len(words) and before_of and before_of[-1].lower() in EVENT_HEADS:
+        return True
     return head in EVENT_HEADS or core.lower() in EVENT_NAMES or (head.endswith("ism") and len(head) > 5)
 
 
@@ -288,8 +298,22 @@ class NameClusterer(ArticleState):
                 type_ = "other"
             m.actor = self._actor_for(f"N:{type_}:{fold(core)}", type_)
             self.actors[m.actor].names.append(core)
+        self._drop_event_acronyms(names)
         self._link_acronyms()
         self._text_facts()
+
+    def _drop_event_acronyms(self, names: list[MentionDraft]) -> None:
+        """ "the Joint Comprehensive Plan of Action (JCPOA)": the acronym of an event or agreement is one too."""
+        events: set[str] = set()
+        for m in names:
+            if m.dropped and m.core and _is_event_or_idea(m.core):
+                events |= {initials(m.core), "".join(w[0] for w in re.split(r"[\s-]+", m.core) if w).upper()}
+        events.discard("")
+        for m in names:
+            if not m.dropped and m.actor is not None and is_code(m.core) and m.core.replace(".", "") in events:
+                if not self.actors[m.actor].key.startswith(("C:", "O:")):
+                    m.dropped = True
+                    m.actor = None
 
     @staticmethod
     def _names_by_tag(names: list[MentionDraft]) -> tuple[set[str], set[str]]:
@@ -489,9 +513,13 @@ class NameClusterer(ArticleState):
             a.gender = gender
         if role or country:
             a.roles.add((role, country, past))
-        taken = _AS_ROLE.match(self.norm[m.end : self.bounds[m.unit][1]])
+        rest = self.norm[m.end : self.bounds[m.unit][1]]
+        taken = _AS_ROLE.match(rest)
         if taken is not None:
             a.roles.add((norm_role(taken.group("role")), country, False))
+        won = _WON_OFFICE.match(rest)
+        if won is not None:
+            a.roles.add((_OFFICE_ROLE.get(won.group("office").split()[0].lower(), "prime minister"), country, False))
         m.actor = best
         if best in persons:
             persons.remove(best)
