@@ -376,9 +376,18 @@ def unit_inputs(units: Sequence[dict[str, Any]], claim_threshold: float) -> list
     return inputs
 
 
+def working_text(document: str) -> str:
+    """The text the pipeline reads for ``document``: its mojibake repaired (the cached offsets are into it)."""
+    from stancekit.cleaning import repair_mojibake
+
+    repair = repair_mojibake(document)
+    return repair.text if repair is not None else document
+
+
 def cached_predictions(nlp: Any, rows: Sequence[dict[str, str]], cache: Path | None) -> list[list[dict[str, Any]]]:
     """:func:`predict_units` for PerSenT rows, read from / written to ``cache`` (a JSON file)."""
-    key = hashlib.sha256("\x00".join(r["DOCUMENT"] for r in rows).encode()).hexdigest()
+    # v2: units of the text with its mojibake repaired, as the pipeline reads it (working_text)
+    key = hashlib.sha256(("\x00".join(r["DOCUMENT"] for r in rows) + "\x00v2").encode()).hexdigest()
     if cache is not None and cache.exists():
         data = json.loads(cache.read_text(encoding="utf-8"))
         if data.get("key") == key:
@@ -413,14 +422,16 @@ def run_persent(
     if claim_threshold is None:
         claim_threshold = float(nlp.claim_threshold)
     cached = cached_predictions(nlp, rows, cache)
-    articles = [resolve(r["DOCUMENT"], unit_inputs(u, claim_threshold)) for r, u in zip(rows, cached, strict=True)]
+    articles = [
+        resolve(working_text(r["DOCUMENT"]), unit_inputs(u, claim_threshold)) for r, u in zip(rows, cached, strict=True)
+    ]
     for r, article in zip(rows, articles, strict=True):
         actor = find_actor(article, r["TARGET_ENTITY"])
         found += actor is not None
         pred.append(actor.stance if actor is not None else "neutral")
         # Coreference check: MASKED_DOCUMENT replaces the target's mentions, pronouns included,
         # by [TGT]; count the masked pronouns the resolver attached to the target actor.
-        spans = _masked_pronouns(r["DOCUMENT"], r.get("MASKED_DOCUMENT", ""))
+        spans = _masked_pronouns(working_text(r["DOCUMENT"]), working_text(r.get("MASKED_DOCUMENT", "")))
         got = {(m.start, m.end) for m in actor.mentions} if actor is not None else set()
         pron_total += len(spans)
         pron_hit += sum(1 for sp in spans if sp in got)

@@ -76,7 +76,7 @@ def collect(rows: Sequence[dict[str, str]], cached: Sequence[Any], claim_thresho
     out = []
     for row, units in zip(rows, cached, strict=True):
         inputs = bench.unit_inputs(units, claim_threshold)
-        res = resolve(row["DOCUMENT"], inputs)
+        res = resolve(bench.working_text(row["DOCUMENT"]), inputs)
         actor = find_actor(res, row["TARGET_ENTITY"])
         ev: list[tuple[tuple[float, float, float], bool]] = []
         if actor is not None:

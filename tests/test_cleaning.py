@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stancekit.cleaning import Block, find_blocks, normalize
+from stancekit.cleaning import Block, find_blocks, normalize, repair_mojibake
 from stancekit.types import NON_CLAIM_REASONS
 
 ARTICLES = Path(__file__).parent / "data" / "articles"
@@ -210,3 +210,37 @@ def test_a_sentence_title_shown_twice_in_a_row_is_a_heading_and_its_duplicate() 
     assert reasons[:3] == ["heading", "duplicate", "byline"]
     assert reasons[3] is None  # body text
     assert reasons[4] == "duplicate"  # a body paragraph repeated (not Title Case): the first stays body text
+
+
+# ---------------------------------------------------------------------------------------------
+# mojibake: UTF-8 read as Latin-1 / Windows-1252
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts, st.sampled_from(["latin-1", "cp1252"]))
+def test_mojibake_is_undone_and_every_character_maps_back(text: str, codec: str) -> None:
+    try:
+        broken = text.encode("utf-8").decode(codec)
+    except UnicodeDecodeError:  # cp1252 leaves five bytes undefined
+        broken = text.encode("utf-8").decode("latin-1")
+    repair = repair_mojibake(broken)
+    if repair is None:
+        assert broken == text  # nothing to repair only where nothing was broken
+        return
+    assert repair.text == text
+
+    def as_bytes(s: str) -> bytes:
+        return bytes(ord(c) if ord(c) < 256 else c.encode("cp1252")[0] for c in s)
+
+    for i, c in enumerate(repair.text):
+        s, e = repair.span(i, i + 1)
+        assert broken[s:e] == c or as_bytes(broken[s:e]).decode("utf-8") == c
+    assert repair.span(0, len(repair.text)) == (0, len(broken))
+
+
+def test_correct_text_with_latin_1_letters_is_left_alone() -> None:
+    for text in ["Ångström and Ørsted", "São Paulo, Zürich, Málaga", "â€ alone", "naïve café — “quoted”"]:
+        assert repair_mojibake(text) is None
+    r = repair_mojibake("Russiaâ\u0080\u0099s war, JosÃ© said: â€œno.â€\u009d")
+    assert r is not None and r.text == "Russia’s war, José said: “no.”"
+    assert r.span(0, 8) == (0, 10)  # "Russia’s" came from "Russiaâ\x80\x99s"

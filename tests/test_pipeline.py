@@ -94,6 +94,20 @@ def test_non_utf8_bytes_name_the_byte_offset():
         decode(b"abc" + b"def\xff rest", "file.txt")
 
 
+def test_mojibake_is_read_repaired_and_the_offsets_point_into_the_text_as_given(nlp):
+    clean = ARTICLE.replace("Tokyo say", "Tokyo say \u201cit\u2019s a failure\u201d \u2014 Jos\u00e9 agrees \u2014 and")
+    broken = clean.encode("utf-8").decode("latin-1")
+    assert broken != clean
+    got, want = nlp(broken), nlp(clean)
+    assert got.text == broken
+    _check_offsets(got)
+    # The same units and actors as the clean text: the model read the repaired text.
+    assert [u.text.encode("latin-1").decode("utf-8") for u in got.units] == [u.text for u in want.units]
+    assert [(a.name, a.type, len(a.mentions)) for a in got.actors] == [
+        (a.name, a.type, len(a.mentions)) for a in want.actors
+    ]
+
+
 def test_utf8_bom_is_dropped():
     assert decode("\ufeffhello".encode()) == "hello"
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Block", "normalize", "find_blocks", "LINE_BREAKS"]
+__all__ = ["Block", "Repair", "normalize", "repair_mojibake", "find_blocks", "LINE_BREAKS"]
 
 #: The characters :meth:`str.splitlines` treats as line boundaries ("\r\n" counts as one break).
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -66,6 +66,87 @@ def normalize(text: str) -> str:
         'Tokyo said "no"'
     """
     return text.translate(_TRANSLATION)
+
+
+# --- mojibake: UTF-8 read as Latin-1 / Windows-1252 ------------------------------------------
+
+# One UTF-8 character read as Latin-1 or Windows-1252: a lead byte (0xC2–0xF4, shown as "Â".."ô") and
+# one to three continuation bytes (0x80–0xBF: C1 controls, or the cp1252 letters at those codes).
+_CP1252_CONT = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+_MOJIBAKE_RE = re.compile(f"[\u00c2-\u00f4][\u0080-\u00bf{_CP1252_CONT}]{{1,3}}")
+
+
+def _byte(c: str) -> int | None:
+    if ord(c) < 256:
+        return ord(c)
+    try:
+        return c.encode("cp1252")[0]
+    except UnicodeEncodeError:
+        return None
+
+
+@dataclass(frozen=True)
+class Repair:
+    """A text with its mojibake undone, and where each of its characters came from.
+
+    ``text[i]`` was read from ``original[starts[i]:ends[i]]``; :meth:`span` maps a span back.
+    """
+
+    original: str
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original offsets of ``text[start:end]`` (an empty span stays empty)."""
+        if start >= end:
+            at = self.starts[start] if start < len(self.starts) else len(self.original)
+            return at, at
+        return self.starts[start], self.ends[end - 1]
+
+
+def repair_mojibake(text: str) -> Repair | None:
+    """Undo UTF-8 that was decoded as Latin-1 or Windows-1252 ("itâ\x80\x99s", "donâ€™t", "JosÃ©").
+
+    Each sequence is repaired only when its bytes are one valid UTF-8 character, so correct text,
+    including Latin-1 letters in real words ("Ångström"), stays as it is. Returns ``None`` when
+    nothing needs repair (the usual case), else a :class:`Repair` whose offsets lead back to ``text``.
+
+    Example:
+        >>> r = repair_mojibake("Itâ\u0080\u0099s")
+        >>> r.text, r.span(2, 4)
+        ("It’s", (2, 6))
+    """
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    cursor = 0
+    for m in _MOJIBAKE_RE.finditer(text):
+        raw = [_byte(c) for c in m.group(0)]
+        if any(b is None for b in raw):
+            continue
+        lead = raw[0] or 0
+        need = 1 if lead < 0xE0 else 2 if lead < 0xF0 else 3
+        if len(raw) < need + 1:
+            continue
+        try:
+            char = bytes(raw[: need + 1]).decode("utf-8")  # type: ignore[arg-type]
+        except UnicodeDecodeError:
+            continue
+        end = m.start() + need + 1
+        pieces.append(text[cursor : m.start()])
+        starts.extend(range(cursor, m.start()))
+        ends.extend(range(cursor + 1, m.start() + 1))
+        pieces.append(char)
+        starts.append(m.start())
+        ends.append(end)
+        cursor = end
+    if not pieces:
+        return None
+    pieces.append(text[cursor:])
+    starts.extend(range(cursor, len(text)))
+    ends.extend(range(cursor + 1, len(text) + 1))
+    return Repair(text, "".join(pieces), tuple(starts), tuple(ends))
 
 
 # --- line-level patterns (applied to normalised block text) ----------------------------------

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from stancekit import actors as _actors
-from stancekit.cleaning import normalize
+from stancekit.cleaning import Repair, normalize, repair_mojibake
 from stancekit.errors import InputError
 from stancekit.segmenting import Span, segment
-from stancekit.types import STANCE_LABELS, Article, Target, TargetStance, Unit, stance_of
+from stancekit.types import STANCE_LABELS, Article, Mention, Target, TargetStance, Unit, stance_of
 
 __all__ = ["Pipeline", "load", "decode", "read_article", "check_encodable"]
 
@@ -99,13 +99,14 @@ def read_article(path: str | PathLike[str]) -> str:
 class _Pending:
     """An article waiting for its units' predictions inside one window of :meth:`Pipeline.pipe`."""
 
-    text: str
+    text: str  # the article, with mojibake undone (``repair``) if it had any
     norm: str  # normalize(text): what the model reads; same length as text
     id: str | None
     spans: list[Span]
     body: list[int]  # indices into spans of units that go through the model
     extra: list[list[tuple[int, int]]]
     targets: tuple[str, ...] = ()
+    repair: Repair | None = None  # how ``text`` maps back to the article as given
 
 
 TargetsArg = Sequence[str] | Iterable[Sequence[str]] | None
@@ -279,11 +280,16 @@ class Pipeline:
                 f"article {id or ''} has {len(text):,} characters, more than MAX_ARTICLE_CHARS="
                 f"{MAX_ARTICLE_CHARS:,}; split the input into articles first."
             )
+        # UTF-8 read as Latin-1 ("itâ\x80\x99s", a third of PerSenT's articles) is read repaired; the
+        # Article's offsets are mapped back to the text as given (_restore).
+        repair = repair_mojibake(text)
+        if repair is not None:
+            text = repair.text
         spans = segment(text)
         norm = normalize(text)
         body = [i for i, s in enumerate(spans) if s.reason is None]
         extra = [_actors.reference_spans(norm[spans[i].start : spans[i].end]) for i in body]
-        return _Pending(text=text, norm=norm, id=id, spans=spans, body=body, extra=extra)
+        return _Pending(text=text, norm=norm, id=id, spans=spans, body=body, extra=extra, repair=repair)
 
     def _run(self, pending: Sequence[_Pending], batch_size: int) -> Iterator[Article]:
         texts: list[str] = []
@@ -300,7 +306,9 @@ class Pipeline:
             articles.append(self._assemble(p, preds))
         if any(p.targets for p in pending):
             articles = self._add_targets(pending, articles)
-        yield from articles
+        yield from (
+            _restore(a, p.repair) if p.repair is not None else a for p, a in zip(pending, articles, strict=True)
+        )
 
     def _add_targets(self, pending: Sequence[_Pending], articles: list[Article]) -> list[Article]:
         """Stance toward the named targets: the mention form where the target is an actor of the unit,
@@ -385,6 +393,23 @@ class Pipeline:
                 )
             )
         return Article(text=p.text, units=tuple(units), actors=res.actors, id=p.id)
+
+
+def _restore(article: Article, repair: Repair) -> Article:
+    """The article on the text as given: every unit and mention offset mapped back through ``repair``."""
+    original = repair.original
+
+    def mention(m: Mention) -> Mention:
+        s, e = repair.span(m.start, m.end)
+        return Mention(original[s:e], s, e)
+
+    units = []
+    for u in article.units:
+        s, e = repair.span(u.start, u.end)
+        stances = tuple(replace(a, mentions=tuple(map(mention, a.mentions))) for a in u.actors)
+        units.append(replace(u, text=original[s:e], start=s, end=e, actors=stances))
+    actors = tuple(replace(a, mentions=tuple(map(mention, a.mentions))) for a in article.actors)
+    return replace(article, text=original, units=tuple(units), actors=actors)
 
 
 def _distribution(row: Any) -> dict[str, float]:
