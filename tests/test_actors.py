@@ -1257,3 +1257,16 @@ def test_plans_treaties_and_their_acronyms_are_not_actors() -> None:
     res, _ = analyse(text, tags)
     assert names(res, 0) == ["United States"]
     assert [a.name for a in res.actors] == ["United States"]
+
+
+def test_a_body_of_ideas_named_after_a_person_is_not_the_person() -> None:
+    text = "Xi Jinping Thought is taught in schools.\nMr Xi visited Moscow."
+    res, _ = analyse(text, {0: [("Xi Jinping Thought", "person")], 1: [("Xi", "person"), ("Moscow", "location")]})
+    assert names(res, 0) == []
+    assert find_actor(res, "Mr Xi") is not None and find_actor(res, "Mr Xi").name == "Xi"
+
+
+def test_find_actor_repairs_a_mojibake_name() -> None:
+    res, _ = analyse("Fernando Sánchez won the vote.", {0: [("Fernando Sánchez", "person")]})
+    hit = find_actor(res, "Fernando SÃ¡nchez")
+    assert hit is not None and hit.name == "Fernando Sánchez"

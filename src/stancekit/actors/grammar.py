@@ -184,6 +184,8 @@ EVENT_HEADS = {
     "pandemic", "cup", "championship", "festival", "day", "week", "year", "century", "dynasty", "period", "age",
     "plan", "strategy", "framework", "roadmap", "corridor",
 }  # fmt: skip
+# The head word of a body of ideas named after a person ("Xi Jinping Thought", "the Monroe Doctrine").
+IDEOLOGY_HEADS = {"thought", "doctrine", "theory", "thesis", "consensus"}
 EVENT_NAMES = {"brexit", "holocaust", "apartheid", "covid", "covid-19", "abenomics", "glasnost", "perestroika"}
 # Auxiliaries and common verbs right after a place name that make it the subject of a clause
 # ("Texas would keep defending itself", "Europe cannot keep outsourcing its security").

@@ -17,6 +17,7 @@ from stancekit.actors.grammar import (
     EVENT_NAMES,
     GENERIC_ROLES,
     HEAD_ROLES,
+    IDEOLOGY_HEADS,
     LANGUAGE_BEFORE,
     LOCATIVE,
     LOCATIVE_ADJ,
@@ -220,6 +221,9 @@ class NameClusterer(ArticleState):
             pre = self.norm[self.bounds[m.unit][0] : m.start]
             if m.tag == "person" and core.split()[-1].lower() in PLACE_HEADS:
                 m.tag = "location"  # "Second Thomas Shoal", "Hainan Island": a place the tagger called a person
+            if m.tag == "person" and len(core.split()) > 1 and core.split()[-1].lower() in IDEOLOGY_HEADS:
+                m.dropped = True  # "Xi Jinping Thought", "the Truman Doctrine": a body of ideas, not a person
+                continue
             if m.tag == "person":
                 known = _country_or_org(core)
                 # A tagger's "person" that is a country's or a listed organisation's name is that

@@ -11,6 +11,7 @@ from stancekit.actors.facts import fact_tables, fold, is_code, lookup
 from stancekit.actors.grammar import STRAIGHT_QUOTES
 from stancekit.actors.references import name_core, name_tokens
 from stancekit.actors.state import ArticleState, MentionDraft, Resolution, clean_scores
+from stancekit.cleaning import repair_mojibake
 from stancekit.types import STANCE_LABELS, Actor, ActorStance, Mention, stance_of
 
 
@@ -236,6 +237,8 @@ def find_actor(article: Any, name: str) -> Actor | None:
         name: the name to look for, e.g. PerSenT's ``TARGET_ENTITY``.
     """
     actors: Sequence[Actor] = tuple(getattr(article, "actors", ()) or ())
+    repaired = repair_mojibake(str(name or ""))  # the article was read repaired: "Fernando SÃ¡nchez"
+    name = repaired.text if repaired is not None else name
     want = fold(name_core(str(name or "").translate(STRAIGHT_QUOTES)))
     if not want or not actors:
         return None
