@@ -1270,3 +1270,32 @@ def test_find_actor_repairs_a_mojibake_name() -> None:
     res, _ = analyse("Fernando Sánchez won the vote.", {0: [("Fernando Sánchez", "person")]})
     hit = find_actor(res, "Fernando SÃ¡nchez")
     assert hit is not None and hit.name == "Fernando Sánchez"
+
+
+def test_military_ranks_titles_with_a_body_and_a_lower_case_party() -> None:
+    text = (
+        "Burkina Faso's Captain Ibrahim Traoré called the alliance a sovereign choice.\n"
+        "Foreign ministry spokeswoman Pham Thu Hang said Vietnam was wronged.\n"
+        "Milan Radoičić, a former vice-president of the Srpska Lista party, later admitted it."
+    )
+    tags = {
+        0: [("Burkina Faso", "location"), ("Captain Ibrahim Traoré", "person")],
+        1: [("Foreign ministry", "organisation"), ("Pham Thu Hang", "person"), ("Vietnam", "location")],
+        2: [("Milan Radoičić", "person"), ("Srpska Lista party", "organisation")],
+    }
+    res, _ = analyse(text, tags)
+    assert names(res, 0) == ["Burkina Faso", "Ibrahim Traoré"]
+    assert res.sources[1] == "Pham Thu Hang" and names(res, 1) == ["Vietnam"]
+    assert res.sources[2] == "Milan Radoičić" and "Srpska Lista" in names(res, 2)
+
+
+def test_capitals_in_a_relation_between_governments_are_the_governments() -> None:
+    text = (
+        "Diplomats in Brussels fear the standoff between Pristina and Belgrade will drag on.\n"
+        "Flights between Rome and Milan resumed."
+    )
+    tags = {0: [("Brussels", "location"), ("Pristina", "location"), ("Belgrade", "location")],
+            1: [("Rome", "location"), ("Milan", "location")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert names(res, 0) == ["Kosovo", "Serbia"]  # not "Serbia and Montenegro", a state that no longer exists
+    assert names(res, 1) == []

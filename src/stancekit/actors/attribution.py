@@ -50,7 +50,10 @@ _ADDRESSED = re.compile(
     r"(?:[\w']+\s+){0,6}?on|addressed|addressing|addresses|(?:appeared|appearing|appearance)\s+on)\s+(?:the\s+)?$",
     re.I,
 )
-_PARTY = re.compile(r"\bParty\b")
+# Lower-case words of a title before a name: "Foreign ministry spokeswoman Pham Thu Hang said".
+_BODY_WORDS = ("ministry", "office", "department", "party", "government", "state", "foreign", "defence", "defense",
+               "interior", "finance", "police", "army", "military", "agency", "press", "council", "court")  # fmt: skip
+_PARTY = re.compile(r"\b[Pp]arty\b")
 _ACCORDING_TO = re.compile(r"\b[Aa]ccording\s+to\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,4}$")
 
 
@@ -137,9 +140,13 @@ class Attribution(ArticleState):
             out += [
                 k
                 for k in unit_mentions
-                if k is not m and end <= k.start and k.end <= seg.end() and not _PARTY.search(k.text)
+                if k is not m and end <= k.start and k.end <= seg.end() and not self._party(k)
             ]
             end = seg.end()
+
+    def _party(self, k: MentionDraft) -> bool:
+        """A party's name: "the Democratic Party", "the Srpska Lista party"."""
+        return bool(_PARTY.search(k.text) or re.match(r"\s+[Pp]arty\b", self.norm[k.end : k.end + 7]))
 
     def _subject(self, m: MentionDraft, unit_mentions: list[MentionDraft]) -> bool:
         """A speaker before "said" is a subject: unit start, after a quote/comma, or after a title."""
@@ -150,4 +157,6 @@ class Attribution(ArticleState):
         # "Russian President Vladimir Putin told …", '…," European Commission President X said':
         # only capitalised title words since the clause began.
         words = re.split(r"""[,":;—–(]|'(?!s\b)""", pre)[-1].split()
-        return len(words) <= 6 and all(w[:1].isupper() or w.lower() in ("the", "former", "then", *ROLES) for w in words)
+        return len(words) <= 6 and all(
+            w[:1].isupper() or w.lower() in ("the", "former", "then", *ROLES, *_BODY_WORDS) for w in words
+        )

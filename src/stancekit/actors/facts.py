@@ -33,6 +33,11 @@ class FactTables:
     forms: dict[str, frozenset[str]]  # iso3 -> kinds of country: "kingdom", "republic", "island", …
 
 
+# States countryinfo still lists that no longer exist: their capitals and demonyms belong to the successors
+# ("Belgrade" is Serbia's, not Serbia and Montenegro's).
+_DEFUNCT = {"SCG", "ANT", "YUG", "CSK", "SUN", "DDR"}
+
+
 def _read_tsv(name: str) -> list[dict[str, str]]:
     text = _resources.files("stancekit.resources").joinpath(name).read_text(encoding="utf-8")
     lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
@@ -73,7 +78,7 @@ def fact_tables() -> FactTables:
     ordered = sorted(rows.values(), key=lambda r: -(r.get("population") or 0))
     for row in ordered:
         iso = (row.get("ISO") or {}).get("alpha3")
-        if not iso:
+        if not iso or iso in _DEFUNCT:
             continue
         names.setdefault(iso, row["name"])
         forms.setdefault(iso, _forms(row))

@@ -14,7 +14,7 @@ PRONOUNS: dict[str, str] = {
 HEAD_ROLES = (
     "leader", "president", "prime minister", "premier", "chancellor", "king", "queen", "emperor",
     "monarch", "dictator", "strongman", "head of state", "head of government", "supreme leader",
-    "ruler", "autocrat",
+    "ruler", "autocrat", "general secretary", "junta leader",
 )  # fmt: skip
 OTHER_ROLES = (
     "foreign minister", "defence minister", "defense minister", "finance minister", "prime-minister",
@@ -44,6 +44,9 @@ TITLES: dict[str, str | None] = {
     "pm": None, "sen": None, "rep": None, "representative": None, "gov": None, "gen": None, "general": None,
     "dr": None, "prof": None, "former": None, "then": None, "then-president": None, "acting": None,
     "mr": "m", "sir": "m", "lord": "m", "king": "m", "prince": "m", "emperor": "m", "sheikh": "m",
+    "captain": None, "capt": None, "colonel": None, "col": None, "lieutenant": None, "lt": None, "major": None,
+    "maj": None, "admiral": None, "adm": None, "brigadier": None, "marshal": None, "field marshal": None,
+    "sergeant": None, "sgt": None, "lieutenant general": None, "major general": None, "brigadier general": None,
     "mrs": "f", "ms": "f", "miss": "f", "madam": "f", "dame": "f", "lady": "f", "queen": "f", "princess": "f",
     "empress": "f",
 }  # fmt: skip
@@ -76,7 +79,11 @@ RELATIONAL_BEFORE = re.compile(
     r"(?:the\s+)?$"
     # a transfer to a government: "the sale of F-16 jets to Ankara", "sold arms to Riyadh"
     r"|\b(?:sale|sales|sell|sells|selling|sold|deliver\w*|export\w*|transfer\w*|suppl(?:y|ies|ied|ying)|"
-    r"provid\w*|grant\w*|lend\w*|lent|loan\w*)\b[^.;:]{0,60}?\bto\s+(?:the\s+)?$",
+    r"provid\w*|grant\w*|lend\w*|lent|loan\w*)\b[^.;:]{0,60}?\bto\s+(?:the\s+)?$"
+    # a relation between governments: "the standoff between Pristina and Belgrade", "talks between Tokyo and"
+    r"|\b(?:standoff|talks|tensions?|relations|ties|dispute|rift|deal|agreement|negotiations|dialogue|rivalry|"
+    r"feud|row|spat|cooperation|conflict|war|differences|mediation|détente|thaw|rapprochement|truce|ceasefire)"
+    r"\s+between\s+(?:the\s+)?(?:[A-Z][\w.'-]*\s+(?:and|or)\s+(?:the\s+)?)?$",
     re.I,
 )
 # "VILNIUS, Lithuania —", "GENEVA, Nov 29 (Reuters) -", "HIROSHIMA —": the place a story was filed from.
@@ -91,7 +98,12 @@ CONNECTOR_RIGHT = re.compile(
     r"\s(?:of|for|and|de)\s(?:the\s)?(?P<w>[A-Z][\w.'&-]*)(?<!\.)(?=[\s,;:!?)\]\"']|'s|\.\s|\.$|$)"
 )
 CAP_LEFT = re.compile(r"(?P<w>[A-Z][\w.'&-]*)(?:\s|(?<=\.))$")
-CONNECTOR_LEFT = re.compile(r"(?P<w>[A-Z][\w.'&-]*)\s(?:of|for)\s(?:the\s)?$")
+# The head of a body's name before "of"/"for": "Economic Community of" + "West African States".
+CONNECTOR_LEFT = re.compile(
+    r"(?P<w>Community|Alliance|Union|Organi[sz]ation|Association|League|Council|Bank|Fund|Front|Movement|Coalition|"
+    r"Federation|Commission|Court|Agency|Institute|Party|Congress|Assembly|Bloc|Forum|Group|Committee)"
+    r"\s(?:of|for)\s(?:the\s)?$"
+)
 # Capitalised words that do not belong to a name next to them.
 NOT_NAME = {
     "the", "a", "an", "this", "that", "these", "those", "some", "many", "most", "yet", "but", "and", "or", "if",
@@ -106,7 +118,7 @@ TITLE_WORDS = {w for t in (*TITLES, *ROLES, "secretary", "minister", "adviser", 
 TITLE_WORDS |= {"secretary-general", "director-general", "president-elect", "affairs", "sen", "rep", "gov", "gen"}
 # "Many in Beijing thought so": people of a capital, not a place.
 PEOPLE_IN = re.compile(
-    r"\b(?:many|some|few|most|those|others|officials|people|critics|analysts|diplomats|leaders|voices|everyone|"
+    r"\b(?:many|some|few|most|those|others|officials?|people|critics|analysts|diplomats|leaders|voices|everyone|"
     r"anyone|nobody|no\s+one)\s+in\s+$",
     re.I,
 )

@@ -520,7 +520,7 @@ class MentionCollector(ArticleState):
             m.end = right.end()
         while True:
             left = CAP_LEFT.search(self.norm, us, m.start)
-            if left is None and m.tag == "organisation":
+            if left is None and m.tag in ("organisation", "group"):
                 left = CONNECTOR_LEFT.search(self.norm, us, m.start)  # "Alliance for the" + "Union of Romanians"
             if left is None or left.group("w").rstrip(".").lower() in NOT_NAME | TITLE_WORDS | FUNCTION_WORDS:
                 break

@@ -95,7 +95,10 @@ _OCCUPATION_BEFORE_NAME = re.compile(r"^\s+(?:[a-z][\w-]*\s+){1,2}(?=[A-Z])")
 # A model or weapon designation the tables do not know: "F-16", "S-400", "Su-35", "MQ-9".
 _DESIGNATION = re.compile(r"[A-Z][A-Za-z]{0,2}-\d+[A-Z]?")
 # After a country word: "('s) (then-)Prime Minister Shinzo" — a title before a capitalised name.
-_TITLE_AFTER = re.compile(rf"^(?:'s)?\s+(?i:then-|former\s+|acting\s+)?(?i:{ROLE_PATTERN})\s+(?:[A-Z]|of\s+[A-Z])")
+_TITLE_AFTER = re.compile(
+    rf"^(?:'s)?\s+(?:(?:ministry|party|office|department|agency)\s+)?(?i:then-|former\s+|acting\s+)?"
+    rf"(?i:{ROLE_PATTERN})\s+(?:[A-Z]|of\s+[A-Z])"
+)
 
 
 # A name inside a prepositional phrase or brackets: "analysts at the X", "ministers of Australia, Japan and X", "(X".
