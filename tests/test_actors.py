@@ -1299,3 +1299,32 @@ def test_capitals_in_a_relation_between_governments_are_the_governments() -> Non
     res, _ = analyse(text, tags)
     assert names(res, 0) == ["Kosovo", "Serbia"]  # not "Serbia and Montenegro", a state that no longer exists
     assert names(res, 1) == []
+
+
+def test_age_descriptions_their_government_nationalities_and_streets() -> None:
+    text = (
+        "Milan Radoičić later admitted that he had organised the group.\n"
+        "The 44-year-old businessman said he had acted alone.\n"
+        "Protesters on Rustaveli Avenue are angry at Georgia's rulers.\n"
+        "Their government should listen.\n"
+        "The former French diplomat has little power."
+    )
+    tags = {
+        0: [("Milan Radoičić", "person")],
+        2: [("Rustaveli Avenue", "location"), ("Georgia", "location")],
+        4: [("French", "group")],
+    }
+    res, _ = analyse(text, tags)
+    assert res.sources[1] == "Milan Radoičić"
+    assert names(res, 2) == ["Georgia"]
+    assert names(res, 3) == ["Georgia"]
+    assert names(res, 4) == []  # a person's nationality, not France acting
+
+
+def test_they_in_a_later_unit_is_not_a_country_named_before() -> None:
+    text = "Bangladesh has had many interim governments.\nThey rarely left on schedule."
+    res, _ = analyse(text, {0: [("Bangladesh", "location")]})
+    assert names(res, 1) == []
+    text = "Mali and Niger left the bloc, and they want a new one."
+    res, _ = analyse(text, {0: [("Mali", "location"), ("Niger", "location")]})
+    assert "Mali" in names(res, 0)

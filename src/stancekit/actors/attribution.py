@@ -138,9 +138,7 @@ class Attribution(ArticleState):
             if seg is None or seg.end() <= end:
                 return out
             out += [
-                k
-                for k in unit_mentions
-                if k is not m and end <= k.start and k.end <= seg.end() and not self._party(k)
+                k for k in unit_mentions if k is not m and end <= k.start and k.end <= seg.end() and not self._party(k)
             ]
             end = seg.end()
 

@@ -170,6 +170,14 @@ DOMAIN_AFTER = re.compile(
     r"^\s+(?:history|culture|language|cuisine|literature|music|cinema|film|art|"
     r"football|sport|folklore|heritage|descent|origin|ancestry|society|media\s+market|accent|citizenship|passport)\b"
 )
+# A demonym before one person's occupation is that person's nationality, not the country acting ("the former
+# French diplomat", "a Russian-born businessman"); plurals that act for a state ("French diplomats said") stay.
+OCCUPATION_AFTER = re.compile(
+    r"^\s+(?:diplomat|writer|journalist|reporter|economist|businessman|businesswoman|activist|scholar|academic|"
+    r"lawyer|novelist|artist|citizen|national|student|tourist|blogger|dissident|billionaire|tycoon|mathematician|"
+    r"professor|researcher|analyst|expert|banker|investor|entrepreneur|footballer|player|singer|actor|actress|"
+    r"author|poet|historian|philosopher|scientist|engineer|doctor|priest|cleric|aid\s+worker)\b"
+)
 # Party adjectives before people ("Republican leaders", "several Democratic senators", "Tory MPs") name the
 # party's group: its plural, the name of the group elsewhere in news text ("the Republicans").
 PARTY_ADJECTIVES = {
@@ -231,4 +239,5 @@ PLATFORMS = {
 PLACE_HEADS = {
     "shoal", "reef", "island", "islands", "sea", "ocean", "river", "strait", "bay", "gulf", "mountain", "mountains",
     "peninsula", "valley", "desert", "lake", "canal", "coast", "province", "county", "square", "street", "airport",
+    "avenue", "boulevard", "road", "bridge", "highway", "district", "port", "harbour", "harbor",
 }  # fmt: skip

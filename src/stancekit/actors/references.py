@@ -83,8 +83,11 @@ _PLACE_SUFFIX = re.compile(r"-(?:based|born|bred|raised|headquartered)\b")
 _ABBREVIATED = re.compile(r"\b(?:Jr|Sr|Inc|Ltd|Corp|Co|Bros|St)$")
 _PARTY_RE = re.compile(r"\b(?:" + "|".join(PARTY_ADJECTIVES) + r")\b")
 
-# "his government", "her administration": the country of the person the pronoun refers to.
-_PRONOUN_BODY_RE = re.compile(rf"\b(?P<poss>[Hh]is|[Hh]er)\s+(?P<body>{'|'.join(COUNTRY_BODIES)})\b")
+# "his government", "her administration": the country of the person the pronoun refers to; "their
+# government", "its government": the government of the country the story is about.
+_PRONOUN_BODY_RE = re.compile(rf"\b(?P<poss>[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+(?P<body>{'|'.join(COUNTRY_BODIES)})\b")
+# "the 72-year-old", "The 44-year-old businessman": the person the text has just named.
+_AGE_RE = re.compile(r"\b[Tt]he\s+\d{1,3}-year-old(?:\s+(?!(?:who|and|or|was|is|has|had|said|says)\b)[a-z][\w-]*)?\b")
 
 
 @lru_cache(maxsize=1)
@@ -102,7 +105,8 @@ class Description:
     kind: str  # "person" or "country"
     when: str | None = None  # "former" ("the former prime minister"), "current", "future" ("the next president")
     possessor: str | None = None  # "m"/"f" for "his/her government": the country of that person
-    form: str | None = None  # "government" (no country named), "kingdom", "island", …: a country found by kind
+    form: str | None = None  # "government" (no country named), "kingdom", "island", …: a country found by kind;
+    # "age" for a person described by age ("the 72-year-old"): the person just named
     org: str | None = None  # "Labour" of "the Labour leader": the organisation the person leads or speaks for
 
 
@@ -190,7 +194,14 @@ def parse_description(span: str) -> Description | None:
         return Description(role, country, "person", when_of(m.group("mods")))
     m = _PRONOUN_BODY_RE.fullmatch(span)
     if m:
-        return Description(None, None, "country", possessor="m" if m.group("poss").lower() == "his" else "f")
+        poss = m.group("poss").lower()
+        if poss in ("their", "its"):
+            if m.group("body").lower() not in HOME_BODIES:
+                return None
+            return Description(None, None, "country", form="government")
+        return Description(None, None, "country", possessor="m" if poss == "his" else "f")
+    if _AGE_RE.fullmatch(span):
+        return Description(None, None, "person", form="age")
     m = _POSS_DESC_RE.fullmatch(span)
     if m:
         poss = m.group("poss")
@@ -235,6 +246,9 @@ def reference_spans(unit_text: str) -> list[tuple[int, int]]:
         if parse_description(m.group(0)):
             found.append((m.start(), m.end(), 0))
     for m in _PRONOUN_BODY_RE.finditer(text):
+        if parse_description(m.group(0)):
+            found.append((m.start(), m.end(), 0))
+    for m in _AGE_RE.finditer(text):
         found.append((m.start(), m.end(), 0))
     for m in fact_tables().surface_re.finditer(text):
         if not _PLACE_SUFFIX.match(text, m.end()):  # not "Beijing" of "a Beijing-based analyst"

@@ -22,6 +22,7 @@ from stancekit.actors.grammar import (
     LOCATIVE,
     LOCATIVE_ADJ,
     LOCATIVE_CITY,
+    OCCUPATION_AFTER,
     PARTY_ADJECTIVES,
     PEOPLE_AFTER,
     PEOPLE_IN,
@@ -291,7 +292,9 @@ class NameClusterer(ArticleState):
             if m.tag == "group" and not self._group_name(m, core):
                 m.dropped = True  # "Crimea", "the Black Sea", "F-16", "Fukushima Daiichi" tagged as groups
                 continue
-            if m.tag == "location" and not ACTING_NEXT.match(self.norm[m.end : m.end + 40]):
+            if m.tag == "location" and (
+                not ACTING_NEXT.match(self.norm[m.end : m.end + 40]) or core.split()[-1].lower() in PLACE_HEADS
+            ):
                 # A place the tables do not know as a country ("Kuril Islands", "Pahalgam", "the
                 # Baltic", "Amazon") is an actor only when it acts: "Texas would keep defending itself".
                 m.dropped = True
@@ -333,8 +336,8 @@ class NameClusterer(ArticleState):
                 continue
             if m.tag == "person":
                 toks = name_tokens(split_title(core)[0])
-                if len(toks) >= 2 and toks[-1].isalpha():
-                    surnames.add(toks[-1])
+                if toks and toks[-1].isalpha():
+                    surnames.add(toks[-1])  # "Joseph Aoun" or "Hasina": the name the tagger also types otherwise
             elif m.tag == "organisation" and not _is_event_or_idea(core):
                 org_names.add(fold(core))
         return surnames, org_names
@@ -474,7 +477,8 @@ class NameClusterer(ArticleState):
 
     def _language_or_field(self, m: MentionDraft, pre: str) -> bool:
         """A demonym naming a language ("speaks fluent Chinese") or a field ("Russian history")."""
-        return bool(LANGUAGE_BEFORE.search(pre) or DOMAIN_AFTER.match(self.norm[m.end : m.end + 30]))
+        after = self.norm[m.end : m.end + 30]
+        return bool(LANGUAGE_BEFORE.search(pre) or DOMAIN_AFTER.match(after) or OCCUPATION_AFTER.match(after))
 
     def _region_demonym(self, m: MentionDraft, pre: str) -> bool:
         """ "Latin American", "South Asian": a demonym after a region word is the region's, not a country's."""
@@ -671,6 +675,8 @@ class Coreference(ArticleState):
                 return self._country_of_form(d.form) if d.form else None
             return self._country(d.country)
 
+        if d.form == "age":
+            return self._person_just_named(m, history)
         if d.when == "future":
             return None  # "the next president": whoever wins, not anyone the article names
         if d.org is not None:
@@ -747,6 +753,19 @@ class Coreference(ArticleState):
                 a = self.actors[h.actor] if h.actor is not None else None
                 if a is not None and a.type == "person" and not any(r for r, _, _ in a.roles):
                     return h.actor
+        return None
+
+    def _person_just_named(self, m: MentionDraft, history: list[MentionDraft]) -> int | None:
+        """ "Milan Radoičić … admitted it. The 44-year-old businessman said …": the subject of the nearest
+        unit (this one or the two before) that names a person, else its latest person."""
+        for u in range(m.unit, max(-1, m.unit - 3), -1):
+            people = [
+                h for h in history
+                if h.unit == u and h.actor is not None and self.actors[h.actor].type == "person"
+                and (u != m.unit or h.end <= m.start)
+            ]  # fmt: skip
+            if people:
+                return people[0].actor
         return None
 
     def _dateline_countries(self, upto: int) -> set[str]:
@@ -914,6 +933,8 @@ class Coreference(ArticleState):
                     continue  # an object pronoun is not its own clause's subject ("Park refused to meet him")
                 if subject_only and (self._embedded(h) or (u != m.unit and self._possessor(h))):
                     continue
+                if p == "pl" and u != m.unit and h.actor is not None and self.actors[h.actor].type != "group":
+                    continue  # "they"/"their" in a later unit: mostly people or things, rarely a country named before
                 if h.actor is not None and fits(h.actor):
                     if p in ("m", "f") and unnamed and h.start < unnamed[-1].start:
                         return None
