@@ -1328,3 +1328,19 @@ def test_they_in_a_later_unit_is_not_a_country_named_before() -> None:
     text = "Mali and Niger left the bloc, and they want a new one."
     res, _ = analyse(text, {0: [("Mali", "location"), ("Niger", "location")]})
     assert "Mali" in names(res, 0)
+
+
+def test_the_three_countries_are_the_three_just_listed() -> None:
+    text = (
+        "The juntas of Mali, Burkina Faso and Niger left ECOWAS on Saturday.\n"
+        "The three countries have turned to Russia for help.\n"
+        "Both sides want a deal."
+    )
+    tags = {0: [("Mali", "location"), ("Burkina Faso", "location"), ("Niger", "location"), ("ECOWAS", "organisation")],
+            1: [("Russia", "location")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert names(res, 1) == ["Mali", "Burkina Faso", "Niger", "Russia"]
+    for a in res.unit_actors[1][:3]:
+        assert [m.text for m in a.mentions] == ["The three countries"]
+    # "Both sides": no list of two, and no two countries named twice each: unresolved, not guessed.
+    assert names(res, 2) == []

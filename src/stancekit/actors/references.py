@@ -86,6 +86,12 @@ _PARTY_RE = re.compile(r"\b(?:" + "|".join(PARTY_ADJECTIVES) + r")\b")
 # "his government", "her administration": the country of the person the pronoun refers to; "their
 # government", "its government": the government of the country the story is about.
 _PRONOUN_BODY_RE = re.compile(rf"\b(?P<poss>[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+(?P<body>{'|'.join(COUNTRY_BODIES)})\b")
+# "the two countries", "both governments", "the three juntas": the countries the text has just named.
+_PLURAL_COUNTS = {"two": 2, "three": 3, "four": 4, "both": 2}
+_PLURAL_RE = re.compile(
+    r"\b(?:[Tt]he\s+(?P<n>two|three|four)|(?P<both>[Bb]oth))\s+"
+    r"(?:countries|nations|governments|states|capitals|sides|neighbou?rs|juntas|allies|rivals)\b"
+)
 # "the 72-year-old", "The 44-year-old businessman": the person the text has just named.
 _AGE_RE = re.compile(r"\b[Tt]he\s+\d{1,3}-year-old(?:\s+(?!(?:who|and|or|was|is|has|had|said|says)\b)[a-z][\w-]*)?\b")
 
@@ -106,7 +112,9 @@ class Description:
     when: str | None = None  # "former" ("the former prime minister"), "current", "future" ("the next president")
     possessor: str | None = None  # "m"/"f" for "his/her government": the country of that person
     form: str | None = None  # "government" (no country named), "kingdom", "island", …: a country found by kind;
-    # "age" for a person described by age ("the 72-year-old"): the person just named
+    # "age" for a person described by age ("the 72-year-old"): the person just named; "plural" for "the two
+    # countries", "both governments": the ``count`` countries just named
+    count: int = 0
     org: str | None = None  # "Labour" of "the Labour leader": the organisation the person leads or speaks for
 
 
@@ -202,6 +210,9 @@ def parse_description(span: str) -> Description | None:
         return Description(None, None, "country", possessor="m" if poss == "his" else "f")
     if _AGE_RE.fullmatch(span):
         return Description(None, None, "person", form="age")
+    m = _PLURAL_RE.fullmatch(span)
+    if m:
+        return Description(None, None, "country", form="plural", count=_PLURAL_COUNTS[(m.group("n") or "both").lower()])
     m = _POSS_DESC_RE.fullmatch(span)
     if m:
         poss = m.group("poss")
@@ -249,6 +260,8 @@ def reference_spans(unit_text: str) -> list[tuple[int, int]]:
         if parse_description(m.group(0)):
             found.append((m.start(), m.end(), 0))
     for m in _AGE_RE.finditer(text):
+        found.append((m.start(), m.end(), 0))
+    for m in _PLURAL_RE.finditer(text):
         found.append((m.start(), m.end(), 0))
     for m in fact_tables().surface_re.finditer(text):
         if not _PLACE_SUFFIX.match(text, m.end()):  # not "Beijing" of "a Beijing-based analyst"

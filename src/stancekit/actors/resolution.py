@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -72,6 +74,8 @@ _WON_OFFICE = re.compile(
     r"(?P<office>presidential|presidency|premiership|prime\s+ministership)\b"
 )
 _OFFICE_ROLE = {"presidential": "president", "presidency": "president", "premiership": "prime minister"}
+# Between the names of a list: "Mali, Burkina Faso and Niger", "Japan and Russia".
+_LIST_GAP = re.compile(r"\s*(?:,|,?\s+and|,?\s+or|\s+and\s+the|,\s+the)\s*(?:the\s+)?")
 _ROLE_AFTER = re.compile(rf"^\s+(?i:then-|former\s+|acting\s+)?(?i:{ROLE_PATTERN})\b")
 # A title right before a name: "(former) President ", "Mr. ", "Prime Minister ".
 _TITLE_TAIL = re.compile(
@@ -627,6 +631,7 @@ class Coreference(ArticleState):
 
     def resolve_references(self) -> None:
         history: list[MentionDraft] = []  # resolved mentions so far, in article order
+        self.also: list[tuple[MentionDraft, int]] = []  # further actors of plural descriptions
         self.unnamed_people: list[MentionDraft] = []  # descriptions of people the article does not name
         self.last_seen: dict[int, int] = {}  # actor -> position of its latest mention in history
         previous: MentionDraft | None = None
@@ -661,11 +666,22 @@ class Coreference(ArticleState):
                 for k in m.covers:  # the description stands for the names inside it
                     k.dropped = True
             previous = m
+        # "the three juntas": one mention per country it stands for, at the same span and stance scores
+        for m, ai in self.also:
+            twin = dataclasses.replace(m, actor=ai, covers=[])
+            self.mentions.append(twin)
+            self.in_unit.setdefault(m.unit, []).append(twin)
+        if self.also:
+            self.mentions.sort(key=lambda k: (k.start, k.end))
+            for ms in self.in_unit.values():
+                ms.sort(key=lambda k: (k.start, k.end))
 
     def _description(self, m: MentionDraft, history: list[MentionDraft]) -> int | None:
         d = m.desc
         if d is None:
             return None
+        if d.form == "plural":
+            return self._countries_just_named(m, d.count, history)
         if d.kind == "country" and d.possessor is not None:
             return self._country_of_person(m, d.possessor, history)
         if d.kind == "country":
@@ -754,6 +770,45 @@ class Coreference(ArticleState):
                 if a is not None and a.type == "person" and not any(r for r, _, _ in a.roles):
                     return h.actor
         return None
+
+    def _countries_just_named(self, m: MentionDraft, count: int, history: list[MentionDraft]) -> int | None:
+        """ "Mali, Burkina Faso and Niger …. the three juntas", "Kosovo … Serbia … both sides": the countries
+        of the latest list of exactly ``count`` countries ("A, B and C") in this unit or the three before;
+        else the ``count`` countries the article has named most so far, when each was named at least twice.
+        The first is returned; the others are recorded in ``self.also`` and join the unit as mentions."""
+        countries = [
+            h for h in history
+            if h.actor is not None and self.actors[h.actor].type == "country"
+            and (h.unit < m.unit or h.end <= m.start)
+        ]  # fmt: skip
+        found: list[int] = []
+        for u in range(m.unit, max(-1, m.unit - 4), -1):
+            here = [h for h in countries if h.unit == u]
+            for i in range(len(here) - count, -1, -1):  # the latest run of ``count`` names joined by , / and
+                run = here[i : i + count]
+                gaps = [self.norm[a.end : b.start] for a, b in itertools.pairwise(run)]
+                # … and not part of a longer list ("Burkina Faso and Niger" of "Mali, Burkina Faso and Niger")
+                longer = (i > 0 and _LIST_GAP.fullmatch(self.norm[here[i - 1].end : run[0].start])) or (
+                    i + count < len(here) and _LIST_GAP.fullmatch(self.norm[run[-1].end : here[i + count].start])
+                )
+                if len({h.actor for h in run}) == count and all(_LIST_GAP.fullmatch(g) for g in gaps) and not longer:
+                    found = [h.actor for h in run if h.actor is not None]
+                    break
+            if found:
+                break
+        if not found:
+            tally: dict[int, int] = {}
+            for h in countries:
+                if h.actor is not None:
+                    tally[h.actor] = tally.get(h.actor, 0) + 1
+            ranked = sorted(tally, key=lambda ai: (tally[ai], self.last_seen.get(ai, 0)), reverse=True)
+            if len(ranked) < count or tally[ranked[count - 1]] < 2:
+                return None  # the text does not say which: leave it unresolved rather than guess
+            if len(ranked) > count and tally[ranked[count]] == tally[ranked[count - 1]]:
+                return None  # a tie for the last place
+            found = ranked[:count]
+        self.also.extend((m, ai) for ai in found[1:])
+        return found[0]
 
     def _person_just_named(self, m: MentionDraft, history: list[MentionDraft]) -> int | None:
         """ "Milan Radoičić … admitted it. The 44-year-old businessman said …": the subject of the nearest
