@@ -1344,3 +1344,11 @@ def test_the_three_countries_are_the_three_just_listed() -> None:
         assert [m.text for m in a.mentions] == ["The three countries"]
     # "Both sides": no list of two, and no two countries named twice each: unresolved, not guessed.
     assert names(res, 2) == []
+
+
+def test_a_person_name_grows_over_lower_case_particles() -> None:
+    text = "Egypt's Abdel Fattah el-Sisi met Mohammed bin Salman and Lula da Silva in Rio de Janeiro."
+    tags = {0: [("Egypt", "location"), ("Abdel Fattah", "person"), ("Mohammed", "person"), ("Lula", "person"),
+                ("Rio", "location")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert names(res, 0) == ["Egypt", "Abdel Fattah el-Sisi", "Mohammed bin Salman", "Lula da Silva"]

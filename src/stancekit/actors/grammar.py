@@ -97,6 +97,12 @@ CAP_RIGHT = re.compile(r"(?:\s|(?<=\.)(?=[A-Z]))(?P<w>[A-Z][\w.'&-]*)(?<!\.)(?=[
 CONNECTOR_RIGHT = re.compile(
     r"\s(?:of|for|and|de)\s(?:the\s)?(?P<w>[A-Z][\w.'&-]*)(?<!\.)(?=[\s,;:!?)\]\"']|'s|\.\s|\.$|$)"
 )
+# A lower-case particle inside a person's name and the capitalised word after it: "Abdel Fattah" + " el-Sisi",
+# "Ursula" + " von der Leyen", "Mohammed" + " bin Salman", "Lula" + " da Silva".
+PARTICLE_RIGHT = re.compile(
+    r"\s(?:(?:el|al|ad|as|ash|ibn|bin|bint|ben|de|del|della|di|da|das|do|dos|du|van|von|der|den|la|le|zu|y|ter)"
+    r"(?:\s|-)){1,2}(?P<w>[A-Z][\w'-]*)(?=[\s,;:!?)\]\"']|'s|\.\s|\.$|$)"
+)
 CAP_LEFT = re.compile(r"(?P<w>[A-Z][\w.'&-]*)(?:\s|(?<=\.))$")
 # The head of a body's name before "of"/"for": "Economic Community of" + "West African States".
 CONNECTOR_LEFT = re.compile(

@@ -24,6 +24,7 @@ from stancekit.actors.grammar import (
     FUNCTION_WORDS,
     HOME_BODIES,
     NOT_NAME,
+    PARTICLE_RIGHT,
     PARTY_ADJECTIVES,
     PEOPLE_AFTER,
     PLACE_HEADS,
@@ -542,6 +543,8 @@ class MentionCollector(ArticleState):
             right = CAP_RIGHT.match(self.norm, m.end, ue)
             if right is None and m.tag == "organisation":
                 right = CONNECTOR_RIGHT.match(self.norm, m.end, ue)
+            if right is None and m.tag == "person":
+                right = PARTICLE_RIGHT.match(self.norm, m.end, ue)
             if right is None or right.group("w").rstrip(".").lower() in NOT_NAME | TITLE_WORDS | FUNCTION_WORDS:
                 break
             m.end = right.end()
