@@ -1352,3 +1352,31 @@ def test_a_person_name_grows_over_lower_case_particles() -> None:
                 ("Rio", "location")]}  # fmt: skip
     res, _ = analyse(text, tags)
     assert names(res, 0) == ["Egypt", "Abdel Fattah el-Sisi", "Mohammed bin Salman", "Lula da Silva"]
+
+
+def test_a_listed_politician_belongs_to_a_country_the_text_does_not_name() -> None:
+    text = (
+        "Mark Carney sat down with Narendra Modi.\n"
+        "The Indian prime minister flew in for the summit.\n"
+        "Nicolás Maduro was sworn in again.\n"
+        "The Venezuelan leader has given little in return.\n"
+        "The Brazilian president stayed away."
+    )
+    tags = {0: [("Mark Carney", "person"), ("Narendra Modi", "person")], 2: [("Nicolás Maduro", "person")]}
+    res, _ = analyse(text, tags)
+    assert names(res, 1) == ["Narendra Modi"]
+    assert names(res, 3) == ["Nicolás Maduro"]
+    assert names(res, 4) == []  # nobody listed as Brazilian is named: unresolved
+    # The table ties people to countries; it never makes an actor of its own.
+    assert [a.name for a in res.actors] == ["Mark Carney", "Narendra Modi", "Nicolás Maduro"]
+
+
+def test_nationality_table_matches_full_names_first_and_last_words_and_unique_surnames() -> None:
+    from stancekit.actors.facts import nationality
+
+    assert nationality(["nicolás", "maduro"]) == "C:VEN"
+    assert nationality(["maduro"]) == "C:VEN"
+    assert nationality(["donald", "j", "trump"]) == "C:USA"
+    assert nationality(["ferdinand", "marcos"]) == "C:PHL"  # "Jr." is not part of the key
+    assert nationality(["fernando", "sánchez"]) is None  # another Sánchez than the listed one
+    assert nationality(["jane", "roe"]) is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources as _resources
@@ -162,6 +162,40 @@ def _forms(row: Mapping[str, object]) -> frozenset[str]:
     if row.get("borders") == []:
         out.add("island")
     return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def _people() -> tuple[dict[tuple[str, ...], str], dict[str, str]]:
+    full: dict[tuple[str, ...], str] = {}
+    by_last: dict[str, set[str]] = {}
+    for row in _read_tsv("people.tsv"):
+        toks = tuple(w.strip(".,").casefold() for w in row["name"].split() if w.strip(".,"))
+        while len(toks) > 1 and toks[-1] in ("jr", "sr", "ii", "iii", "iv"):
+            toks = toks[:-1]  # as references.name_tokens reads names
+        if toks:
+            full[toks] = f"C:{row['country']}"
+            by_last.setdefault(toks[-1], set()).add(f"C:{row['country']}")
+    return full, {last: next(iter(cs)) for last, cs in by_last.items() if len(cs) == 1}
+
+
+def nationality(tokens: Sequence[str]) -> str | None:
+    """The country ("C:ISO3") of a prominent politician named by ``tokens`` (lower-cased name words), if listed.
+
+    "Nicolás Maduro" and "Maduro" both give Venezuela; "Donald J. Trump" matches "Donald Trump" (same first and
+    last word); a bare surname only when every listed person of that surname is of one country.
+    """
+    if not tokens:
+        return None
+    full, by_last = _people()
+    key = tuple(tokens)
+    if key in full:
+        return full[key]
+    if len(key) == 1:
+        return by_last.get(key[0])
+    for toks, country in full.items():
+        if toks[0] == key[0] and toks[-1] == key[-1]:
+            return country
+    return None
 
 
 def lookup(core: str) -> tuple[str, str] | None:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 
 from stancekit.actors.attribution import Attribution
-from stancekit.actors.facts import fact_tables, fold, is_code, lookup
+from stancekit.actors.facts import fact_tables, fold, is_code, lookup, nationality
 from stancekit.actors.grammar import (
     ACTING_NEXT,
     COUNTRY_QUALIFIERS,
@@ -528,6 +528,8 @@ class NameClusterer(ArticleState):
             a.gender = gender
         if role or country:
             a.roles.add((role, country, past))
+        if a.listed is None:
+            a.listed = nationality(toks)  # "Nicolás Maduro": Venezuela's, though the text may never say so
         rest = self.norm[m.end : self.bounds[m.unit][1]]
         taken = _AS_ROLE.match(rest)
         if taken is not None:
@@ -724,7 +726,16 @@ class Coreference(ArticleState):
                         return True
                 elif role == d.role:
                     return True
-            return False
+            # A politician the text names without office or country, listed as of that country (facts.people):
+            # "Narendra Modi …. The Indian prime minister", "Nicolás Maduro …. The Venezuelan leader".
+            return (
+                loose
+                and d.country is not None
+                and a.listed == d.country
+                and not any(r for r, _, _ in a.roles)
+                and not any(c not in (None, d.country) for _, c, _ in a.roles)
+                and (d.role in HEAD_ROLES or d.role in GENERIC_ROLES)
+            )
 
         # The most recently mentioned fitting person (one check per actor, not per mention). A bare "the
         # president" with several people the article calls president is the one it is about: the most
@@ -750,9 +761,9 @@ class Coreference(ArticleState):
             named = {h.actor for h in history}
             ckey = self.by_key.get(d.country)
             for ai in sorted(self.last_seen, key=self.last_seen.__getitem__, reverse=True):
-                if (ckey in named or d.country in self._dateline_countries(m.unit)) and fits(
-                    self.actors[ai], loose=True
-                ):
+                cand = self.actors[ai]
+                known = ckey in named or d.country in self._dateline_countries(m.unit) or cand.listed == d.country
+                if known and fits(cand, loose=True):
                     return ai
         if d.country is not None and d.role not in HEAD_ROLES and d.role not in GENERIC_ROLES:
             # An official the article does not name acts for their country: "Manila summoned the

@@ -87,6 +87,7 @@ class ActorDraft:
     tokens: set[str] = field(default_factory=set)
     gender: str | None = None
     roles: set[tuple[str | None, str | None, bool]] = field(default_factory=set)  # (role, country, past)
+    listed: str | None = None  # the country facts.people lists the person under ("C:VEN"), if any
 
 
 def clean_scores(raw: Any) -> tuple[float, float, float]:
