@@ -1380,3 +1380,21 @@ def test_nationality_table_matches_full_names_first_and_last_words_and_unique_su
     assert nationality(["ferdinand", "marcos"]) == "C:PHL"  # "Jr." is not part of the key
     assert nationality(["fernando", "sánchez"]) is None  # another Sánchez than the listed one
     assert nationality(["jane", "roe"]) is None
+
+
+def test_the_bloc_and_the_alliance_are_the_body_just_named() -> None:
+    text = (
+        "Indonesia hosted the ASEAN summit in Jakarta.\n"
+        "The bloc remains divided over Myanmar.\n"
+        "Poland wants more from NATO.\n"
+        "The alliance's eastern flank is thin.\n"
+        "A researcher at the Centre for Strategic Studies spoke.\n"
+        "The grouping has no answer."
+    )
+    tags = {0: [("Indonesia", "location"), ("ASEAN", "organisation"), ("Jakarta", "location")],
+            1: [("Myanmar", "location")], 2: [("Poland", "location"), ("NATO", "organisation")],
+            4: [("Centre for Strategic Studies", "organisation")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert names(res, 1)[0] == "ASEAN"
+    assert names(res, 3) == ["NATO"]
+    assert "Centre for Strategic Studies" not in names(res, 5)  # a think tank is not a bloc of states

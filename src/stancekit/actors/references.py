@@ -93,6 +93,10 @@ _PLURAL_RE = re.compile(
     r"\b(?:[Tt]he\s+(?P<n>two|three|four)|(?P<both>[Bb]oth))\s+"
     r"(?:countries|nations|governments|states|capitals|sides|neighbou?rs|juntas|allies|rivals)\b"
 )
+# "the bloc", "the grouping", "the alliance": the organisation or group the text has just named.
+_BODY_DESC_RE = re.compile(
+    r"\b[Tt]he\s+(?:(?:regional|ten-member|\d+-member|military|trade|western)\s+)?(?P<head>bloc|grouping|alliance)\b"
+)
 # "the 72-year-old", "The 44-year-old businessman": the person the text has just named.
 _AGE_RE = re.compile(r"\b[Tt]he\s+\d{1,3}-year-old(?:\s+(?!(?:who|and|or|was|is|has|had|said|says)\b)[a-z][\w-]*)?\b")
 
@@ -211,6 +215,9 @@ def parse_description(span: str) -> Description | None:
         return Description(None, None, "country", possessor="m" if poss == "his" else "f")
     if _AGE_RE.fullmatch(span):
         return Description(None, None, "person", form="age")
+    m = _BODY_DESC_RE.fullmatch(span)
+    if m:
+        return Description(m.group("head").lower(), None, "organisation", form="body")
     m = _PLURAL_RE.fullmatch(span)
     if m:
         return Description(None, None, "country", form="plural", count=_PLURAL_COUNTS[(m.group("n") or "both").lower()])
@@ -263,6 +270,8 @@ def reference_spans(unit_text: str) -> list[tuple[int, int]]:
     for m in _AGE_RE.finditer(text):
         found.append((m.start(), m.end(), 0))
     for m in _PLURAL_RE.finditer(text):
+        found.append((m.start(), m.end(), 0))
+    for m in _BODY_DESC_RE.finditer(text):
         found.append((m.start(), m.end(), 0))
     for m in fact_tables().surface_re.finditer(text):
         if not _PLACE_SUFFIX.match(text, m.end()):  # not "Beijing" of "a Beijing-based analyst"

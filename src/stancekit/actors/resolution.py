@@ -684,6 +684,8 @@ class Coreference(ArticleState):
             return None
         if d.form == "plural":
             return self._countries_just_named(m, d.count, history)
+        if d.form == "body":
+            return self._body_just_named(m, d.role or "", history)
         if d.kind == "country" and d.possessor is not None:
             return self._country_of_person(m, d.possessor, history)
         if d.kind == "country":
@@ -820,6 +822,28 @@ class Coreference(ArticleState):
             found = ranked[:count]
         self.also.extend((m, ai) for ai in found[1:])
         return found[0]
+
+    def _body_just_named(self, m: MentionDraft, head: str, history: list[MentionDraft]) -> int | None:
+        """ "ECOWAS …. Nigeria, the bloc's biggest economy": the organisation or group named latest (this unit,
+        before the description, or the three before); "the alliance" prefers one whose name says so (NATO)."""
+        cands: list[int] = []
+        for h in reversed(history):
+            if m.unit - h.unit > 3:
+                break
+            if h.unit == m.unit and h.start >= m.start or h.actor is None:
+                continue
+            a = self.actors[h.actor]
+            if a.type in ("organisation", "group") and h.actor not in cands:
+                cands.append(h.actor)
+        if head == "alliance":  # one whose name says so
+            cands = [ai for ai in cands if any("alliance" in n.lower() or n == "NATO" for n in self.actors[ai].names)]
+        else:  # a bloc of states: a listed organisation ("ECOWAS", "ASEAN") or a group known by its code ("G7")
+            cands = [
+                ai
+                for ai in cands
+                if self.actors[ai].key.startswith("O:") or any(is_code(n) for n in self.actors[ai].names)
+            ]
+        return cands[0] if cands else None
 
     def _person_just_named(self, m: MentionDraft, history: list[MentionDraft]) -> int | None:
         """ "Milan Radoičić … admitted it. The 44-year-old businessman said …": the subject of the nearest
