@@ -1398,3 +1398,22 @@ def test_the_bloc_and_the_alliance_are_the_body_just_named() -> None:
     assert names(res, 1)[0] == "ASEAN"
     assert names(res, 3) == ["NATO"]
     assert "Centre for Strategic Studies" not in names(res, 5)  # a think tank is not a bloc of states
+
+
+def test_a_unit_opening_with_an_abbreviated_compound_is_not_a_dateline_and_under_names_a_leader() -> None:
+    text = (
+        "U.S.-led talks collapsed in 2020.\nUnder Trudeau, relations sank.\n"
+        "Under Prabowo, Indonesia joined BRICS.\nUnder the deal, troops leave."
+    )
+    tags = {
+        0: [("U.S.-led", "location")],
+        2: [("Prabowo", "location"), ("Indonesia", "location"), ("BRICS", "organisation")],
+    }
+    res, _ = analyse(text, tags)
+    assert names(res, 0) == ["United States"]
+    assert names(res, 1) == ["Trudeau"]
+    assert names(res, 2) == ["Prabowo", "Indonesia", "BRICS"]
+    assert names(res, 3) == []
+    # A real dateline still is one.
+    res, _ = analyse("BEIRUT -- Lebanon's parliament met.", {0: [("BEIRUT", "location"), ("Lebanon", "location")]})
+    assert names(res, 0) == ["Lebanon"]

@@ -87,7 +87,10 @@ RELATIONAL_BEFORE = re.compile(
     re.I,
 )
 # "VILNIUS, Lithuania —", "GENEVA, Nov 29 (Reuters) -", "HIROSHIMA —": the place a story was filed from.
-DATELINE = re.compile(r"^[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ .'/-]+(?:,\s*[A-Z][\w .'-]*?)?(?:\s*\([^)]{1,30}\))?\s*[—–-]")
+# The dash is an em/en dash or a spaced hyphen: "U.S.-led talks" at the start of a unit is not a dateline.
+DATELINE = re.compile(
+    r"^[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ .'/-]+(?:,\s*[A-Z][\w .'-]*?)?(?:\s*\([^)]{1,30}\))?(?:\s*[—–]|\s+--?(?=\s))"
+)
 # "from the crippled Fukushima Daiichi plant": a preposition, then adjectives, then a (non-country) place.
 LOCATIVE_ADJ = re.compile(
     r"\b(?:in|at|near|from|into|inside|outside|off|aboard|onboard)\s+the\s+(?:[a-z][\w-]*\s+){1,2}$"

@@ -73,6 +73,16 @@ _TITLED_NAME = re.compile(
     r"(?P<name>(?!(?:The|A|An|And|Of|In|On|At|For|To|But|Or|He|She|It|They|His|Her|Who|Which|That)\b)"
     r"[A-Z][\w'-]*[a-z][\w'-]*(?:\s+[A-Z][\w'-]*[a-z][\w'-]*){0,2})(?=$|[\s,.;:!?)\]\"'’])"
 )
+# "Under Trudeau, relations sank": a name after "Under" that opens a clause is mostly a leader's, one the
+# tagger may miss.
+UNDER_NAME = re.compile(r"(?:^|[.;:]\s+)Under\s+(?P<name>[A-Z][\w'-]*[a-z](?:\s+[A-Z][\w'-]*[a-z]){0,2}),")
+
+
+def under_names(norm: str, us: int, ue: int) -> set[tuple[int, int]]:
+    """Article offsets of the names after "Under" that open a clause of the unit ``norm[us:ue]``."""
+    return {(us + u.start("name"), us + u.end("name")) for u in UNDER_NAME.finditer(norm[us:ue])}
+
+
 # "China's Foreign Ministry", "Ukraine's Ministry of Infrastructure" right after a country's name.
 _COUNTRY_BODY_NAME = re.compile(
     r"'s\s+(?:[A-Z][\w-]*\s+){0,2}(?:Ministry|Embassy|Foreign\s+Office|Department)"
@@ -280,6 +290,8 @@ def reference_spans(unit_text: str) -> list[tuple[int, int]]:
         found.append((m.start(), m.end(), 1))
     for m in _TITLED_NAME.finditer(text):  # "President Biden": a name the tagger may miss
         found.append((m.start("name"), m.end("name"), 3))
+    for m in UNDER_NAME.finditer(text):  # "Under Trudeau, …"
+        found.append((m.start("name"), m.end("name"), 3))
     for m in _PARTY_RE.finditer(text):  # "Democratic" of "several Democratic senators"
         if PEOPLE_AFTER.match(text[m.end() : m.end() + 40]):
             found.append((m.start(), m.end(), 1))
@@ -416,6 +428,8 @@ class MentionCollector(ArticleState):
         if titled and titled.span("name") == (a, b) and lookup(name_core(txt)) is None:
             # "President Biden" the tagger missed: a capitalised word after a title is a person's name
             return MentionDraft(ui, a, b, "name", "person", scores, txt, True)
+        if (a, b) in under_names(self.norm, us, ue) and lookup(name_core(txt)) is None:
+            return MentionDraft(ui, a, b, "name", "person", scores, txt, True)  # "Under Trudeau, …"
         if txt.lower() in PRONOUNS:
             return MentionDraft(ui, a, b, "pronoun", "other", scores, txt, False)
         desc = parse_description(txt)

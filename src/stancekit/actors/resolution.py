@@ -48,6 +48,7 @@ from stancekit.actors.references import (
     norm_role,
     parse_modifiers,
     split_title,
+    under_names,
     when_of,
 )  # fmt: skip
 from stancekit.actors.state import ActorDraft, ArticleState, MentionDraft, Resolution, UnitInput
@@ -222,8 +223,10 @@ class NameClusterer(ArticleState):
                 # as an organisation, "Hezbollah" … "Hezbollah" as a place): the article's other
                 # mentions decide.
                 toks = name_tokens(core)
-                if len(toks) == 1 and toks[0] in surnames:
-                    m.tag = "person"
+                if (len(toks) == 1 and toks[0] in surnames) or (m.start, m.end) in under_names(
+                    self.norm, *self.bounds[m.unit]
+                ):
+                    m.tag = "person"  # … or "Under Prabowo, Indonesia …" with the name tagged as a place
                 elif m.tag in ("location", "group", "other") and fold(core) in org_names:
                     m.tag = "organisation"
             pre = self.norm[self.bounds[m.unit][0] : m.start]
