@@ -138,14 +138,10 @@ PROVENANCE_ENTITY_COUNTS = {
     ("conll2003", "testb"): (3453, {"PER": 1617, "ORG": 1661, "LOC": 1668, "MISC": 702}),
     ("wikiann", "train"): (20000, {"PER": 9164, "ORG": 9422, "LOC": 9345}),
     ("wikiann", "dev"): (10000, {"PER": 4635, "ORG": 4677, "LOC": 4834}),
-    ("wnut17", "train"): (
-        3394,
-        {"person": 660, "location": 548, "group": 264, "corporation": 221, "creative-work": 140, "product": 142},
-    ),
-    ("wnut17", "dev"): (
-        1009,
-        {"person": 470, "location": 74, "group": 39, "corporation": 34, "creative-work": 105, "product": 114},
-    ),
+    ("wnut17", "train"): (3394, {"person": 660, "location": 548, "group": 264, "corporation": 221,
+                                 "creative-work": 140, "product": 142}),
+    ("wnut17", "dev"): (1009, {"person": 470, "location": 74, "group": 39, "corporation": 34,
+                               "creative-work": 105, "product": 114}),
 }
 
 
@@ -241,20 +237,9 @@ def _write(path: Path, text: str) -> Path:
 
 
 GOOD_NEWSMTSC = json.dumps(
-    {
-        "primary_gid": "g",
-        "sentence_normalized": "Abe met Putin.",
-        "targets": [
-            {
-                "Input.gid": "g1",
-                "from": 0,
-                "to": 3,
-                "mention": "Abe",
-                "polarity": 6.0,
-                "further_mentions": [{"from": 8, "to": 13, "mention": "Putin"}],
-            }
-        ],
-    }
+    {"primary_gid": "g", "sentence_normalized": "Abe met Putin.",
+     "targets": [{"Input.gid": "g1", "from": 0, "to": 3, "mention": "Abe", "polarity": 6.0,
+                  "further_mentions": [{"from": 8, "to": 13, "mention": "Putin"}]}]}
 )
 
 
@@ -272,21 +257,11 @@ GOOD_NEWSMTSC = json.dumps(
         ("conll2003", "eng.x", "EU NNP B-NP B-ORG\nrejects VBZ B-VP\n", 2, "4 columns"),
         ("wnut17", "w.conll", "a\tO\nb\tX-person\n", 2, "IOB2"),
         ("wikiann", "dev", "en:a\tB-PER\n\nen:b\n", 3, "2 columns"),
-        (
-            "persent",
-            "p.csv",
-            "DOCUMENT_INDEX,TITLE,TARGET_ENTITY,DOCUMENT,TRUE_SENTIMENT\n1,t,Abe,doc,Good\n",
-            2,
-            "TRUE_SENTIMENT",
-        ),
+        ("persent", "p.csv", "DOCUMENT_INDEX,TITLE,TARGET_ENTITY,DOCUMENT,TRUE_SENTIMENT\n1,t,Abe,doc,Good\n", 2,
+         "TRUE_SENTIMENT"),
         ("ibm-claim-stance", "c.csv", "topicId,split\n1,train\n", 1, "header"),
-        (
-            "semeval2016",
-            "s.txt",
-            "ID\tTarget\tTweet\tStance\tOpinion towards\tSentiment\n1\tA\tt\tYES\tX\tY\n",
-            2,
-            "Stance",
-        ),
+        ("semeval2016", "s.txt", "ID\tTarget\tTweet\tStance\tOpinion towards\tSentiment\n1\tA\tt\tYES\tX\tY\n", 2,
+         "Stance"),
     ],
 )
 def test_malformed_row_names_file_line_and_expectation(tmp_path, name, filename, content, line, expected):
@@ -298,10 +273,8 @@ def test_malformed_row_names_file_line_and_expectation(tmp_path, name, filename,
 
 
 def test_claimbuster_bad_item_is_named(tmp_path):
-    path = _write(
-        tmp_path / "c.json",
-        json.dumps([{"sentence_id": 1, "label": 1, "text": "a"}, {"sentence_id": 2, "label": 3, "text": "b"}]),
-    )
+    path = _write(tmp_path / "c.json", json.dumps([{"sentence_id": 1, "label": 1, "text": "a"},
+                                                   {"sentence_id": 2, "label": 3, "text": "b"}]))
     with pytest.raises(DatasetError, match=r"item 1: expected label 0 or 1"):
         data.load("claimbuster", path=path)
 
@@ -327,14 +300,8 @@ def test_newsmtsc_row_has_other_spans(tmp_path):
     assert (row["target"], row["label"], row["other_spans"]) == ("Abe", "favor", [[8, 13]])
 
 
-@given(
-    st.lists(
-        st.sampled_from(
-            ["O", "B-PER", "I-PER", "B-MISC", "I-MISC", "B-product", "I-product", "I-corporation", "B-group"]
-        ),
-        max_size=30,
-    )
-)
+@given(st.lists(st.sampled_from(["O", "B-PER", "I-PER", "B-MISC", "I-MISC", "B-product", "I-product",
+                                 "I-corporation", "B-group"]), max_size=30))
 def test_mapped_tags_are_valid_iob2(tags):
     mapping = {"PER": "PER", "MISC": "GRP", "corporation": "ORG", "group": "GRP"}
     out = map_tags(tags, mapping)

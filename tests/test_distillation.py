@@ -26,40 +26,17 @@ def _train_and_dev_sets() -> dict[str, datasets.Dataset]:
     from stancekit.data.pstance import FEATURES as PSTANCE
 
     sets = _fixture_sets()
-    given = {
-        "newsmtsc:train": sets["newsmtsc"],
-        "pstance-all:train": sets["pstance-all"],
-        "claimbuster:train": sets["claimbuster"],
-        "conll2003:train": sets["conll2003"],
-    }
-    nm_dev = sets["newsmtsc"].map(
-        lambda r: {
-            "text": "DEVTEXT " + r["text"],
-            "target_start": r["target_start"] + 8,
-            "target_end": r["target_end"] + 8,
-            "other_spans": [],
-        }
-    )
+    given = {"newsmtsc:train": sets["newsmtsc"], "pstance-all:train": sets["pstance-all"],
+             "claimbuster:train": sets["claimbuster"], "conll2003:train": sets["conll2003"]}
+    nm_dev = sets["newsmtsc"].map(lambda r: {"text": "DEVTEXT " + r["text"], "target_start": r["target_start"] + 8,
+                                             "target_end": r["target_end"] + 8, "other_spans": []})
     ps_dev = datasets.Dataset.from_list(
-        [
-            {
-                "id": "d",
-                "text": "DEVTEXT rally in Ohio.",
-                "target": "Donald Trump",
-                "target_start": None,
-                "target_end": None,
-                "label": "favor",
-                "dataset": "pstance",
-                "split": "val",
-            }
-        ],
-        features=PSTANCE,
-    )
+        [{"id": "d", "text": "DEVTEXT rally in Ohio.", "target": "Donald Trump", "target_start": None,
+          "target_end": None, "label": "favor", "dataset": "pstance", "split": "val"}], features=PSTANCE)
     cb_dev = sets["claimbuster"].map(lambda r: {"text": "DEVTEXT " + r["text"]})
     conll_dev = sets["conll2003"].map(lambda r: {"tokens": ["DEVTEXT", *r["tokens"]], "tags": ["O", *r["tags"]]})
-    given.update(
-        {"newsmtsc-rw:dev": nm_dev, "pstance:val": ps_dev, "claimbuster:dev": cb_dev, "conll2003:testa": conll_dev}
-    )
+    given.update({"newsmtsc-rw:dev": nm_dev, "pstance:val": ps_dev, "claimbuster:dev": cb_dev,
+                  "conll2003:testa": conll_dev})
     return given
 
 
@@ -71,16 +48,8 @@ def _config(**over: object) -> dict[str, object]:
 def scored(tiny_model_dir, tmp_path_factory):
     path = tmp_path_factory.mktemp("distil") / "scores.parquet"
     events: list[dict] = []
-    header = score_teacher(
-        tiny_model_dir,
-        _config(),
-        path,
-        device="cpu",
-        precision="fp32",
-        datasets=_train_and_dev_sets(),
-        progress=events.append,
-        chunk=5,
-    )
+    header = score_teacher(tiny_model_dir, _config(), path, device="cpu", precision="fp32",
+                           datasets=_train_and_dev_sets(), progress=events.append, chunk=5)
     return path, header, events
 
 
@@ -270,25 +239,8 @@ def test_cli_distil_passes_its_arguments_to_the_library(monkeypatch, tmp_path, c
     monkeypatch.setattr(dmod, "distil", fake)
     cfg = tmp_path / "c.json"
     cfg.write_text(json.dumps(_config()))
-    assert (
-        main(
-            [
-                "distil",
-                "--teacher",
-                "T",
-                "--config",
-                str(cfg),
-                "-o",
-                "OUT",
-                "--resume",
-                "--device",
-                "cpu",
-                "--seed",
-                "3",
-            ]
-        )
-        == 0
-    )
+    assert main(["distil", "--teacher", "T", "--config", str(cfg), "-o", "OUT", "--resume", "--device", "cpu",
+                 "--seed", "3"]) == 0
     assert seen["teacher"] == "T" and seen["config"] == str(cfg) and seen["output"] == "OUT"
     assert seen["resume"] is True and seen["device"] == "cpu" and seen["seed"] == 3
     assert json.loads(capsys.readouterr().out)["teacher_scores"] == {"units": 1}

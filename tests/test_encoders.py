@@ -17,9 +17,8 @@ from stancekit.errors import ModelLoadError
 def _tiny_encoder_dir(path: Path, seed: int = 0) -> Path:
     torch.manual_seed(seed)
     tok = transformers.AutoTokenizer.from_pretrained(encoders.resolve(encoders.DEFAULT_NAME), local_files_only=True)
-    cfg = transformers.BertConfig(
-        vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64
-    )
+    cfg = transformers.BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2,
+                                  num_attention_heads=2, intermediate_size=64)
     transformers.BertModel(cfg, add_pooling_layer=False).save_pretrained(str(path))
     tok.save_pretrained(str(path))
     return path
@@ -76,20 +75,10 @@ def test_split_zip_parts_are_reassembled_once_and_checked(tmp_path, monkeypatch)
 
 def _lora_config(base: Path) -> dict[str, object]:
     return {
-        "seed": 3,
-        "base_encoder": str(base),
-        "max_length": 32,
-        "max_length_per_set": {},
-        "batch_size": 2,
-        "epochs": 1,
-        "steps_per_epoch": 3,
-        "bf16": False,
-        "save_checkpoints": False,
-        "device": "cpu",
-        "lr": 1e-2,
-        "weights": {"newsmtsc": 1, "claimbuster": 1, "conll2003": 1},
-        "dev": ["newsmtsc_rw", "claimbuster"],
-        "lora": {"r": 4, "alpha": 8, "layers": [1]},
+        "seed": 3, "base_encoder": str(base), "max_length": 32, "max_length_per_set": {}, "batch_size": 2,
+        "epochs": 1, "steps_per_epoch": 3, "bf16": False, "save_checkpoints": False, "device": "cpu",
+        "lr": 1e-2, "weights": {"newsmtsc": 1, "claimbuster": 1, "conll2003": 1},
+        "dev": ["newsmtsc_rw", "claimbuster"], "lora": {"r": 4, "alpha": 8, "layers": [1]},
     }
 
 
@@ -152,10 +141,8 @@ def test_an_adapter_that_does_not_fit_the_base_is_a_model_load_error(tmp_path):
     from stancekit.adapters import merge_lora
 
     plain = transformers.AutoModel.from_pretrained(str(_tiny_encoder_dir(tmp_path / "b")))
-    bad = {
-        "encoder.layer.0.attention.self.query.lora_A": torch.zeros(4, 16),
-        "encoder.layer.0.attention.self.query.lora_B": torch.zeros(32, 4),
-    }
+    bad = {"encoder.layer.0.attention.self.query.lora_A": torch.zeros(4, 16),
+           "encoder.layer.0.attention.self.query.lora_B": torch.zeros(32, 4)}
     with pytest.raises(ModelLoadError, match="different base encoder"):
         merge_lora(plain, bad, {"r": 4, "alpha": 8})
     with pytest.raises(ModelLoadError, match="no such linear layer"):

@@ -122,13 +122,8 @@ def test_entity_metrics_match_seqeval(pairs):
 
 
 @settings(max_examples=100, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(["favor", "against", "neutral"]), st.sampled_from(["favor", "against", "neutral"])),
-        min_size=1,
-        max_size=40,
-    )
-)
+@given(st.lists(st.tuples(st.sampled_from(["favor", "against", "neutral"]),
+                          st.sampled_from(["favor", "against", "neutral"])), min_size=1, max_size=40))
 def test_stance_metrics_match_sklearn(pairs):
     gold = [g for g, _ in pairs]
     pred = [p for _, p in pairs]
@@ -235,16 +230,10 @@ class FakePipeline:
 
 def test_evaluate_newsmtsc_file_uses_mention_spans_and_writes_report(tmp_path):
     rows = [
-        {
-            "primary_gid": "a",
-            "sentence_normalized": "Abe is good.",
-            "targets": [{"Input.gid": "a1", "from": 0, "to": 3, "mention": "Abe", "polarity": 6.0}],
-        },
-        {
-            "primary_gid": "b",
-            "sentence_normalized": "Putin is bad.",
-            "targets": [{"Input.gid": "b1", "from": 0, "to": 5, "mention": "Putin", "polarity": 4.0}],
-        },
+        {"primary_gid": "a", "sentence_normalized": "Abe is good.",
+         "targets": [{"Input.gid": "a1", "from": 0, "to": 3, "mention": "Abe", "polarity": 6.0}]},
+        {"primary_gid": "b", "sentence_normalized": "Putin is bad.",
+         "targets": [{"Input.gid": "b1", "from": 0, "to": 5, "mention": "Putin", "polarity": 4.0}]},
     ]
     f = tmp_path / "test.jsonl"
     f.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -311,14 +300,9 @@ def test_evaluate_reads_a_split_from_a_folder_or_the_data_dir(tmp_path):
 def test_evaluate_runs_a_real_tiny_model_end_to_end(tiny_model_dir, tmp_path):
     """The contract with stancekit.load / Engine: random weights, so only the report's shape is checked."""
     f = tmp_path / "test.jsonl"
-    row = {
-        "primary_gid": "a",
-        "sentence_normalized": "Abe met Putin in Tokyo.",
-        "targets": [
-            {"Input.gid": "a1", "from": 0, "to": 3, "mention": "Abe", "polarity": 6.0},
-            {"Input.gid": "a2", "from": 8, "to": 13, "mention": "Putin", "polarity": 2.0},
-        ],
-    }
+    row = {"primary_gid": "a", "sentence_normalized": "Abe met Putin in Tokyo.",
+           "targets": [{"Input.gid": "a1", "from": 0, "to": 3, "mention": "Abe", "polarity": 6.0},
+                       {"Input.gid": "a2", "from": 8, "to": 13, "mention": "Putin", "polarity": 2.0}]}
     f.write_text(json.dumps(row) + "\n", encoding="utf-8")
     r = evaluation.evaluate(tiny_model_dir, dataset="newsmtsc", file=f, device="cpu")
     assert r["n"] == 2 and 0.0 <= r["primary_metric"]["value"] <= 1.0

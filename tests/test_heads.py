@@ -31,18 +31,8 @@ def test_a_model_builds_only_the_heads_its_config_names():
 def test_weight_names_match_the_first_shipped_model():
     cfg = ModelConfig(stance_attention=False)
     keys = {f"{k}.{n}" for k, h in build_heads(cfg, 16).items() for n in h.state_dict()}
-    assert keys == {
-        "claim.0.weight",
-        "claim.0.bias",
-        "claim.2.weight",
-        "claim.2.bias",
-        "tag.weight",
-        "tag.bias",
-        "stance.0.weight",
-        "stance.0.bias",
-        "stance.2.weight",
-        "stance.2.bias",
-    }
+    assert keys == {"claim.0.weight", "claim.0.bias", "claim.2.weight", "claim.2.bias", "tag.weight", "tag.bias",
+                    "stance.0.weight", "stance.0.bias", "stance.2.weight", "stance.2.bias"}
 
 
 def test_losses_ignore_padding_and_decoding_gives_distributions():
@@ -73,10 +63,8 @@ def test_old_attention_query_weights_load_under_their_new_name(tiny_model):
     cfg = ModelConfig(stance_attention=True, hidden_size=32)
     fresh = StanceModel(model.encoder, cfg)
     state = {k: v.clone() for k, v in fresh.heads.state_dict().items()}
-    state = {
-        ("stance_query." + k[len("stance.query.") :] if k.startswith("stance.query.") else k): v
-        for k, v in state.items()
-    }
+    state = {("stance_query." + k[len("stance.query.") :] if k.startswith("stance.query.") else k): v
+             for k, v in state.items()}
     other = StanceModel(model.encoder, ModelConfig(stance_attention=True, hidden_size=32))
     other.load_head_state_dict(state)
     assert torch.equal(other.heads["stance"].query.weight, fresh.heads["stance"].query.weight)

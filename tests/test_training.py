@@ -247,74 +247,36 @@ def _fixture_sets() -> dict[str, datasets.Dataset]:
     nm = _newsmtsc_rows()
     ps = datasets.Dataset.from_list(
         [
-            {
-                "id": str(i),
-                "text": t,
-                "target": tg,
-                "target_start": None,
-                "target_end": None,
-                "label": lab,
-                "dataset": "pstance",
-                "split": "x",
-            }
+            {"id": str(i), "text": t, "target": tg, "target_start": None, "target_end": None, "label": lab,
+             "dataset": "pstance", "split": "x"}
             for i, (t, tg, lab) in enumerate(
-                [
-                    ("Great rally tonight!", "Donald Trump", "favor"),
-                    ("Worst plan ever.", "Joe Biden", "against"),
-                    ("He will win big.", "Bernie Sanders", "favor"),
-                    ("Not my president.", "Donald Trump", "against"),
-                ]
+                [("Great rally tonight!", "Donald Trump", "favor"), ("Worst plan ever.", "Joe Biden", "against"),
+                 ("He will win big.", "Bernie Sanders", "favor"), ("Not my president.", "Donald Trump", "against")]
             )
         ],
         features=PSTANCE,
     )
     claims = datasets.Dataset.from_list(
-        [
-            {"id": str(i), "text": t, "label": lab, "dataset": "claimbuster", "split": "x"}
-            for i, (t, lab) in enumerate(
-                [
-                    ("Taxes rose 40 percent last year.", "claim"),
-                    ("Thank you all.", "not_claim"),
-                    ("We created ten million jobs.", "claim"),
-                    ("Good evening.", "not_claim"),
-                ]
-            )
-        ]
+        [{"id": str(i), "text": t, "label": lab, "dataset": "claimbuster", "split": "x"}
+         for i, (t, lab) in enumerate([("Taxes rose 40 percent last year.", "claim"), ("Thank you all.", "not_claim"),
+                                       ("We created ten million jobs.", "claim"), ("Good evening.", "not_claim")])]
     )
     tags = datasets.Dataset.from_list(
-        [
-            {"id": str(i), "tokens": tok, "tags": tg, "dataset": "conll2003", "split": "x"}
-            for i, (tok, tg) in enumerate(
-                [
-                    (["Angela", "Merkel", "visited", "Paris", "."], ["B-PER", "I-PER", "O", "B-LOC", "O"]),
-                    (["The", "UN", "met", "."], ["O", "B-ORG", "O", "O"]),
-                ]
-            )
-        ]
+        [{"id": str(i), "tokens": tok, "tags": tg, "dataset": "conll2003", "split": "x"}
+         for i, (tok, tg) in enumerate([(["Angela", "Merkel", "visited", "Paris", "."],
+                                         ["B-PER", "I-PER", "O", "B-LOC", "O"]),
+                                        (["The", "UN", "met", "."], ["O", "B-ORG", "O", "O"])])]
     )
-    return {
-        "newsmtsc": nm,
-        "newsmtsc-rw": nm,
-        "pstance-all": ps,
-        "pstance": ps,
-        "claimbuster": claims,
-        "conll2003": tags,
-    }
+    return {"newsmtsc": nm, "newsmtsc-rw": nm, "pstance-all": ps, "pstance": ps, "claimbuster": claims,
+            "conll2003": tags}
 
 
 def _fixture_config(**over: object) -> dict[str, object]:
     cfg = {
-        "seed": 5,
-        "tiny_encoder": {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64},
-        "max_length": 48,
-        "max_length_per_set": {},
-        "batch_size": 2,
-        "epochs": 1,
-        "steps_per_epoch": 6,
-        "bf16": False,
-        "save_checkpoints": False,
-        "checkpoint_every": 2,
-        "device": "cpu",
+        "seed": 5, "tiny_encoder": {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2,
+                                    "intermediate_size": 64},
+        "max_length": 48, "max_length_per_set": {}, "batch_size": 2, "epochs": 1, "steps_per_epoch": 6,
+        "bf16": False, "save_checkpoints": False, "checkpoint_every": 2, "device": "cpu",
         "weights": {"newsmtsc": 1, "pstance": 1, "claimbuster": 1, "conll2003": 1},
         "dev": ["newsmtsc_rw", "pstance", "claimbuster", "conll2003"],
     }

@@ -66,13 +66,8 @@ def add_lora(model: Any, spec: dict[str, Any]) -> None:
     targets = list(spec.get("targets") or _targets(model.encoder, spec.get("layers")))
     cfg = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=float(spec.get("dropout", 0.1)), target_modules=targets)
     model.encoder = get_peft_model(model.encoder, cfg)
-    model.config.lora = {
-        "r": r,
-        "alpha": alpha,
-        "dropout": float(spec.get("dropout", 0.1)),
-        "layers": spec.get("layers"),
-        "targets": targets,
-    }
+    model.config.lora = {"r": r, "alpha": alpha, "dropout": float(spec.get("dropout", 0.1)),
+                         "layers": spec.get("layers"), "targets": targets}
 
 
 def lora_tensors(model: Any) -> dict[str, Tensor]:

@@ -231,9 +231,8 @@ def _parser() -> argparse.ArgumentParser:
         "labels plus a temperature-scaled KL term toward the teacher (the config's 'distil' block).",
     )
     p.add_argument("--teacher", required=True, metavar="DIR", help="the teacher's model directory")
-    p.add_argument(
-        "--config", required=True, metavar="JSON", help="student config with a 'distil' block, e.g. configs/distil.json"
-    )
+    p.add_argument("--config", required=True, metavar="JSON", help="student config with a 'distil' block, "
+                   "e.g. configs/distil.json")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="the run directory to write")
     p.add_argument("--resume", action="store_true", help="continue the student from OUTPUT/last (default: off)")
     p.add_argument("--seed", type=int, default=None, help="the student's seed (default: the config's)")
@@ -480,15 +479,9 @@ def _train(args: argparse.Namespace) -> int:
 def _distil(args: argparse.Namespace) -> int:
     from stancekit import distillation
 
-    summary = distillation.distil(
-        args.teacher,
-        args.config,
-        args.output,
-        resume=args.resume,
-        device=args.device,
-        seed=args.seed,
-        progress=lambda r: print(json.dumps(r, default=str), file=sys.stderr, flush=True),
-    )
+    summary = distillation.distil(args.teacher, args.config, args.output, resume=args.resume, device=args.device,
+                                  seed=args.seed,
+                                  progress=lambda r: print(json.dumps(r, default=str), file=sys.stderr, flush=True))
     print(json.dumps(summary.to_dict(), indent=2, default=str))
     return 0
 
@@ -553,14 +546,8 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {
-    "analyze": _analyze,
-    "evaluate": _evaluate,
-    "train": _train,
-    "distil": _distil,
-    "score": _score,
-    "report": _report,
-}
+_COMMANDS = {"analyze": _analyze, "evaluate": _evaluate, "train": _train, "distil": _distil, "score": _score,
+             "report": _report}
 
 
 def _os_error_message(err: OSError) -> str:

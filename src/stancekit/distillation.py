@@ -150,9 +150,9 @@ def _units_of(text: str) -> list[tuple[int, int]]:
     return [(s.start, s.end) for s in segment(text) if s.reason is None and s.end > s.start]
 
 
-def _collect(
-    cfg: Any, dc: DistilConfig, datasets: Mapping[str, Any] | None
-) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], str], dict[str, dict[str, int]]]:
+def _collect(cfg: Any, dc: DistilConfig, datasets: Mapping[str, Any] | None) -> tuple[
+    dict[str, dict[str, Any]], dict[tuple[str, str], str], dict[str, dict[str, int]]
+]:
     """Unit records (text → {set, words, spans}), pair records ((text, target) → set), per-set counts.
 
     Only the train split of each set (``training.TRAIN_SETS``) is read."""
@@ -208,10 +208,8 @@ def teacher_id(teacher_dir: str | os.PathLike[str]) -> dict[str, str]:
     if not w.is_file():
         from stancekit.errors import ModelLoadError
 
-        raise ModelLoadError(
-            f"{p} is not a stancekit model: {WEIGHTS_NAME} is missing. Pass the teacher's model "
-            "directory (e.g. models/stancekit-news-base)."
-        )
+        raise ModelLoadError(f"{p} is not a stancekit model: {WEIGHTS_NAME} is missing. Pass the teacher's model "
+                             "directory (e.g. models/stancekit-news-base).")
     return {"name": p.resolve().name, "path": str(p), "sha256": file_sha256(w)}
 
 
@@ -261,10 +259,8 @@ def score_teacher(
     model, tok = load_model(teacher_dir)
     engine = Engine(model, tok, device=device, precision=precision, batch_size=batch_size)
     if tuple(model.config.tag_labels) != TAG_LABELS or tuple(model.config.stance_labels) != STANCE_LABELS:
-        raise InputError(
-            f"the teacher's labels {model.config.tag_labels} / {model.config.stance_labels} are not "
-            f"stancekit's {TAG_LABELS} / {STANCE_LABELS}; a student could not learn from them."
-        )
+        raise InputError(f"the teacher's labels {model.config.tag_labels} / {model.config.stance_labels} are not "
+                         f"stancekit's {TAG_LABELS} / {STANCE_LABELS}; a student could not learn from them.")
     texts = list(units)
     pair_keys = list(pairs)
     t0 = time.time()
@@ -274,33 +270,21 @@ def score_teacher(
         for i in range(0, len(items), chunk):
             done.extend(run(items[i : i + chunk]))
             if progress is not None:
-                progress(
-                    {
-                        "event": "teacher",
-                        "part": part,
-                        "done": len(done),
-                        "of": len(items),
-                        "seconds": round(time.time() - t0, 1),
-                    }
-                )
+                progress({"event": "teacher", "part": part, "done": len(done), "of": len(items),
+                          "seconds": round(time.time() - t0, 1)})
         return done
 
     with warnings.catch_warnings():
         # long pair texts are scored in windows, as for users; counted in the header, not warned about
         warnings.simplefilter("ignore", UserWarning)
         preds = chunked("units", texts, lambda ts: engine.predict(ts, [units[t]["spans"] for t in ts]))
-        tag_scores = chunked(
-            "tags", texts, lambda ts: engine.predict_tag_scores([[t[s:e] for s, e in units[t]["words"]] for t in ts])
-        )
-        pair_stance = chunked(
-            "pairs",
-            pair_keys,
-            lambda ks: list(engine.predict_stance([k[0] for k in ks], [k[1] for k in ks], [None] * len(ks))),
-        )
+        tag_scores = chunked("tags", texts, lambda ts: engine.predict_tag_scores(
+            [[t[s:e] for s, e in units[t]["words"]] for t in ts]))
+        pair_stance = chunked("pairs", pair_keys, lambda ks: list(engine.predict_stance(
+            [k[0] for k in ks], [k[1] for k in ks], [None] * len(ks))))
     seconds = time.time() - t0
-    rows: dict[str, list[Any]] = {
-        k: [] for k in ("kind", "set", "text", "target", "claim", "words", "tags", "spans", "stance")
-    }
+    rows: dict[str, list[Any]] = {k: [] for k in ("kind", "set", "text", "target", "claim", "words", "tags",
+                                                  "spans", "stance")}
     n_mentions = 0
     for text, pred, tags in zip(texts, preds, tag_scores, strict=True):
         found = {(m.start, m.end): m.stance_scores for m in pred.mentions}
@@ -341,17 +325,10 @@ def score_teacher(
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
     schema = pa.schema(
-        [
-            ("kind", pa.dictionary(pa.int8(), pa.string())),
-            ("set", pa.dictionary(pa.int8(), pa.string())),
-            ("text", pa.string()),
-            ("target", pa.string()),
-            ("claim", pa.float16()),
-            ("words", pa.list_(pa.int32())),
-            ("tags", pa.list_(pa.float16())),
-            ("spans", pa.list_(pa.int32())),
-            ("stance", pa.list_(pa.float16())),
-        ],
+        [("kind", pa.dictionary(pa.int8(), pa.string())), ("set", pa.dictionary(pa.int8(), pa.string())),
+         ("text", pa.string()), ("target", pa.string()), ("claim", pa.float16()),
+         ("words", pa.list_(pa.int32())), ("tags", pa.list_(pa.float16())),
+         ("spans", pa.list_(pa.int32())), ("stance", pa.list_(pa.float16()))],
         metadata={HEADER_KEY: json.dumps(header).encode()},
     )
     arrays = [
@@ -385,10 +362,8 @@ def read_scores(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str,
 
     p = Path(path)
     if not p.is_file():
-        raise InputError(
-            f"teacher scores {p} not found. Write them with stancekit.distillation.score_teacher "
-            "(stancekit distil does so when the file is missing)."
-        )
+        raise InputError(f"teacher scores {p} not found. Write them with stancekit.distillation.score_teacher "
+                         "(stancekit distil does so when the file is missing).")
     header = _header(p)
     table = pq.read_table(p)
     n_tags, n_st = len(header["labels"]["tags"]), len(header["labels"]["stance"])
@@ -407,26 +382,14 @@ def read_scores(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str,
 
     for i, kind in enumerate(cols["kind"]):
         if kind == "unit":
-            out["units"].append(
-                {
-                    "set": cols["set"][i],
-                    "text": cols["text"][i],
-                    "claim": float(cols["claim"][i]),
-                    "words": row("words", i, 2, np.int64),
-                    "tags": row("tags", i, n_tags, np.float32),
-                    "spans": row("spans", i, 2, np.int64),
-                    "stance": row("stance", i, n_st, np.float32),
-                }
-            )
+            out["units"].append({
+                "set": cols["set"][i], "text": cols["text"][i], "claim": float(cols["claim"][i]),
+                "words": row("words", i, 2, np.int64), "tags": row("tags", i, n_tags, np.float32),
+                "spans": row("spans", i, 2, np.int64), "stance": row("stance", i, n_st, np.float32),
+            })
         else:
-            out["pairs"].append(
-                {
-                    "set": cols["set"][i],
-                    "text": cols["text"][i],
-                    "target": cols["target"][i],
-                    "stance": row("stance", i, n_st, np.float32)[0],
-                }
-            )
+            out["pairs"].append({"set": cols["set"][i], "text": cols["text"][i], "target": cols["target"][i],
+                                 "stance": row("stance", i, n_st, np.float32)[0]})
     return header, out
 
 
@@ -470,18 +433,16 @@ class _Rows:
     def __init__(self, enc: Any) -> None:  # a training._RowEncoder
         self.enc = enc
 
-    def units(
-        self, recs: list[dict[str, Any]], max_length: int, per_set: Mapping[str, int] | None = None
-    ) -> list[dict[str, Any]]:
+    def units(self, recs: list[dict[str, Any]], max_length: int,
+              per_set: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
         """Unit rows (mention form); ``per_set``: registered set name → its max length (else ``max_length``)."""
         tok, enc = self.enc.tok, self.enc
         per_set = per_set or {}
         encs = tok.encode_batch([r["text"] for r in recs], add_special_tokens=False)
         out = []
         for r, e in zip(recs, encs, strict=True):
-            row = MENTION.build(
-                enc.cls, enc.sep, np.asarray(e.ids, dtype=np.int64), max_length=per_set.get(r["set"], max_length)
-            )
+            row = MENTION.build(enc.cls, enc.sep, np.asarray(e.ids, dtype=np.int64),
+                                max_length=per_set.get(r["set"], max_length))
             offs = np.asarray(e.offsets, dtype=np.int64).reshape(-1, 2)
             cs, ce = offs[:, 0], offs[:, 1]
             widx, wpos = _word_positions(cs, ce, r["words"], row.n_text)
@@ -492,21 +453,18 @@ class _Rows:
                     continue  # truncated away
                 spans.append((lo + row.text_offset, min(hi, row.n_text - 1) + row.text_offset))
                 keep.append(k)
-            out.append(
-                {
-                    "input_ids": row.ids,
-                    "claim": np.asarray([1.0 - r["claim"], r["claim"]], dtype=np.float32),
-                    "tag_pos": np.asarray(wpos, dtype=np.int64) + row.text_offset,
-                    "tags": r["tags"][widx],
-                    "spans": spans,
-                    "stance": r["stance"][keep],
-                }
-            )
+            out.append({
+                "input_ids": row.ids,
+                "claim": np.asarray([1.0 - r["claim"], r["claim"]], dtype=np.float32),
+                "tag_pos": np.asarray(wpos, dtype=np.int64) + row.text_offset,
+                "tags": r["tags"][widx],
+                "spans": spans,
+                "stance": r["stance"][keep],
+            })
         return out
 
-    def pairs(
-        self, recs: list[dict[str, Any]], max_length: int, per_set: Mapping[str, int] | None = None
-    ) -> list[dict[str, Any]]:
+    def pairs(self, recs: list[dict[str, Any]], max_length: int,
+              per_set: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
         """Pair-form rows; ``per_set``: registered set name → its max length (else ``max_length``)."""
         tok, enc = self.enc.tok, self.enc
         per_set = per_set or {}
@@ -514,22 +472,12 @@ class _Rows:
         tencs = tok.encode_batch([r["target"] for r in recs], add_special_tokens=False)
         out = []
         for r, e, te in zip(recs, encs, tencs, strict=True):
-            row = TARGET.build(
-                enc.cls,
-                enc.sep,
-                np.asarray(e.ids, dtype=np.int64),
-                target_ids=np.asarray(te.ids, dtype=np.int64),
-                max_length=per_set.get(r["set"], max_length),
-            )
+            row = TARGET.build(enc.cls, enc.sep, np.asarray(e.ids, dtype=np.int64),
+                               target_ids=np.asarray(te.ids, dtype=np.int64),
+                               max_length=per_set.get(r["set"], max_length))
             assert row.span is not None
-            out.append(
-                {
-                    "input_ids": row.ids,
-                    "token_type_ids": row.type_ids,
-                    "spans": [row.span],
-                    "stance": r["stance"][None, :],
-                }
-            )
+            out.append({"input_ids": row.ids, "token_type_ids": row.type_ids, "spans": [row.span],
+                        "stance": r["stance"][None, :]})
         return out
 
 
@@ -537,9 +485,8 @@ def _max_lengths(cfg: Any) -> dict[str, int]:
     """Registered set name → the config's max length for its training name (``max_length_per_set``)."""
     from stancekit.training import _train_sets
 
-    return {
-        reg: cfg.max_length_per_set[name] for name, (reg, _) in _train_sets().items() if name in cfg.max_length_per_set
-    }
+    return {reg: cfg.max_length_per_set[name] for name, (reg, _) in _train_sets().items()
+            if name in cfg.max_length_per_set}
 
 
 class Distillation:
@@ -557,12 +504,10 @@ class Distillation:
         rows = _Rows(enc)
         limit = cfg.train_limit
         built = {
-            _UNIT_STREAM: rows.units(
-                recs["units"][:limit] if limit else recs["units"], cfg.max_length, _max_lengths(cfg)
-            ),
-            _PAIR_STREAM: rows.pairs(
-                recs["pairs"][:limit] if limit else recs["pairs"], cfg.max_length, _max_lengths(cfg)
-            ),
+            _UNIT_STREAM: rows.units(recs["units"][:limit] if limit else recs["units"], cfg.max_length,
+                                     _max_lengths(cfg)),
+            _PAIR_STREAM: rows.pairs(recs["pairs"][:limit] if limit else recs["pairs"], cfg.max_length,
+                                     _max_lengths(cfg)),
         }
         parts = self.dc.parts or {"units": len(built[_UNIT_STREAM]), "pairs": len(built[_PAIR_STREAM])}
         self.parts = {_UNIT_STREAM: float(parts.get("units", 0.0)), _PAIR_STREAM: float(parts.get("pairs", 0.0))}
@@ -668,36 +613,24 @@ def distil(
     if file.is_file():
         header = _header(file)
         if header["teacher"]["sha256"] != ident["sha256"]:
-            raise InputError(
-                f"{file} holds the scores of another teacher ({header['teacher']['name']}, sha256 "
-                f"{header['teacher']['sha256'][:12]}…), not of {teacher_dir}. Delete it or point "
-                "distil.file elsewhere."
-            )
+            raise InputError(f"{file} holds the scores of another teacher ({header['teacher']['name']}, sha256 "
+                             f"{header['teacher']['sha256'][:12]}…), not of {teacher_dir}. Delete it or point "
+                             "distil.file elsewhere.")
         if sorted(header["sets"]) != sorted(dc.sets):
-            raise InputError(
-                f"{file} holds the teacher's scores of the sets {sorted(header['sets'])}, the config "
-                f"asks for {sorted(dc.sets)}. Delete it or point distil.file elsewhere."
-            )
+            raise InputError(f"{file} holds the teacher's scores of the sets {sorted(header['sets'])}, the config "
+                             f"asks for {sorted(dc.sets)}. Delete it or point distil.file elsewhere.")
         if progress is not None:
             progress({"event": "teacher_scores", "reused": True, "file": str(file), **header})
     else:
-        header = score_teacher(
-            teacher_dir, cfg.__dict__, file, device=device or cfg.device, datasets=datasets, progress=progress
-        )
+        header = score_teacher(teacher_dir, cfg.__dict__, file, device=device or cfg.device, datasets=datasets,
+                               progress=progress)
         if progress is not None:
             progress({"event": "teacher_scores", "reused": False, "file": str(file), **header})
     student = {**cfg.__dict__, "distil": {**cfg.distil, "file": str(file)}}
     if seed is not None:
         student["seed"] = int(seed)
-    summary = train(
-        student,
-        out,
-        progress=progress,
-        resume=resume,
-        device=device,
-        datasets=datasets,
-        stop_after_steps=stop_after_steps,
-    )
+    summary = train(student, out, progress=progress, resume=resume, device=device, datasets=datasets,
+                    stop_after_steps=stop_after_steps)
     return dataclasses.replace(summary, extra={**summary.extra, "teacher_scores": {"file": str(file), **header}})
 
 
@@ -713,8 +646,6 @@ def _header(path: Path) -> dict[str, Any]:
         raise InputError(f"{path} has no {HEADER_KEY.decode()} header: it was not written by score_teacher.")
     header = dict(json.loads(meta[HEADER_KEY]))
     if header.get("format") != FORMAT_VERSION:
-        raise InputError(
-            f"{path}: teacher-scores format {header.get('format')!r}, this stancekit reads "
-            f"{FORMAT_VERSION}. Score the teacher again."
-        )
+        raise InputError(f"{path}: teacher-scores format {header.get('format')!r}, this stancekit reads "
+                         f"{FORMAT_VERSION}. Score the teacher again.")
     return header

@@ -61,16 +61,8 @@ __all__ = [
 
 
 #: metric family → task (the family and the metric of each set are in its DatasetSpec)
-_TASK_OF_FAMILY = {
-    "newsmtsc": "stance",
-    "semeval2016": "stance",
-    "pstance": "stance",
-    "vast": "stance",
-    "ibm-claim-stance": "stance",
-    "claim": "claim",
-    "mentions": "mentions",
-    "persent": "articles",
-}
+_TASK_OF_FAMILY = {"newsmtsc": "stance", "semeval2016": "stance", "pstance": "stance", "vast": "stance",
+                   "ibm-claim-stance": "stance", "claim": "claim", "mentions": "mentions", "persent": "articles"}
 
 
 #: Your own labelled data (``evaluate(task=…, file=…)``, :mod:`stancekit.data.generic`): the metric family of each
@@ -184,12 +176,8 @@ def _mention_metrics(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]
         tp = len(gs & ps)
         prec = tp / len(ps) if ps else 0.0
         rec = tp / len(gs) if gs else 0.0
-        return {
-            "precision": prec,
-            "recall": rec,
-            "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
-            "support": len(gs),
-        }
+        return {"precision": prec, "recall": rec, "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
+                "support": len(gs)}
 
     types = sorted({e[1] for e in g} | {e[1] for e in p})
     per = {t: prf({e for e in g if e[1] == t}, {e for e in p if e[1] == t}) for t in types}
@@ -247,7 +235,9 @@ def _details(name: str, dataset: Any, predictions: Any) -> tuple[dict[str, float
         raise InputError(f"{name}: predictions must be in {labels}, got {unknown}.")
     m: dict[str, float] = {"accuracy": float(accuracy_score(gold, pred))}
     if fam == "claim":
-        prec, rec, f1, _ = precision_recall_fscore_support(gold, pred, labels=["claim"], zero_division=0)
+        prec, rec, f1, _ = precision_recall_fscore_support(
+            gold, pred, labels=["claim"], zero_division=0
+        )
         m.update({"f1_claim": float(f1[0]), "precision_claim": float(prec[0]), "recall_claim": float(rec[0])})
         m["f1_macro"] = _f1(gold, pred, labels)
     elif fam == "semeval2016":
@@ -258,13 +248,8 @@ def _details(name: str, dataset: Any, predictions: Any) -> tuple[dict[str, float
         if targets is not None:
             for t in sorted(set(targets)):
                 idx = [i for i, x in enumerate(targets) if x == t]
-                ft = f1_score(
-                    [gold[i] for i in idx],
-                    [pred[i] for i in idx],
-                    labels=["favor", "against"],
-                    average=None,
-                    zero_division=0,
-                )
+                ft = f1_score([gold[i] for i in idx], [pred[i] for i in idx], labels=["favor", "against"],
+                              average=None, zero_division=0)
                 m[f"f_avg[{t}]"] = float(np.mean(ft))
     elif fam == "pstance":
         m["f1_macro_pooled"] = _f1(gold, pred, ["favor", "against"])
@@ -705,14 +690,8 @@ def render_table(report: Mapping[str, Any] | EvaluationReport) -> Any:
         label = f"[bold]{k}[/bold] (primary)" if k == prim else k
         table.add_row(label, f"{100 * v:.2f}", "", "", "", "")
     for lab, d in report["per_label"].items():
-        table.add_row(
-            lab,
-            "",
-            f"{100 * d['precision']:.2f}",
-            f"{100 * d['recall']:.2f}",
-            f"{100 * d['f1']:.2f}",
-            str(d["support"]),
-        )
+        table.add_row(lab, "", f"{100 * d['precision']:.2f}", f"{100 * d['recall']:.2f}",
+                      f"{100 * d['f1']:.2f}", str(d["support"]))
     return table
 
 

@@ -29,15 +29,7 @@ from torch import Tensor, nn
 from stancekit.labels import CLAIM_LABELS, STANCE_LABELS, TAG_LABELS
 
 __all__ = [
-    "Features",
-    "Head",
-    "ClaimHead",
-    "TagHead",
-    "StanceHead",
-    "HEADS",
-    "build_heads",
-    "head_for_task",
-    "masked_mean",
+    "Features", "Head", "ClaimHead", "TagHead", "StanceHead", "HEADS", "build_heads", "head_for_task", "masked_mean",
 ]
 
 #: Loss targets that are ignored (padding, special tokens).

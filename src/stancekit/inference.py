@@ -1019,11 +1019,8 @@ class _Accumulator:
         labels = self.engine.tag_labels
         words = req.words or []
         scores = self.mode == "tag_scores"
-        out: Any = (
-            np.eye(len(labels), dtype=np.float32)[np.zeros(len(words), dtype=np.int64)]
-            if scores
-            else (["O"] * len(words))
-        )
+        out: Any = np.eye(len(labels), dtype=np.float32)[np.zeros(len(words), dtype=np.int64)] if scores else (
+            ["O"] * len(words))
         seen = [False] * len(words)
         for row, tags in parts:
             assert self.store.word_index is not None

@@ -510,9 +510,9 @@ def _load_for_inference(
     return model, tokenizer
 
 
-def _load_adapter_model(
-    p: Path, sk: ModelConfig, weights: dict[str, torch.Tensor], dev: torch.device
-) -> tuple[StanceModel, Any]:
+def _load_adapter_model(p: Path, sk: ModelConfig, weights: dict[str, torch.Tensor], dev: torch.device) -> tuple[
+    StanceModel, Any
+]:
     """An adapter model: resolve its base encoder by name and checksum, merge the adapters, load the heads."""
     import transformers
 

@@ -50,27 +50,15 @@ from stancekit.modeling import ModelConfig, StanceModel
 from stancekit.serialization import ModelCard, save
 
 __all__ = [
-    "TrainConfig",
-    "TrainSummary",
-    "train",
-    "load_config",
-    "evaluate_model",
-    "export",
-    "refit_claim_head",
+    "TrainConfig", "TrainSummary", "train", "load_config", "evaluate_model", "export", "refit_claim_head",
     "DEV_METRICS",
 ]
 
 _STANCE = {s: i for i, s in enumerate(STANCE_LABELS)}
 _TAG = {t: i for i, t in enumerate(TAG_LABELS)}
 #: Readable names of the metrics (model cards).
-_METRIC_NAMES = {
-    "f1_macro": "F1m",
-    "f_avg": "F_avg",
-    "f1_macro_avg": "macro-F1 (avg of targets)",
-    "f1_claim": "F1(claim)",
-    "f1_micro": "entity F1",
-    "accuracy": "accuracy",
-}
+_METRIC_NAMES = {"f1_macro": "F1m", "f_avg": "F_avg", "f1_macro_avg": "macro-F1 (avg of targets)",
+                 "f1_claim": "F1(claim)", "f1_micro": "entity F1", "accuracy": "accuracy"}
 DEFAULT_BASE = "sentence-transformers/all-MiniLM-L6-v2"
 
 
@@ -222,10 +210,8 @@ class TrainSummary:
 
     def __repr__(self) -> str:
         mean = f"{self.best['mean']:.4f}" if self.best else "none yet"
-        return (
-            f"TrainSummary(step {self.step}/{self.of}, best dev mean {mean}, stopped={self.stopped!r}, "
-            f"output_dir={self.output_dir!r})"
-        )
+        return (f"TrainSummary(step {self.step}/{self.of}, best dev mean {mean}, stopped={self.stopped!r}, "
+                f"output_dir={self.output_dir!r})")
 
 
 def load_config(config: str | os.PathLike[str] | dict[str, Any]) -> TrainConfig:
@@ -330,9 +316,8 @@ class _RowEncoder:
         truncation cut away are dropped (a row left without spans is dropped by the caller)."""
         encs = self.tok.encode_batch([e["text"] for e in exs], add_special_tokens=False)
         tidx = [i for i, e in enumerate(exs) if e["target"] is not None]
-        tencs = dict(
-            zip(tidx, self.tok.encode_batch([exs[i]["target"] for i in tidx], add_special_tokens=False), strict=True)
-        )
+        tencs = dict(zip(tidx, self.tok.encode_batch([exs[i]["target"] for i in tidx], add_special_tokens=False),
+                         strict=True))
         out = []
         for i, (ex, enc) in enumerate(zip(exs, encs, strict=True)):
             ids = np.asarray(enc.ids, dtype=np.int64)
@@ -357,10 +342,8 @@ class _RowEncoder:
     def claim(self, exs: list[dict[str, Any]], max_length: int) -> list[dict[str, Any]]:
         encs = self.tok.encode_batch([e["text"] for e in exs], add_special_tokens=False)
         return [
-            {
-                "input_ids": MENTION.build(self.cls, self.sep, np.asarray(enc.ids), max_length=max_length).ids,
-                "label": ex["label"],
-            }
+            {"input_ids": MENTION.build(self.cls, self.sep, np.asarray(enc.ids), max_length=max_length).ids,
+             "label": ex["label"]}
             for ex, enc in zip(exs, encs, strict=True)
         ]
 
@@ -484,14 +467,14 @@ class _Stream:
         return out
 
 
+
 # --------------------------------------------------------------------------------------------------
 # Evaluation: through the Engine and evaluation.compute_metrics, the user's path
 # --------------------------------------------------------------------------------------------------
 
 
-def _load_dev(
-    cfg: TrainConfig, names: list[str] | None = None, given: Mapping[str, Any] | None = None
-) -> dict[str, tuple[str, Any]]:
+def _load_dev(cfg: TrainConfig, names: list[str] | None = None,
+              given: Mapping[str, Any] | None = None) -> dict[str, tuple[str, Any]]:
     """dev name → (registered set, dataset)."""
     root = _data_dir(cfg)
     dev = _dev_sets()
@@ -507,9 +490,8 @@ def _load_dev(
     return out
 
 
-def _evaluate(
-    model: StanceModel, tokenizer: Any, dev: dict[str, tuple[str, Any]], cfg: TrainConfig, device: torch.device
-) -> dict[str, dict[str, float]]:
+def _evaluate(model: StanceModel, tokenizer: Any, dev: dict[str, tuple[str, Any]], cfg: TrainConfig,
+              device: torch.device) -> dict[str, dict[str, float]]:
     from stancekit.evaluation import compute_metrics, predict
     from stancekit.inference import Engine
 
@@ -613,14 +595,8 @@ def _trainable_state(model: StanceModel) -> dict[str, torch.Tensor]:
     return out
 
 
-def _save_checkpoint(
-    path: Path,
-    model: StanceModel,
-    opt: torch.optim.Optimizer,
-    sched: Any,
-    meta: dict[str, Any],
-    streams: dict[str, _Stream],
-) -> None:
+def _save_checkpoint(path: Path, model: StanceModel, opt: torch.optim.Optimizer, sched: Any,
+                     meta: dict[str, Any], streams: dict[str, _Stream]) -> None:
     from safetensors.torch import save_file
 
     tmp = path.with_name(path.name + ".tmp")
@@ -643,12 +619,8 @@ def _save_checkpoint(
         tensors[f"stream.{name}.order"] = torch.tensor(s.order, dtype=torch.int64)
         stream_meta[name] = {"pos": s.pos, "passes": s.passes, "rng": _rng_state(s.rng)}
     save_file(tensors, str(tmp / _STATE))
-    meta = {
-        **meta,
-        "optimizer": {"param_groups": osd["param_groups"], "scalars": scalars},
-        "scheduler": sched.state_dict(),
-        "streams": stream_meta,
-    }
+    meta = {**meta, "optimizer": {"param_groups": osd["param_groups"], "scalars": scalars},
+            "scheduler": sched.state_dict(), "streams": stream_meta}
     (tmp / _META).write_text(json.dumps(meta, default=_json_default) + "\n", encoding="utf-8")
     old = path.with_name(path.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
@@ -677,24 +649,21 @@ def _set_rng_state(rng: random.Random, state: list[Any]) -> None:
     rng.setstate((state[0], tuple(state[1]), state[2]))
 
 
-def _load_checkpoint(
-    path: Path, model: StanceModel, opt: torch.optim.Optimizer, sched: Any, streams: dict[str, _Stream]
-) -> dict[str, Any]:
+def _load_checkpoint(path: Path, model: StanceModel, opt: torch.optim.Optimizer, sched: Any,
+                     streams: dict[str, _Stream]) -> dict[str, Any]:
     from safetensors.torch import load_file
 
     if not (path / _STATE).is_file() or not (path / _META).is_file():
         raise InputError(f"--resume: no checkpoint in {path} (expected {_STATE} and {_META}). Start without --resume.")
     tensors = load_file(str(path / _STATE))
     meta = json.loads((path / _META).read_text(encoding="utf-8"))
-    state = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
+    state = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
     result = model.load_state_dict(state, strict=False)
     expected = set(_trainable_state(model))
     missing = sorted(set(result.missing_keys) & expected)
     if missing or result.unexpected_keys:
-        raise InputError(
-            f"--resume: the checkpoint in {path} does not match this config's model "
-            f"(missing {missing[:3]}, unexpected {result.unexpected_keys[:3]})."
-        )
+        raise InputError(f"--resume: the checkpoint in {path} does not match this config's model "
+                         f"(missing {missing[:3]}, unexpected {result.unexpected_keys[:3]}).")
     osd = opt.state_dict()
     new_state: dict[int, dict[str, Any]] = {}
     for k, v in tensors.items():
@@ -836,15 +805,8 @@ def train(
         probs = np.array([cfg.weights[n] for n in names], dtype=float)
         probs /= probs.sum()
     dev = _load_dev(cfg, given=datasets)
-    log(
-        {
-            "event": "data",
-            "train_rows": sizes,
-            "dev_rows": {k: len(v[1]) for k, v in dev.items()},
-            "device": str(dev_t),
-            "resume": resume,
-        }
-    )
+    log({"event": "data", "train_rows": sizes, "dev_rows": {k: len(v[1]) for k, v in dev.items()},
+         "device": str(dev_t), "resume": resume})
 
     model.to(dev_t)
     head_params = [p for p in model.heads.parameters() if p.requires_grad]
@@ -875,22 +837,9 @@ def train(
     stopped = None
 
     def checkpoint() -> None:
-        _save_checkpoint(
-            out / "last",
-            model,
-            opt,
-            sched,
-            {
-                "step": step,
-                "seen": seen,
-                "train_s": train_time,
-                "history": history,
-                "best": best,
-                "step_rng": step_rng.bit_generator.state,
-                "config": dict(cfg.__dict__),
-            },
-            streams,
-        )
+        _save_checkpoint(out / "last", model, opt, sched,
+                         {"step": step, "seen": seen, "train_s": train_time, "history": history, "best": best,
+                          "step_rng": step_rng.bit_generator.state, "config": dict(cfg.__dict__)}, streams)
 
     def evaluate(epoch: float) -> None:
         nonlocal best
@@ -898,14 +847,8 @@ def train(
         scores = _evaluate(model, tok, dev, cfg, dev_t)
         head = _headline(scores)
         mean = float(np.mean(list(head.values()))) if head else 0.0
-        rec = {
-            "epoch": epoch,
-            "step": step,
-            "scores": scores,
-            "headline": head,
-            "mean": mean,
-            "eval_s": round(time.time() - tev, 1),
-        }
+        rec = {"epoch": epoch, "step": step, "scores": scores, "headline": head, "mean": mean,
+               "eval_s": round(time.time() - tev, 1)}
         history.append(rec)
         log({"event": "eval", **rec})
         model.config.training = {"config": dict(cfg.__dict__), "epoch": epoch, "step": step, "dev": head}
@@ -942,18 +885,11 @@ def train(
         train_time += time.time() - te
         if step % 50 == 0 or step == total:
             rate = seen / max(train_time, 1e-9)
-            log(
-                {
-                    "event": "step",
-                    "epoch": -(-step // cfg.steps_per_epoch),
-                    "step": step,
-                    "of": total,
-                    "examples_per_s": round(rate, 2),
-                    "loss": {n: round(float(np.mean(v)), 4) for n, v in loss_acc.items() if v},
-                    "lr": sched.get_last_lr()[0],
-                    "eta_min": round((total - step) * cfg.batch_size / max(rate, 1e-9) / 60, 1),
-                }
-            )
+            log({"event": "step", "epoch": -(-step // cfg.steps_per_epoch), "step": step, "of": total,
+                 "examples_per_s": round(rate, 2),
+                 "loss": {n: round(float(np.mean(v)), 4) for n, v in loss_acc.items() if v},
+                 "lr": sched.get_last_lr()[0],
+                 "eta_min": round((total - step) * cfg.batch_size / max(rate, 1e-9) / 60, 1)})
             loss_acc = {n: [] for n in names}
         if step % cfg.steps_per_epoch == 0:
             evaluate(step // cfg.steps_per_epoch)
@@ -987,13 +923,8 @@ def train(
     (out / "summary.json").write_text(
         json.dumps(summary.to_dict(), indent=2, default=_json_default) + "\n", encoding="utf-8"
     )
-    log(
-        {
-            "event": "done" if stopped is None else "stopped",
-            "wall_s": round(wall, 1),
-            "best_epoch": best["epoch"] if best else None,
-        }
-    )
+    log({"event": "done" if stopped is None else "stopped", "wall_s": round(wall, 1),
+         "best_epoch": best["epoch"] if best else None})
     log_f.close()
     return summary
 

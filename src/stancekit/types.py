@@ -78,7 +78,8 @@ class Mention:
     def __post_init__(self) -> None:
         if not (0 <= self.start <= self.end) or self.end - self.start != len(self.text):
             raise InputError(
-                f"Mention {self.text!r}: offsets [{self.start}, {self.end}) do not span {len(self.text)} characters."
+                f"Mention {self.text!r}: offsets [{self.start}, {self.end}) do not span "
+                f"{len(self.text)} characters."
             )
 
     def to_dict(self) -> dict[str, Any]:

@@ -111,16 +111,8 @@ class DatasetSpec:
 
 
 #: Metric family → its official metric key.
-_METRICS = {
-    "newsmtsc": "f1_macro",
-    "semeval2016": "f_avg",
-    "pstance": "f1_macro_avg",
-    "vast": "f1_macro",
-    "ibm-claim-stance": "accuracy",
-    "claim": "f1_claim",
-    "mentions": "f1_micro",
-    "persent": "accuracy",
-}
+_METRICS = {"newsmtsc": "f1_macro", "semeval2016": "f_avg", "pstance": "f1_macro_avg", "vast": "f1_macro",
+            "ibm-claim-stance": "accuracy", "claim": "f1_claim", "mentions": "f1_micro", "persent": "accuracy"}
 #: Per set: (family, form, binary, train_as, dev_as). One table for evaluation and training.
 _ROLES: dict[str, tuple[str, str | None, bool, str | None, dict[str, str]]] = {
     "newsmtsc": ("newsmtsc", "mention", False, "newsmtsc", {}),
@@ -149,9 +141,8 @@ def _with_roles(s: DatasetSpec) -> DatasetSpec:
     from dataclasses import replace
 
     family, form, binary, train_as, dev_as = _ROLES[s.name]
-    return replace(
-        s, family=family, metric=_METRICS[family], form=form, binary=binary, train_as=train_as, dev_as=dev_as
-    )
+    return replace(s, family=family, metric=_METRICS[family], form=form, binary=binary, train_as=train_as,
+                   dev_as=dev_as)
 
 
 def _specs() -> dict[str, DatasetSpec]:
@@ -172,164 +163,50 @@ def _specs() -> dict[str, DatasetSpec]:
     tests = frozenset({"test-mt", "test-rw"})
     specs = [
         DatasetSpec("newsmtsc", "stance", "newsmtsc", nm_grouped, newsmtsc.read, "train", ("dev-mt", "dev-rw"), tests),
-        DatasetSpec(
-            "newsmtsc-flat", "stance", "newsmtsc", nm_flat, newsmtsc.read, "train", ("dev-mt", "dev-rw"), tests
-        ),
-        DatasetSpec(
-            "newsmtsc-mt",
-            "stance",
-            "newsmtsc",
-            {"train": nm_grouped["train"], "dev": nm_grouped["dev-mt"], "test": nm_grouped["test-mt"]},
-            newsmtsc.read,
-            "train",
-            ("dev",),
-            frozenset({"test"}),
-        ),
-        DatasetSpec(
-            "newsmtsc-rw",
-            "stance",
-            "newsmtsc",
-            {"train": nm_grouped["train"], "dev": nm_grouped["dev-rw"], "test": nm_grouped["test-rw"]},
-            newsmtsc.read,
-            "train",
-            ("dev",),
-            frozenset({"test"}),
-        ),
-        DatasetSpec(
-            "semeval2016",
-            "stance",
-            "semeval2016-task6",
-            {s: "stance-data-all-annotations.zip" for s in ("train", "test", "test-b")},
-            semeval2016.read,
-            "train",
-            ("test",),
-        ),
-        DatasetSpec(
-            "pstance",
-            "stance",
-            "pstance",
-            {s: "." for s in ("train", "val", "test")},
-            partial(pstance.read, binary=True),
-            "train",
-            ("val",),
-            aliases={"dev": "val"},
-        ),
-        DatasetSpec(
-            "pstance-all",
-            "stance",
-            "pstance",
-            {s: "." for s in ("train", "val", "test")},
-            partial(pstance.read, binary=False),
-            "train",
-            ("val",),
-            aliases={"dev": "val"},
-        ),
-        DatasetSpec(
-            "vast",
-            "stance",
-            "vast",
-            {
-                "train": "vast_train.zip",
-                "dev": "reduced-dev-test/vast_dev.csv",
-                "test": "reduced-dev-test/vast_test.csv",
-                "sentswap": "vast_test-sentswap.csv",
-            },
-            vast.read,
-            "train",
-            ("dev",),
-        ),
-        DatasetSpec(
-            "ibm-claim-stance",
-            "stance",
-            "ibm-claim-stance",
-            {s: ibm_claim_stance.FILE for s in ("train", "test")},
-            ibm_claim_stance.read,
-            "train",
-            ("test",),
-        ),
-        DatasetSpec(
-            "claimbuster",
-            "claim",
-            "claimbuster",
-            {s: "kfold_25ncs.json" for s in ("train", "dev")},
-            claimbuster.read,
-            "train",
-            ("dev",),
-        ),
-        DatasetSpec(
-            "claimbuster-2x",
-            "claim",
-            "claimbuster",
-            {s: "kfold_20ncs.json" for s in ("train", "dev")},
-            claimbuster.read,
-            "train",
-            ("dev",),
-        ),
-        DatasetSpec(
-            "claimbuster-3x",
-            "claim",
-            "claimbuster",
-            {s: "kfold_30ncs.json" for s in ("train", "dev")},
-            claimbuster.read,
-            "train",
-            ("dev",),
-        ),
-        DatasetSpec(
-            "clef2019",
-            "claim",
-            "clef2019-checkthat-task1",
-            {"train": "training", "test": "test_annotated"},
-            clef2019.read,
-            "train",
-            ("test",),
-        ),
-        DatasetSpec(
-            "aae-sentences",
-            "claim",
-            "aae-sentences-ukp",
-            {s: "." for s in ("train", "dev", "test")},
-            aae.read,
-            "train",
-            ("dev",),
-        ),
-        DatasetSpec(
-            "conll2003",
-            "mentions",
-            "conll2003-en",
-            {"train": "eng.train", "testa": "eng.testa", "testb": "eng.testb"},
-            mentions.read_conll2003,
-            "train",
-            ("testa",),
-            aliases={"dev": "testa", "test": "testb"},
-        ),
-        DatasetSpec(
-            "wikiann",
-            "mentions",
-            "wikiann-en",
-            {s: s for s in ("train", "dev", "test")},
-            mentions.read_wikiann,
-            "train",
-            ("dev",),
-        ),
-        DatasetSpec(
-            "wnut17",
-            "mentions",
-            "wnut17",
-            {"train": "wnut17train.conll", "dev": "emerging.dev.conll", "test": "emerging.test.annotated"},
-            mentions.read_wnut17,
-            "train",
-            ("dev",),
-        ),
-        DatasetSpec(
-            "persent",
-            "articles",
-            "persent",
-            {"train": "train.csv", "dev": "dev.csv", "test-random": "random_test.csv", "test-fixed": "fixed_test.csv"},
-            persent.read,
-            None,
-            ("dev",),
-            frozenset({"train", "test-random", "test-fixed"}),
-        ),
+        DatasetSpec("newsmtsc-flat", "stance", "newsmtsc", nm_flat, newsmtsc.read, "train", ("dev-mt", "dev-rw"),
+                    tests),
+        DatasetSpec("newsmtsc-mt", "stance", "newsmtsc",
+                    {"train": nm_grouped["train"], "dev": nm_grouped["dev-mt"], "test": nm_grouped["test-mt"]},
+                    newsmtsc.read, "train", ("dev",), frozenset({"test"})),
+        DatasetSpec("newsmtsc-rw", "stance", "newsmtsc",
+                    {"train": nm_grouped["train"], "dev": nm_grouped["dev-rw"], "test": nm_grouped["test-rw"]},
+                    newsmtsc.read, "train", ("dev",), frozenset({"test"})),
+        DatasetSpec("semeval2016", "stance", "semeval2016-task6",
+                    {s: "stance-data-all-annotations.zip" for s in ("train", "test", "test-b")},
+                    semeval2016.read, "train", ("test",)),
+        DatasetSpec("pstance", "stance", "pstance", {s: "." for s in ("train", "val", "test")},
+                    partial(pstance.read, binary=True), "train", ("val",), aliases={"dev": "val"}),
+        DatasetSpec("pstance-all", "stance", "pstance", {s: "." for s in ("train", "val", "test")},
+                    partial(pstance.read, binary=False), "train", ("val",), aliases={"dev": "val"}),
+        DatasetSpec("vast", "stance", "vast",
+                    {"train": "vast_train.zip", "dev": "reduced-dev-test/vast_dev.csv",
+                     "test": "reduced-dev-test/vast_test.csv", "sentswap": "vast_test-sentswap.csv"},
+                    vast.read, "train", ("dev",)),
+        DatasetSpec("ibm-claim-stance", "stance", "ibm-claim-stance",
+                    {s: ibm_claim_stance.FILE for s in ("train", "test")},
+                    ibm_claim_stance.read, "train", ("test",)),
+        DatasetSpec("claimbuster", "claim", "claimbuster", {s: "kfold_25ncs.json" for s in ("train", "dev")},
+                    claimbuster.read, "train", ("dev",)),
+        DatasetSpec("claimbuster-2x", "claim", "claimbuster", {s: "kfold_20ncs.json" for s in ("train", "dev")},
+                    claimbuster.read, "train", ("dev",)),
+        DatasetSpec("claimbuster-3x", "claim", "claimbuster", {s: "kfold_30ncs.json" for s in ("train", "dev")},
+                    claimbuster.read, "train", ("dev",)),
+        DatasetSpec("clef2019", "claim", "clef2019-checkthat-task1",
+                    {"train": "training", "test": "test_annotated"}, clef2019.read, "train", ("test",)),
+        DatasetSpec("aae-sentences", "claim", "aae-sentences-ukp", {s: "." for s in ("train", "dev", "test")},
+                    aae.read, "train", ("dev",)),
+        DatasetSpec("conll2003", "mentions", "conll2003-en",
+                    {"train": "eng.train", "testa": "eng.testa", "testb": "eng.testb"},
+                    mentions.read_conll2003, "train", ("testa",), aliases={"dev": "testa", "test": "testb"}),
+        DatasetSpec("wikiann", "mentions", "wikiann-en", {s: s for s in ("train", "dev", "test")},
+                    mentions.read_wikiann, "train", ("dev",)),
+        DatasetSpec("wnut17", "mentions", "wnut17",
+                    {"train": "wnut17train.conll", "dev": "emerging.dev.conll", "test": "emerging.test.annotated"},
+                    mentions.read_wnut17, "train", ("dev",)),
+        DatasetSpec("persent", "articles", "persent",
+                    {"train": "train.csv", "dev": "dev.csv", "test-random": "random_test.csv",
+                     "test-fixed": "fixed_test.csv"},
+                    persent.read, None, ("dev",), frozenset({"train", "test-random", "test-fixed"})),
     ]
     return {s.name: _with_roles(s) for s in specs}
 
@@ -337,16 +214,9 @@ def _specs() -> dict[str, DatasetSpec]:
 #: Every registered set by name.
 DATASETS: dict[str, DatasetSpec] = _specs()
 # Friendly aliases for names people type.
-_NAME_ALIASES = {
-    "semeval2016-task6": "semeval2016",
-    "semeval": "semeval2016",
-    "ibm": "ibm-claim-stance",
-    "conll2003-en": "conll2003",
-    "wikiann-en": "wikiann",
-    "aae": "aae-sentences",
-    "aae-sentences-ukp": "aae-sentences",
-    "clef2019-checkthat-task1": "clef2019",
-}
+_NAME_ALIASES = {"semeval2016-task6": "semeval2016", "semeval": "semeval2016", "ibm": "ibm-claim-stance",
+                 "conll2003-en": "conll2003", "wikiann-en": "wikiann", "aae": "aae-sentences",
+                 "aae-sentences-ukp": "aae-sentences", "clef2019-checkthat-task1": "clef2019"}
 
 
 def _repo_root() -> Path | None:

@@ -123,9 +123,8 @@ def to_dataset(rows: Iterable[dict[str, Any]], features: datasets.Features) -> d
     return datasets.Dataset.from_list(rows, features=features)
 
 
-def read_conll(
-    path: Path, dataset: str, *, token_col: int, tag_col: int, ncols: int | None, sep: str | None
-) -> list[tuple[int, list[str], list[str]]]:
+def read_conll(path: Path, dataset: str, *, token_col: int, tag_col: int, ncols: int | None,
+               sep: str | None) -> list[tuple[int, list[str], list[str]]]:
     """Read a one-token-per-line file with blank lines between sentences.
 
     Returns ``(first_line_number, tokens, tags)`` per sentence. ``ncols`` (when given) is the

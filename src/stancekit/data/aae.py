@@ -38,10 +38,8 @@ def read(path: Path, split: str | None, name: str = "aae-sentences") -> datasets
     texts = text_path.read_text(encoding="utf-8").splitlines()
     labels = label_path.read_text(encoding="utf-8").splitlines()
     if len(texts) != len(labels):
-        raise DatasetError(
-            f"{name}: {text_path} has {len(texts)} lines but {label_path} has {len(labels)}; "
-            "the two files must be line-aligned."
-        )
+        raise DatasetError(f"{name}: {text_path} has {len(texts)} lines but {label_path} has {len(labels)}; "
+                           "the two files must be line-aligned.")
     bounds = split_bounds(len(texts))
     if split is not None and split not in bounds:
         raise DatasetError(f"{name}: no split {split!r}; choose one of {sorted(bounds)}.")

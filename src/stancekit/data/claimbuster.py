@@ -42,15 +42,11 @@ def read(path: Path, split: str | None, name: str = "claimbuster") -> datasets.D
     rows: list[dict[str, Any]] = []
     for k, obj in enumerate(data):
         where = f"item {k}"
-        if (
-            not isinstance(obj, dict)
-            or not isinstance(obj.get("sentence_id"), int)
-            or not isinstance(obj.get("text"), str)
+        if not isinstance(obj, dict) or not isinstance(obj.get("sentence_id"), int) or not isinstance(
+            obj.get("text"), str
         ):
-            raise DatasetError(
-                f"{path}:{where}: expected an object with integer 'sentence_id', 'label' and "
-                f"string 'text', got {str(obj)[:120]!r}. Fix or remove that item."
-            )
+            raise DatasetError(f"{path}:{where}: expected an object with integer 'sentence_id', 'label' and "
+                               f"string 'text', got {str(obj)[:120]!r}. Fix or remove that item.")
         fold = split_of(obj["sentence_id"])
         if split is not None and fold != split:
             continue

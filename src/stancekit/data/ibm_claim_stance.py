@@ -19,21 +19,9 @@ from stancekit.data._common import find_target, map_label, require_file, row_err
 
 LABELS: dict[Any, str] = {"PRO": "favor", "CON": "against"}
 FILE = "claim_stance_dataset_v1.reconstructed.csv"
-COLUMNS = (
-    "topicId",
-    "split",
-    "topicText",
-    "topicTarget",
-    "topicSentiment",
-    "claims.claimId",
-    "claims.stance",
-    "claims.claimCorrectedText",
-    "claims.claimTarget.text",
-    "claims.claimTarget.span.start",
-    "claims.claimTarget.span.end",
-    "claims.claimSentiment",
-    "claims.targetsRelation",
-)
+COLUMNS = ("topicId", "split", "topicText", "topicTarget", "topicSentiment", "claims.claimId", "claims.stance",
+           "claims.claimCorrectedText", "claims.claimTarget.text", "claims.claimTarget.span.start",
+           "claims.claimTarget.span.end", "claims.claimSentiment", "claims.targetsRelation")
 FEATURES = stance_features(
     {
         "topic_id": datasets.Value("string"),

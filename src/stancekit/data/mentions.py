@@ -25,9 +25,8 @@ WNUT_MAP = {"person": "PER", "corporation": "ORG", "location": "LOC", "group": "
 FEATURES = mention_features()
 
 
-def _build(
-    sents: list[tuple[int, list[str], list[str]]], path: Path, split: str, name: str, mapping: dict[str, str]
-) -> datasets.Dataset:
+def _build(sents: list[tuple[int, list[str], list[str]]], path: Path, split: str, name: str,
+           mapping: dict[str, str]) -> datasets.Dataset:
     rows = [
         {
             "id": f"{path.name}:{line}",

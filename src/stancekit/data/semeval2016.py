@@ -27,7 +27,9 @@ MEMBERS: dict[str, tuple[str, ...]] = {
     "test": ("testdata-taskA-all-annotations.txt",),
     "test-b": ("testdata-taskB-all-annotations.txt",),
 }
-FEATURES = stance_features({"opinion_towards": datasets.Value("string"), "sentiment": datasets.Value("string")})
+FEATURES = stance_features(
+    {"opinion_towards": datasets.Value("string"), "sentiment": datasets.Value("string")}
+)
 
 
 def _parse(text: str, where: str, split: str, name: str) -> list[dict[str, Any]]:
@@ -42,12 +44,8 @@ def _parse(text: str, where: str, split: str, name: str) -> list[dict[str, Any]]
         if not rec or not "".join(rec).strip():
             continue
         if len(rec) != 6:
-            raise row_error(
-                where,
-                no,
-                "6 tab-separated fields (ID, Target, Tweet, Stance, Opinion towards, Sentiment)",
-                "\t".join(rec),
-            )
+            raise row_error(where, no, "6 tab-separated fields (ID, Target, Tweet, Stance, Opinion towards, Sentiment)",
+                            "\t".join(rec))
         rid, target, tweet, stance, opinion, sentiment = (c.strip() for c in rec)
         start, end = find_target(tweet, [target])
         rows.append(

@@ -42,12 +42,8 @@ def _parse(fh: io.TextIOBase, where: str, split: str, name: str) -> list[dict[st
     elif {"Tweet", "Target", "Stance", "seen?"} <= cols:
         text_c, target_c, label_c = "Tweet", "Target", "Stance"
     else:
-        raise row_error(
-            where,
-            1,
-            "a VAST header (post, topic_str, label, seen? — or Tweet, Target, Stance, seen?)",
-            ",".join(reader.fieldnames or []),
-        )
+        raise row_error(where, 1, "a VAST header (post, topic_str, label, seen? — or Tweet, Target, Stance, seen?)",
+                        ",".join(reader.fieldnames or []))
     rows: list[dict[str, Any]] = []
     for k, rec in enumerate(reader):
         no = reader.line_num
