@@ -1417,3 +1417,25 @@ def test_a_unit_opening_with_an_abbreviated_compound_is_not_a_dateline_and_under
     # A real dateline still is one.
     res, _ = analyse("BEIRUT -- Lebanon's parliament met.", {0: [("BEIRUT", "location"), ("Lebanon", "location")]})
     assert names(res, 0) == ["Lebanon"]
+
+
+def test_a_place_the_tagger_calls_a_person_and_a_led_compound_before_a_name() -> None:
+    text = (
+        "Dina Boluarte took office in 2022.\n"
+        "Most of the dead came from Puno and Ayacucho.\n"
+        "She has blamed violent groups.\n"
+        "Armenia froze its part in the Russian-led Collective Security Treaty Organization."
+    )
+    tags = {
+        0: [("Dina Boluarte", "person")],
+        1: [("Puno", "location"), ("Ayacucho", "person")],
+        3: [("Armenia", "location"), ("Russian-led Collective Security Treaty Organization", "organisation")],
+    }
+    res, _ = analyse(text, tags)
+    assert names(res, 1) == []
+    assert names(res, 2) == ["Dina Boluarte"]  # not the "person" Ayacucho
+    assert names(res, 3) == ["Armenia", "Russia", "Collective Security Treaty Organization"]
+    # A one-word person named in full elsewhere stays a person, even after "from".
+    tags = {0: [("Javier Milei", "person")], 1: [("Milei", "person")]}
+    res, _ = analyse("Javier Milei won.\nThe cheers came from Milei.", tags)
+    assert names(res, 1) == ["Javier Milei"]

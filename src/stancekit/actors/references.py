@@ -89,6 +89,11 @@ _COUNTRY_BODY_NAME = re.compile(
     r"(?:\s+of(?:\s+the)?(?:\s+[A-Z][\w-]*)+)?(?![\w-])"
 )
 _PREFIXED = re.compile(r"(?i)\b(?:" + "|".join(sorted(COMPOUND_PREFIXES)) + r")-$")
+# "Russian-led Collective Security Treaty Organization": a compound qualifying the name after it.
+_LED_BEFORE_NAME = re.compile(
+    r"^(?P<c>[\w.]+?)-(?:led|backed|brokered|sponsored|allied|aligned|funded|controlled|dominated|owned|run)\s+"
+    r"(?P<rest>[A-Z].*)$"
+)
 _PLACE_COMPOUND = re.compile(r"-(?:based|born|bred|raised|headquartered)$")
 _PLACE_SUFFIX = re.compile(r"-(?:based|born|bred|raised|headquartered)\b")
 _ABBREVIATED = re.compile(r"\b(?:Jr|Sr|Inc|Ltd|Corp|Co|Bros|St)$")
@@ -516,6 +521,15 @@ class MentionCollector(ArticleState):
         text = m.text
         if "-" not in text or m.tag == "person" or lookup(name_core(text)) is not None:
             return [m]
+        led = _LED_BEFORE_NAME.match(text)
+        if led is not None and lookup_part(led.group("c")) is not None:
+            # "Russian-led Collective Security Treaty Organization": the compound, then the name it qualifies
+            h_end = m.start + len(text[: led.start("rest")].rstrip())
+            r_start = m.start + led.start("rest")
+            head_text, rest_text = self.norm[m.start : h_end], self.norm[r_start : m.end]
+            head = MentionDraft(m.unit, m.start, h_end, "name", m.tag, m.scores, head_text, m.from_tagger)
+            rest = MentionDraft(m.unit, r_start, m.end, "name", m.tag, m.scores, rest_text, m.from_tagger)
+            return [*self._split_compound(head), rest]
         if _PLACE_COMPOUND.search(text):
             return []  # "a Beijing-based analyst", "the U.S.-born envoy": where someone is, not an actor
         pieces: list[tuple[int, int]] = []

@@ -232,6 +232,8 @@ class NameClusterer(ArticleState):
             pre = self.norm[self.bounds[m.unit][0] : m.start]
             if m.tag == "person" and core.split()[-1].lower() in PLACE_HEADS:
                 m.tag = "location"  # "Second Thomas Shoal", "Hainan Island": a place the tagger called a person
+            elif m.tag == "person" and self._place_called_person(m, core):
+                m.tag = "location"  # "most of them from Puno and Ayacucho"
             if m.tag == "person" and len(core.split()) > 1 and core.split()[-1].lower() in IDEOLOGY_HEADS:
                 m.dropped = True  # "Xi Jinping Thought", "the Truman Doctrine": a body of ideas, not a person
                 continue
@@ -331,6 +333,27 @@ class NameClusterer(ArticleState):
                 if not self.actors[m.actor].key.startswith(("C:", "O:")):
                     m.dropped = True
                     m.actor = None
+
+    def _place_called_person(self, m: MentionDraft, core: str) -> bool:
+        """A one-word "person" right after "in"/"from"/… or listed with a place ("from Puno and Ayacucho"),
+        with no title and no person of that name elsewhere in the article, is a place."""
+        toks = name_tokens(core)
+        if len(toks) != 1 or self._titled(m) or _country_or_org(core) is not None:
+            return False
+        if any(
+            k is not m and k.kind == "name" and k.tag == "person" and toks[0] in name_tokens(name_core(k.text))[1:]
+            for k in self.mentions
+        ):
+            return False  # the surname of someone named in full elsewhere
+        pre = self.norm[max(self.bounds[m.unit][0], m.start - 40) : m.start]
+        if re.search(r"\b(?:in|from|near|into|throughout|across|outside|around)\s+$", pre):
+            return True
+        prev = [k for k in self.in_unit.get(m.unit, ()) if k.end <= m.start and k.kind == "name"]
+        return bool(
+            prev
+            and prev[-1].tag == "location"
+            and re.fullmatch(r"\s*(?:,|and|or|,\s*and)\s*", self.norm[prev[-1].end : m.start])
+        )
 
     @staticmethod
     def _names_by_tag(names: list[MentionDraft]) -> tuple[set[str], set[str]]:
