@@ -1439,3 +1439,12 @@ def test_a_place_the_tagger_calls_a_person_and_a_led_compound_before_a_name() ->
     tags = {0: [("Javier Milei", "person")], 1: [("Milei", "person")]}
     res, _ = analyse("Javier Milei won.\nThe cheers came from Milei.", tags)
     assert names(res, 1) == ["Javier Milei"]
+
+
+def test_an_acronyms_long_form_the_tagger_missed_is_found_by_its_initials() -> None:
+    text = "Dagalo sent a delegation of the Rapid Support Forces to Geneva.\nThe RSF denies the charges."
+    res, _ = analyse(text, {0: [("Dagalo", "person"), ("Geneva", "location")], 1: [("RSF", "organisation")]})
+    assert names(res, 0) == ["Dagalo", "Rapid Support Forces"]
+    assert [a.name for a in res.actors] == ["Dagalo", "Rapid Support Forces"]
+    rsf = res.actors[1]
+    assert [m.text for m in rsf.mentions] == ["Rapid Support Forces", "RSF"]

@@ -319,6 +319,7 @@ class NameClusterer(ArticleState):
             self.actors[m.actor].names.append(core)
         self._drop_event_acronyms(names)
         self._link_acronyms()
+        self._find_long_forms()
         self._text_facts()
 
     def _drop_event_acronyms(self, names: list[MentionDraft]) -> None:
@@ -645,6 +646,35 @@ class NameClusterer(ArticleState):
                         break
             if target is not None:
                 self._absorb(target, i)
+
+    def _find_long_forms(self) -> None:
+        """ "a delegation of the Rapid Support Forces …. the RSF": an acronym's long form the tagger missed,
+        found in the claim units by its initials, becomes a mention of the acronym's actor (neutral scores:
+        the model never scored the span)."""
+        for ai, a in enumerate(self.actors):
+            if a.type not in ("organisation", "group") or a.key.startswith(("C:", "O:")) or not a.names:
+                continue
+            code = a.names[0].replace(".", "")
+            if not is_code(code) or len(code) < 3 or any(not is_code(n) for n in a.names):
+                continue
+            words = r"[A-Z][\w'-]*(?:\s+(?:of|for|and|the|de|on)\b)*"
+            pattern = re.compile(rf"(?<![\w-]){words}(?:\s+{words}){{{len(code) - 1}}}(?![\w-])")
+            taken = [(k.start, k.end) for k in self.mentions]
+            for ui, (us, ue) in enumerate(self.bounds):
+                if self.units[ui].prediction is None:
+                    continue
+                for hit in pattern.finditer(self.norm, us, ue):
+                    span = hit.group(0)
+                    if initials(span) != code or any(s < hit.end() and hit.start() < e for s, e in taken):
+                        continue
+                    m = MentionDraft(ui, hit.start(), hit.end(), "name", "organisation", (0.0, 0.0, 1.0), span, False)
+                    m.core, m.actor = span, ai
+                    self.mentions.append(m)
+                    self.in_unit.setdefault(ui, []).append(m)
+                    a.names.append(span)
+        self.mentions.sort(key=lambda k: (k.start, k.end))
+        for ms in self.in_unit.values():
+            ms.sort(key=lambda k: (k.start, k.end))
 
     def _absorb(self, keep: int, gone: int) -> None:
         for m in self.mentions:
