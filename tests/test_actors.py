@@ -1448,3 +1448,16 @@ def test_an_acronyms_long_form_the_tagger_missed_is_found_by_its_initials() -> N
     assert [a.name for a in res.actors] == ["Dagalo", "Rapid Support Forces"]
     rsf = res.actors[1]
     assert [m.text for m in rsf.mentions] == ["Rapid Support Forces", "RSF"]
+
+
+def test_a_possessive_pronoun_is_not_the_speaker_and_workers_party_keeps_its_apostrophe() -> None:
+    text = (
+        "Chile Vamos opposed the reform.\n"
+        "Its leader, José Antonio Kast, said the reform was a tax on work.\n"
+        "The Workers' United Centre called the deal insufficient."
+    )
+    tags = {0: [("Chile Vamos", "organisation")], 1: [("José Antonio Kast", "person")],
+            2: [("United Centre", "organisation")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert res.sources[1] == "José Antonio Kast"
+    assert names(res, 2) == ["Workers' United Centre"]

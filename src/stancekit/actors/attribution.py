@@ -80,6 +80,8 @@ class Attribution(ArticleState):
             quoted = '"' in self.norm[us:ue]
             best: tuple[int, MentionDraft] | None = None
             for m in ms:
+                if m.kind == "pronoun" and m.text.lower() in ("its", "his", "her", "their"):
+                    continue  # "Its leader, José Antonio Kast, said": the speaker is the leader, not "its"
                 pre = self.norm[us : m.start]
                 post = self.norm[m.end : ue]
                 if _SPEAKER_BEFORE.search(pre) or (_SPEAKER_AFTER.match(post) and self._subject(m, ms)):

@@ -591,8 +591,8 @@ class MentionCollector(ArticleState):
                 left = CONNECTOR_LEFT.search(self.norm, us, m.start)  # "Alliance for the" + "Union of Romanians"
             if left is None or left.group("w").rstrip(".").lower() in NOT_NAME | TITLE_WORDS | FUNCTION_WORDS:
                 break
-            if "'" in left.group("w"):
-                break  # "Italy's": a possessive qualifies the name, it is not part of it
+            if "'" in left.group("w") and not (m.tag == "organisation" and left.group("w").endswith("s'")):
+                break  # "Italy's": a possessive qualifies the name, it is not part of it ("Workers' Party" is)
             if left.group("w").split("-")[0].lower() in COMPOUND_PREFIXES and "-" in left.group("w"):
                 break  # "Post-Brexit Britain", "Anti-Western Russia": the compound qualifies the name
             known = lookup(POSSESSIVE.sub("", left.group("w")))
