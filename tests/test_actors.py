@@ -1461,3 +1461,11 @@ def test_a_possessive_pronoun_is_not_the_speaker_and_workers_party_keeps_its_apo
     res, _ = analyse(text, tags)
     assert res.sources[1] == "José Antonio Kast"
     assert names(res, 2) == ["Workers' United Centre"]
+
+
+def test_his_counterpart_is_another_person_not_him() -> None:
+    text = "Fernando Grande-Marlaska visited Rabat.\nHis Moroccan counterpart, Abdelouafi Laftit, praised the deal."
+    tags = {0: [("Fernando Grande-Marlaska", "person"), ("Rabat", "location")], 1: [("Abdelouafi Laftit", "person")]}
+    res, _ = analyse(text, tags)
+    assert "Fernando Grande-Marlaska" not in names(res, 1)
+    assert "Abdelouafi Laftit" in names(res, 1)

@@ -77,6 +77,11 @@ _WON_OFFICE = re.compile(
 _OFFICE_ROLE = {"presidential": "president", "presidency": "president", "premiership": "prime minister"}
 # Between the names of a list: "Mali, Burkina Faso and Niger", "Japan and Russia".
 _LIST_GAP = re.compile(r"\s*(?:,|,?\s+and|,?\s+or|\s+and\s+the|,\s+the)\s*(?:the\s+)?")
+# A possessive before a person related to the possessor: the claim is about that other person.
+_RELATION_AFTER = re.compile(
+    r"\s+(?:[A-Z][\w-]*\s+|[a-z][\w-]*\s+)?(?:counterpart|rival|successor|predecessor|opponent|challenger|deputy|"
+    r"spokes(?:man|woman|person)|aide|wife|husband|son|daughter|brother|sister|envoy)s?\b"
+)
 _ROLE_AFTER = re.compile(rf"^\s+(?i:then-|former\s+|acting\s+)?(?i:{ROLE_PATTERN})\b")
 # A title right before a name: "(former) President ", "Mr. ", "Prime Minister ".
 _TITLE_TAIL = re.compile(
@@ -1018,6 +1023,8 @@ class Coreference(ArticleState):
         p = PRONOUNS.get(m.text.lower())
         if p is None:
             return None
+        if _RELATION_AFTER.match(self.norm, m.end):
+            return None  # "His Moroccan counterpart, Abdelouafi Laftit, said": another person, not him
 
         def fits(ai: int) -> bool:
             a = self.actors[ai]
