@@ -1,0 +1,70 @@
+"""The model-selection pieces of benchmarks/article_stance.py (the procedure that fits ARTICLE_STANCE)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("article_stance_bench", ROOT / "benchmarks" / "article_stance.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up while the file executes
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_accuracy_with_a_macro_f1_floor_prefers_any_setting_above_the_floor() -> None:
+    b = _bench()
+    y = np.array([0] * 7 + [1] * 2 + [2])
+    has = np.ones(len(y), dtype=bool)
+    always_favor = np.tile([1.0, 0.0, 0.0], (len(y), 1))  # accuracy 0.7, macro-F1 0.27
+    balanced = np.eye(3)[[0, 0, 0, 1, 2, 2, 1, 1, 1, 2]]  # accuracy 0.6, macro-F1 0.59
+    fav = b._objective("accuracy_f1floor", y, always_favor, has)
+    bal = b._objective("accuracy_f1floor", y, balanced, has)
+    assert bal > fav and bal[0] == 1.0 and fav[0] == 0.0  # lower accuracy, but above the floor
+    assert b._objective("mean", y, balanced, has) > b._objective("mean", y, always_favor, has)
+    # log-loss: the confident right answer beats the hedged one
+    hedged = np.full((len(y), 3), 1 / 3)
+    assert b._objective("logloss", y, np.eye(3)[y], has) > b._objective("logloss", y, hedged, has)
+
+
+def test_ordinal_model_orders_against_neutral_favor_and_returns_distributions() -> None:
+    b = _bench()
+    rng = np.random.default_rng(0)
+    # favor: f high, a low; against: the reverse; neutral in between (labels index LABELS: favor, against, neutral)
+    centres = {0: (0.6, 0.1), 1: (0.1, 0.6), 2: (0.3, 0.3)}
+    y = np.repeat([0, 1, 2], 60)
+    x = np.array([centres[int(k)] for k in y]) + rng.normal(0, 0.05, (len(y), 2))
+    model = b.fit(x, y, b.Setting(1.0, 1.0, 10.0, 1.0, 1.0, form="ordinal"))
+    p = model.predict_proba(x)
+    assert np.allclose(p.sum(axis=1), 1.0) and (p >= 0).all()
+    assert (p.argmax(axis=1) == y).mean() > 0.9
+    assert model.coef_[0] > 0 > model.coef_[1]  # the score rises with favor and falls with against
+    assert model.thresholds_[0] < model.thresholds_[1]
+
+
+def test_paragraph_calibration_learns_from_the_training_articles_only() -> None:
+    b = _bench()
+    rng = np.random.default_rng(1)
+    arts = []
+    for i in range(40):
+        k = i % 3
+        ev = [(tuple(float(v) for v in rng.dirichlet(np.ones(3) + 3 * np.eye(3)[k])), True) for _ in range(4)]
+        arts.append({"gold": b.LABELS[k], "evidence": ev, "paragraph_labels": [k] * 4})
+    train = np.arange(30)
+    out = b.calibrate_on_paragraphs(arts, train)
+    flipped = [dict(a, paragraph_labels=[(a["paragraph_labels"][0] + 1) % 3] * 4) if i >= 30 else a
+               for i, a in enumerate(arts)]  # fmt: skip
+    again = b.calibrate_on_paragraphs(flipped, train)
+    assert all(o["evidence"] == a["evidence"] for o, a in zip(out, again, strict=True))
+    for o, a in zip(out, arts, strict=True):
+        assert len(o["evidence"]) == len(a["evidence"])
+        assert all(np.isclose(sum(sc), 1.0) and prim for sc, prim in o["evidence"])
