@@ -1469,3 +1469,16 @@ def test_his_counterpart_is_another_person_not_him() -> None:
     res, _ = analyse(text, tags)
     assert "Fernando Grande-Marlaska" not in names(res, 1)
     assert "Abdelouafi Laftit" in names(res, 1)
+
+
+def test_body_names_grow_over_a_plural_possessive_and_title_words() -> None:
+    text = (
+        "His National People's Power alliance took 159 seats.\nThe Defence Ministry objected.\n"
+        "President Macron's Renaissance party lost."
+    )
+    tags = {0: [("People", "organisation")], 1: [("Ministry", "organisation")],
+            2: [("Macron", "person"), ("Renaissance", "organisation")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert "National People's Power" in names(res, 0)
+    assert names(res, 1) == ["Defence Ministry"]
+    assert names(res, 2) == ["Macron", "Renaissance"]  # a title ends a body's name on its left

@@ -89,6 +89,11 @@ _COUNTRY_BODY_NAME = re.compile(
     r"(?:\s+of(?:\s+the)?(?:\s+[A-Z][\w-]*)+)?(?![\w-])"
 )
 _PREFIXED = re.compile(r"(?i)\b(?:" + "|".join(sorted(COMPOUND_PREFIXES)) + r")-$")
+# Titles that still end a body's name on its left ("President X's Party" is not one name).
+_TITLES_BEFORE_BODY = {t for t in TITLES if " " not in t} - {"national", "foreign", "defence", "defense", "general"}
+# "National People's Power", "the People's Party", "Workers' Party": a name with a plural possessive inside.
+_PEOPLES = re.compile(r"\b(?:People|Workers|Women|Farmers|Peasants|Citizens)$")
+_PEOPLES_RIGHT = re.compile(r"'s?\s(?P<w>[A-Z][\w-]*)(?=[\s,;:!?)\]\"']|\.\s|\.$|$)")
 # "Russian-led Collective Security Treaty Organization": a compound qualifying the name after it.
 _LED_BEFORE_NAME = re.compile(
     r"^(?P<c>[\w.]+?)-(?:led|backed|brokered|sponsored|allied|aligned|funded|controlled|dominated|owned|run)\s+"
@@ -580,6 +585,8 @@ class MentionCollector(ArticleState):
             right = CAP_RIGHT.match(self.norm, m.end, ue)
             if right is None and m.tag == "organisation":
                 right = CONNECTOR_RIGHT.match(self.norm, m.end, ue)
+            if right is None and m.tag in ("organisation", "group") and _PEOPLES.search(self.norm, m.start, m.end):
+                right = _PEOPLES_RIGHT.match(self.norm, m.end, ue)  # "People" + "'s Power", "Workers" + "' Party"
             if right is None and m.tag == "person":
                 right = PARTICLE_RIGHT.match(self.norm, m.end, ue)
             if right is None or right.group("w").rstrip(".").lower() in NOT_NAME | TITLE_WORDS | FUNCTION_WORDS:
@@ -589,7 +596,9 @@ class MentionCollector(ArticleState):
             left = CAP_LEFT.search(self.norm, us, m.start)
             if left is None and m.tag in ("organisation", "group"):
                 left = CONNECTOR_LEFT.search(self.norm, us, m.start)  # "Alliance for the" + "Union of Romanians"
-            if left is None or left.group("w").rstrip(".").lower() in NOT_NAME | TITLE_WORDS | FUNCTION_WORDS:
+            # Title words stop a person's name ("President Biden"), not a body's ("National People's Power")
+            stop = NOT_NAME | FUNCTION_WORDS | (TITLE_WORDS if m.tag == "person" else _TITLES_BEFORE_BODY)
+            if left is None or left.group("w").rstrip(".").lower() in stop:
                 break
             if "'" in left.group("w") and not (m.tag == "organisation" and left.group("w").endswith("s'")):
                 break  # "Italy's": a possessive qualifies the name, it is not part of it ("Workers' Party" is)
