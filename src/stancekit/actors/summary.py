@@ -49,8 +49,8 @@ class ArticleStanceParams:
 
     secondary_weight: float = 1.0
     neutral_prior: float = 1.0
-    coef: tuple[tuple[float, float], ...] = ((1.5243, -1.8064), (-0.5502, 3.0127), (-0.9742, -1.2063))
-    intercept: tuple[float, ...] = (0.6052, -1.4894, 0.8842)
+    coef: tuple[tuple[float, float], ...] = ((1.4701, -1.8526), (-0.468, 3.104), (-1.0021, -1.2514))
+    intercept: tuple[float, ...] = (0.6367, -1.5465, 0.9098)
 
 
 #: Fitted on PerSenT dev with the shipped model by ``benchmarks/article_stance.py`` (multinomial
