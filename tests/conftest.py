@@ -12,6 +12,20 @@ from typing import Any
 import pytest
 
 
+def load_benchmark(name: str) -> Any:
+    """Import ``benchmarks/<name>.py`` as a module (the benchmarks folder is not a package)."""
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"{name}_bench", path)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up while the file executes
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def build_tiny_model(seed: int = 0) -> tuple[Any, Any]:
     """A seeded 2-layer, 32-wide BERT encoder with fresh stancekit heads, and the base tokenizer."""
     import torch

@@ -6,11 +6,9 @@ so that each test states exactly which mentions the tagger saw and what stance e
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import re
-import sys
 import time
 from pathlib import Path
 
@@ -530,12 +528,9 @@ def test_random_mention_sets_never_raise_and_keep_offsets(words, cuts, raw, clai
 
 
 def _bench():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("actors_bench", ROOT / "benchmarks" / "actors.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up while the file executes
-    spec.loader.exec_module(mod)
-    return mod
+    from conftest import load_benchmark
+
+    return load_benchmark("actors")
 
 
 def test_gold_actor_files_are_consistent_with_the_gold_articles() -> None:

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("article_stance_bench", ROOT / "benchmarks" / "article_stance.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up while the file executes
-    spec.loader.exec_module(mod)
-    return mod
+    from conftest import load_benchmark
+
+    return load_benchmark("article_stance")
 
 
 def test_accuracy_with_a_macro_f1_floor_prefers_any_setting_above_the_floor() -> None:
