@@ -1477,3 +1477,21 @@ def test_body_names_grow_over_a_plural_possessive_and_title_words() -> None:
     assert "National People's Power" in names(res, 0)
     assert names(res, 1) == ["Defence Ministry"]
     assert names(res, 2) == ["Macron", "Renaissance"]  # a title ends a body's name on its left
+
+
+def test_fact_tables_name_only_known_countries_and_every_row_has_a_source() -> None:
+    from stancekit.actors.facts import _read_tsv, fact_tables
+
+    names = fact_tables().country_names
+    for table in ("people.tsv", "country_aliases.tsv"):
+        rows = _read_tsv(table)
+        assert rows, table
+        for row in rows:
+            target = row.get("country") or row["target"]
+            if target.startswith("org:"):
+                assert target[4:] in fact_tables().orgs, f"{table}: {row} names an unknown organisation"
+            else:
+                assert target in names, f"{table}: {row} names an unknown country"
+            assert row["source"].startswith("https://"), f"{table}: {row} has no source"
+    people = [r["name"] for r in _read_tsv("people.tsv")]
+    assert len(people) == len(set(people)), "a person listed twice"
