@@ -26,16 +26,22 @@ def _native(model: Any) -> bert.BertEncoder:
     return encoder.eval()
 
 
+def _padded_batch() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Four rows of 23 tokens: two padded at different lengths, one with a second segment."""
+    torch.manual_seed(2)
+    ids = torch.randint(1000, 20000, (4, 23))
+    mask = torch.ones_like(ids)
+    mask[1, 9:] = 0
+    mask[3, 17:] = 0
+    types = torch.zeros_like(ids)
+    types[2, 6:] = 1
+    return ids, mask, types
+
+
 def test_hidden_states_match_transformers_bert_with_padding_and_token_types(tiny_model: tuple[Any, Any]) -> None:
     model, _ = tiny_model
     native = _native(model)
-    torch.manual_seed(1)
-    ids = torch.randint(1000, 20000, (4, 19))
-    mask = torch.ones_like(ids)
-    mask[1, 11:] = 0
-    mask[3, 5:] = 0
-    types = torch.zeros_like(ids)
-    types[2, 7:] = 1
+    ids, mask, types = _padded_batch()
     with torch.inference_mode():
         for tt in (None, types):
             ref = model.encoder(input_ids=ids, attention_mask=mask, token_type_ids=tt).last_hidden_state
@@ -55,17 +61,6 @@ def test_hidden_states_match_under_bf16_autocast(tiny_model: tuple[Any, Any]) ->
     assert torch.allclose(got, ref, atol=2e-2)
 
 
-def _bf16_inputs() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    torch.manual_seed(2)
-    ids = torch.randint(1000, 20000, (4, 23))
-    mask = torch.ones_like(ids)
-    mask[1, 9:] = 0
-    mask[3, 17:] = 0
-    types = torch.zeros_like(ids)
-    types[2, 6:] = 1
-    return ids, mask, types
-
-
 @pytest.mark.parametrize("packed", [True, False])
 def test_cpu_bf16_encoder_is_within_bf16_rounding_of_fp32(
     tiny_model: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch, packed: bool
@@ -77,7 +72,7 @@ def test_cpu_bf16_encoder_is_within_bf16_rounding_of_fp32(
         monkeypatch.setattr(bert, "_packed_linear_ops", lambda: False)
     fast = bert.CpuBf16Encoder(native).eval()
     assert all(layer.qkv.packed is (packed and available) for layer in fast.layers)
-    ids, mask, types = _bf16_inputs()
+    ids, mask, types = _padded_batch()
     real = mask.bool()
     with torch.inference_mode():
         for tt in (None, types):
@@ -95,7 +90,7 @@ def test_cpu_bf16_encoder_is_within_bf16_rounding_of_fp32(
 def test_cpu_bf16_encoder_ignores_padding(tiny_model: tuple[Any, Any]) -> None:
     model, _ = tiny_model
     fast = bert.CpuBf16Encoder(_native(model)).eval()
-    ids, mask, _ = _bf16_inputs()
+    ids, mask, _ = _padded_batch()
     with torch.inference_mode():
         alone = fast(ids[1:2, :9], mask[1:2, :9]).last_hidden_state[0]
         padded = fast(ids, mask).last_hidden_state[1, :9]
@@ -105,7 +100,7 @@ def test_cpu_bf16_encoder_ignores_padding(tiny_model: tuple[Any, Any]) -> None:
 def test_cpu_bf16_encoder_without_a_mask_keeps_rows_apart(tiny_model: tuple[Any, Any]) -> None:
     model, _ = tiny_model
     fast = bert.CpuBf16Encoder(_native(model)).eval()
-    ids, _, _ = _bf16_inputs()
+    ids, _, _ = _padded_batch()
     with torch.inference_mode():
         batch = fast(ids).last_hidden_state
         for i in range(ids.shape[0]):
@@ -120,7 +115,7 @@ def test_cpu_bf16_encoder_with_another_activation(tiny_model: tuple[Any, Any]) -
     native.load_weights({k: v.clone() for k, v in model.encoder.state_dict().items()})
     fast = bert.CpuBf16Encoder(native.eval()).eval()
     assert fast.layers[0].inter.act == "none" and fast.layers[0].act is not None
-    ids, mask, _ = _bf16_inputs()
+    ids, mask, _ = _padded_batch()
     with torch.inference_mode():
         ref = native(ids, mask).last_hidden_state
         got = fast(ids, mask).last_hidden_state
