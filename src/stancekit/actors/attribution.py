@@ -53,6 +53,7 @@ _ADDRESSED = re.compile(
 # Lower-case words of a title before a name: "Foreign ministry spokeswoman Pham Thu Hang said".
 _BODY_WORDS = ("ministry", "office", "department", "party", "government", "state", "foreign", "defence", "defense",
                "interior", "finance", "police", "army", "military", "agency", "press", "council", "court")  # fmt: skip
+_TITLE_RUN_WORDS = frozenset(("the", "former", "then", *ROLES, *_BODY_WORDS))
 _PARTY = re.compile(r"\b[Pp]arty\b")
 _ACCORDING_TO = re.compile(r"\b[Aa]ccording\s+to\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,4}$")
 
@@ -157,6 +158,4 @@ class Attribution(ArticleState):
         # "Russian President Vladimir Putin told …", '…," European Commission President X said':
         # only capitalised title words since the clause began.
         words = re.split(r"""[,":;—–(]|'(?!s\b)""", pre)[-1].split()
-        return len(words) <= 6 and all(
-            w[:1].isupper() or w.lower() in ("the", "former", "then", *ROLES, *_BODY_WORDS) for w in words
-        )
+        return len(words) <= 6 and all(w[:1].isupper() or w.lower() in _TITLE_RUN_WORDS for w in words)

@@ -216,7 +216,7 @@ class NameClusterer(ArticleState):
     def cluster_names(self) -> None:
         names = [m for m in self.mentions if m.kind == "name"]
         persons: list[int] = []
-        surnames, org_names = self._names_by_tag(names)
+        surnames, full_surnames, org_names = self._names_by_tag(names)
         for m in names:
             core = name_core(m.text)
             m.core = core
@@ -237,7 +237,7 @@ class NameClusterer(ArticleState):
             pre = self.norm[self.bounds[m.unit][0] : m.start]
             if m.tag == "person" and core.split()[-1].lower() in PLACE_HEADS:
                 m.tag = "location"  # "Second Thomas Shoal", "Hainan Island": a place the tagger called a person
-            elif m.tag == "person" and self._place_called_person(m, core):
+            elif m.tag == "person" and self._place_called_person(m, core, full_surnames):
                 m.tag = "location"  # "most of them from Puno and Ayacucho"
             if m.tag == "person" and len(core.split()) > 1 and core.split()[-1].lower() in IDEOLOGY_HEADS:
                 m.dropped = True  # "Xi Jinping Thought", "the Truman Doctrine": a body of ideas, not a person
@@ -340,17 +340,12 @@ class NameClusterer(ArticleState):
                     m.dropped = True
                     m.actor = None
 
-    def _place_called_person(self, m: MentionDraft, core: str) -> bool:
+    def _place_called_person(self, m: MentionDraft, core: str, full_surnames: set[str]) -> bool:
         """A one-word "person" right after "in"/"from"/… or listed with a place ("from Puno and Ayacucho"),
         with no title and no person of that name elsewhere in the article, is a place."""
         toks = name_tokens(core)
-        if len(toks) != 1 or self._titled(m) or _country_or_org(core) is not None:
-            return False
-        if any(
-            k is not m and k.kind == "name" and k.tag == "person" and toks[0] in name_tokens(name_core(k.text))[1:]
-            for k in self.mentions
-        ):
-            return False  # the surname of someone named in full elsewhere
+        if len(toks) != 1 or toks[0] in full_surnames or self._titled(m) or _country_or_org(core) is not None:
+            return False  # … and not the surname of someone named in full elsewhere
         pre = self.norm[max(self.bounds[m.unit][0], m.start - 40) : m.start]
         if re.search(r"\b(?:in|from|near|into|throughout|across|outside|around)\s+$", pre):
             return True
@@ -362,9 +357,11 @@ class NameClusterer(ArticleState):
         )
 
     @staticmethod
-    def _names_by_tag(names: list[MentionDraft]) -> tuple[set[str], set[str]]:
-        """Surnames of the full person names, and the organisation names, the tagger found in the article."""
+    def _names_by_tag(names: list[MentionDraft]) -> tuple[set[str], set[str], set[str]]:
+        """The last names of the person names the tagger found (all, and of full names only: "Joseph Aoun"),
+        and its organisation names."""
         surnames: set[str] = set()
+        full_surnames: set[str] = set()
         org_names: set[str] = set()
         for m in names:
             core = name_core(m.text)
@@ -374,9 +371,11 @@ class NameClusterer(ArticleState):
                 toks = name_tokens(split_title(core)[0])
                 if toks and toks[-1].isalpha():
                     surnames.add(toks[-1])  # "Joseph Aoun" or "Hasina": the name the tagger also types otherwise
+                    if len(toks) > 1:
+                        full_surnames.add(toks[-1])
             elif m.tag == "organisation" and not _is_event_or_idea(core):
                 org_names.add(fold(core))
-        return surnames, org_names
+        return surnames, full_surnames, org_names
 
     def _text_facts(self) -> None:
         """Tie people to roles and countries from titles anywhere in the text, captions included."""
@@ -656,6 +655,7 @@ class NameClusterer(ArticleState):
         """ "a delegation of the Rapid Support Forces …. the RSF": an acronym's long form the tagger missed,
         found in the claim units by its initials, becomes a mention of the acronym's actor (neutral scores:
         the model never scored the span)."""
+        added = False
         for ai, a in enumerate(self.actors):
             if a.type not in ("organisation", "group") or a.key.startswith(("C:", "O:")) or not a.names:
                 continue
@@ -677,9 +677,11 @@ class NameClusterer(ArticleState):
                     self.mentions.append(m)
                     self.in_unit.setdefault(ui, []).append(m)
                     a.names.append(span)
-        self.mentions.sort(key=lambda k: (k.start, k.end))
-        for ms in self.in_unit.values():
-            ms.sort(key=lambda k: (k.start, k.end))
+                    added = True
+        if added:
+            self.mentions.sort(key=lambda k: (k.start, k.end))
+            for ms in self.in_unit.values():
+                ms.sort(key=lambda k: (k.start, k.end))
 
     def _absorb(self, keep: int, gone: int) -> None:
         for m in self.mentions:
@@ -821,12 +823,11 @@ class Coreference(ArticleState):
             # ties that person to another country.
             # Only when the article has named that country before: "The Brazilian president" in a text
             # that never names Brazil as an actor is not the U.S. president named earlier.
-            named = {h.actor for h in history}
-            ckey = self.by_key.get(d.country)
+            named = self.by_key.get(d.country) in {h.actor for h in history}
+            named = named or d.country in self._dateline_countries(m.unit)
             for ai in sorted(self.last_seen, key=self.last_seen.__getitem__, reverse=True):
                 cand = self.actors[ai]
-                known = ckey in named or d.country in self._dateline_countries(m.unit) or cand.listed == d.country
-                if known and fits(cand, loose=True):
+                if (named or cand.listed == d.country) and fits(cand, loose=True):
                     return ai
         if d.country is not None and d.role not in HEAD_ROLES and d.role not in GENERIC_ROLES:
             # An official the article does not name acts for their country: "Manila summoned the
