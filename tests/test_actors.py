@@ -1496,3 +1496,51 @@ def test_fact_tables_name_only_known_countries_and_every_row_has_a_source() -> N
             assert row["source"].startswith("https://"), f"{table}: {row} has no source"
     people = [r["name"] for r in _read_tsv("people.tsv")]
     assert len(people) == len(set(people)), "a person listed twice"
+
+
+def test_a_name_the_tagger_found_once_is_found_where_it_missed_it() -> None:
+    text = (
+        "President Kais Saied won again.\n"
+        "The economy offers Saied no cover.\n"
+        "Labour protested, and the UGTT union joined.\n"
+        "Labour costs rose.\n"
+        "The UGTT called a strike.\n"
+        "Ali Rahman met Sara Rahman.\n"
+        "Rahman left."
+    )
+    tags = {0: [("Kais Saied", "person")], 2: [("Labour", "organisation"), ("UGTT", "organisation")],
+            5: [("Ali Rahman", "person"), ("Sara Rahman", "person")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert names(res, 1) == ["Kais Saied"]  # the surname of a full name the tagger found
+    assert names(res, 4) == ["UGTT"]  # an acronym
+    assert names(res, 3) == []  # a lone capitalised word the tables do not know does not spread
+    assert names(res, 6) == []  # a surname two people share names neither
+    m = next(m for a in res.unit_actors[1] for m in a.mentions)
+    assert text[m.start : m.end] == "Saied"
+
+
+def test_expecting_an_outcome_is_not_a_claim_attributed_to_the_subject() -> None:
+    text = (
+        "President Maia Sandu, who called the referendum, had expected a comfortable majority.\n"
+        "The Bank of Finland expects growth to slow."
+    )
+    tags = {0: [("Maia Sandu", "person")], 1: [("Bank of Finland", "organisation")]}
+    res, _ = analyse(text, tags)
+    assert res.sources[0] is None and names(res, 0) == ["Maia Sandu"]
+    assert res.sources[1] == "Bank of Finland"  # expecting that something happens still attributes
+
+
+def test_it_opening_a_unit_is_the_subject_before_even_after_a_resolved_description() -> None:
+    text = (
+        "Romania, which shares a border with Moldova, has done more than anyone to help.\n"
+        "It cannot carry the load alone.\n"
+        "It cannot be denied that aid helps.\n"
+        "The European Union has chosen to look away.\n"
+        "The bloc wanted fewer boats, and it got them.\n"
+        "It did not ask about the price."
+    )
+    tags = {0: [("Romania", "location"), ("Moldova", "location")], 3: [("European Union", "organisation")]}
+    res, _ = analyse(text, tags)
+    assert names(res, 1) == ["Romania"]
+    assert names(res, 2) == []  # "It cannot be denied that …" is no one
+    assert names(res, 5) == ["European Union"]  # "The bloc" was the EU, so the subject before is named

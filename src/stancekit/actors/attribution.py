@@ -13,7 +13,9 @@ _SPEECH_VERBS = (
     "thought|maintained|maintains|asserted|asserts|stressed|stresses|suggested|suggests|acknowledged|"
     "acknowledges|admitted|admits|explained|explains|contended|contends|emphasized|emphasised|emphasizes|"
     "emphasises|predicted|predicts|complained|complains|tweeted|tweets|worry|worries|worried|fear|fears|feared|"
-    "alleged|alleges|denied|denies|confirmed|confirms|expects|expect|expected|reported|reports|report|"
+    "alleged|alleges|denied|denies|confirmed|confirms|reported|reports|report|"
+    # expecting an outcome is not saying anything: "had expected a comfortable majority"
+    r"(?:expects|expect|expected)(?!\s+(?:a|an)\s)|"
     # answering verbs attribute only with what was said: "replied on Monday that …"
     # and so do promising verbs ("promised that …", not "promised a golden era")
     r"(?:replied|replies|responded|responds|countered|counters|vowed|vows|promised|promises|pledged|pledges|"

@@ -48,7 +48,7 @@ _IT_RE = re.compile(
     r"insisted|claims|claimed|argues|argued|warned|warns)\s+)(?P<it>[Ii]t)\b"
     r"(?!\s+(?:is|was|'s|seems|seemed|appears|appeared|remains|remained|would\s+be|will\s+be|could\s+be|may\s+be|"
     r"might\s+be|has\s+been|had\s+been|takes|took|makes|made|matters|mattered|means|meant|depends|turns|"
-    r"turned|follows|followed|emerged|offers|offered|can\b|cannot|can't)\b)"
+    r"turned|follows|followed|emerged|offers|offered|(?:can|cannot|can't)\s+be)\b)"
 )
 # "the (tough) (Russian|U.S.|Japan's) (former) leader" not followed by a name (then it is a title); "the
 # (Chinese) government"; "the kingdom", "the island nation".
@@ -409,10 +409,54 @@ class MentionCollector(ArticleState):
                 if m is not None:
                     extras.append(m)
             self.mentions.extend(self._merge(self._join_fragments(tagged), extras))
+        self._propagate_names()
         self.mentions.sort(key=lambda m: (m.start, m.end))
         self.in_unit: dict[int, list[MentionDraft]] = {}
         for m in self.mentions:
             self.in_unit.setdefault(m.unit, []).append(m)
+
+    def _propagate_names(self) -> None:
+        """Find again, in every unit the model read, the names the tagger found somewhere in the article.
+
+        An uncased tagger misses a name in some sentences and finds it in others ("The economy
+        offers Saied no cover" after "President Kais Saied"): within one article a name means the
+        same thing everywhere. A name found once is a mention wherever it recurs as a whole word,
+        and a person's surname is a mention of that person, unless another person of the article
+        shares it. A lone capitalised word propagates only when it is such a surname, an acronym or
+        a country or organisation the fact tables know, so that a sentence-initial common word
+        ("Labour", "Will") the tagger once called a name does not spread.
+        """
+        names: dict[str, str] = {}  # surface -> tag
+        surnames: dict[str, set[str]] = {}  # surname -> the full names that end in it
+        for m in self.mentions:
+            if m.kind != "name" or not m.from_tagger or m.tag == "other":
+                continue
+            text = POSSESSIVE.sub("", m.text).strip()
+            words = text.split()
+            if len(words) >= 2 or text.isupper() or lookup(name_core(text)) is not None:
+                names.setdefault(text, m.tag)
+            if m.tag == "person" and len(words) >= 2:
+                surnames.setdefault(words[-1], set()).add(text)
+        common = NOT_NAME | FUNCTION_WORDS | TITLE_WORDS
+        for last, full in surnames.items():
+            if len(full) == 1 and len(last) >= 3 and last[:1].isupper() and last.lower() not in common:
+                names.setdefault(last, "person")
+        names = {n: t for n, t in names.items() if len(n) >= 2 and n[:1].isupper()}
+        if not names:
+            return
+        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        pattern = re.compile(rf"(?<![\w'-])(?:{alternatives})(?![\w-])")
+        taken = sorted((m.start, m.end) for m in self.mentions)
+        added: list[MentionDraft] = []
+        for ui, (s, e) in enumerate(self.bounds):
+            if getattr(self.units[ui], "prediction", None) is None or e == s:
+                continue
+            for hit in pattern.finditer(self.norm, s, e):
+                a, b = hit.span()
+                if any(not (b <= x or a >= y) for x, y in taken):
+                    continue
+                added.append(MentionDraft(ui, a, b, "name", names[hit.group()], (0.0, 0.0, 1.0), hit.group(), True))
+        self.mentions.extend(added)
 
     def _make(self, ui: int, us: int, ue: int, mp: Any, span: Any) -> MentionDraft | None:
         try:

@@ -1115,7 +1115,11 @@ class Coreference(ArticleState):
         if ui < 0 or ui >= len(self.bounds):
             return False
         us, ue = self.bounds[ui]
-        return _COMMON_SUBJECT.match(self.norm[us:ue]) is not None
+        subject = _COMMON_SUBJECT.match(self.norm[us:ue])
+        if subject is None:
+            return False
+        # "The bloc wanted …": a description the resolver tied to an actor is a named subject after all
+        return not any(m.actor is not None and us <= m.start < us + subject.end() for m in self.in_unit.get(ui, ()))
 
     def _in_quote(self, m: MentionDraft) -> bool:
         return self.norm.count('"', self.bounds[m.unit][0], m.start) % 2 == 1
