@@ -1544,3 +1544,28 @@ def test_it_opening_a_unit_is_the_subject_before_even_after_a_resolved_descripti
     assert names(res, 1) == ["Romania"]
     assert names(res, 2) == []  # "It cannot be denied that …" is no one
     assert names(res, 5) == ["European Union"]  # "The bloc" was the EU, so the subject before is named
+
+
+def test_both_men_are_the_two_people_just_named_but_one_of_the_two_men_is_not() -> None:
+    text = (
+        "Prime Minister Mohammed Shia al-Sudani will not pay.\n"
+        "Masrour Barzani called that blackmail.\n"
+        "Both men have reasons to drag the dispute out.\n"
+        "One of the two men allowed to stand, Ayachi Zammel, is in prison.\n"
+        "Ali Ahmed, Sara Ahmed and Omar Said met.\n"
+        "The two leaders disagreed."
+    )
+    tags = {0: [("Mohammed Shia al-Sudani", "person")], 1: [("Masrour Barzani", "person")],
+            3: [("Ayachi Zammel", "person")], 4: [("Ali Ahmed", "person"), ("Sara Ahmed", "person"),
+                                                  ("Omar Said", "person")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert names(res, 2) == ["Mohammed Shia al-Sudani", "Masrour Barzani"]
+    assert names(res, 3) == ["Ayachi Zammel"]
+    assert names(res, 5) == []  # three people just named: which two is not said
+
+
+def test_saying_little_is_not_a_claim_by_the_subject() -> None:
+    text = "Iran, whose allies hold sway in Baghdad, has said little in public.\nIran has said it will respond."
+    res, _ = analyse(text, {0: [("Iran", "location"), ("Baghdad", "location")], 1: [("Iran", "location")]})
+    assert res.sources == [None, "Iran"]
+    assert "Iran" in names(res, 0)

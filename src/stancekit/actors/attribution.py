@@ -33,7 +33,10 @@ _SPEAKER_NOUN = (
     r"prime\s+minister|coast\s+guard|military|army|navy|embassy|office))?"
 )
 _SPEAKER_AFTER = re.compile(
-    rf"^\)?{_SPEAKER_NOUN}(?:\s*,[^;]{{1,120}}?,|\s*,)?(?:\s+{_ADVERBS}){{0,3}}\s+(?:{_SPEECH_VERBS})\b", re.I
+    rf"^\)?{_SPEAKER_NOUN}(?:\s*,[^;]{{1,120}}?,|\s*,)?(?:\s+{_ADVERBS}){{0,3}}\s+(?:{_SPEECH_VERBS})\b"
+    # "has said little in public", "said nothing": a claim about the subject's silence, not by it
+    r"(?!\s+(?:little|nothing|less|almost\s+nothing)\b)",
+    re.I,
 )
 # '…," said (NATO Secretary General) Jens Stoltenberg': titles may stand between verb and name.
 _SPEAKER_BEFORE = re.compile(

@@ -109,9 +109,11 @@ _PARTY_RE = re.compile(r"\b(?:" + "|".join(PARTY_ADJECTIVES) + r")\b")
 _PRONOUN_BODY_RE = re.compile(rf"\b(?P<poss>[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+(?P<body>{'|'.join(COUNTRY_BODIES)})\b")
 # "the two countries", "both governments", "the three juntas": the countries the text has just named.
 _PLURAL_COUNTS = {"two": 2, "three": 3, "four": 4, "both": 2}
+# "both men", "the two leaders": the people just named.
 _PLURAL_RE = re.compile(
     r"\b(?:[Tt]he\s+(?P<n>two|three|four)|(?P<both>[Bb]oth))\s+"
-    r"(?:countries|nations|governments|states|capitals|sides|neighbou?rs|juntas|allies|rivals)\b"
+    r"(?:(?P<people>men|women|leaders|presidents)|countries|nations|governments|states|capitals|sides|neighbou?rs|"
+    r"juntas|allies|rivals)\b"
 )
 # "the bloc", "the grouping", "the alliance": the organisation or group the text has just named.
 _BODY_DESC_RE = re.compile(
@@ -240,7 +242,8 @@ def parse_description(span: str) -> Description | None:
         return Description(m.group("head").lower(), None, "organisation", form="body")
     m = _PLURAL_RE.fullmatch(span)
     if m:
-        return Description(None, None, "country", form="plural", count=_PLURAL_COUNTS[(m.group("n") or "both").lower()])
+        kind = "person" if m.group("people") else "country"
+        return Description(None, None, kind, form="plural", count=_PLURAL_COUNTS[(m.group("n") or "both").lower()])
     m = _POSS_DESC_RE.fullmatch(span)
     if m:
         poss = m.group("poss")

@@ -746,6 +746,8 @@ class Coreference(ArticleState):
         if d is None:
             return None
         if d.form == "plural":
+            if d.kind == "person":
+                return self._people_just_named(m, d.count, history)
             return self._countries_just_named(m, d.count, history)
         if d.form == "body":
             return self._body_just_named(m, d.role or "", history)
@@ -845,6 +847,25 @@ class Coreference(ArticleState):
                 if a is not None and a.type == "person" and not any(r for r, _, _ in a.roles):
                     return h.actor
         return None
+
+    def _people_just_named(self, m: MentionDraft, count: int, history: list[MentionDraft]) -> int | None:
+        """ "Sudani … the Kurdish prime minister …. Both men", "the two leaders": the last ``count`` people
+        named, in this unit or the three before, when exactly that many were; more or fewer is left
+        unresolved rather than guessed. The first is returned; the others join the unit via ``self.also``."""
+        if re.search(r"\bof\s+$", self.norm[max(0, m.start - 4) : m.start]):
+            return None  # "One of the two men allowed to stand, Zammel, …": a part of a new pair, not the last two
+        found: list[int] = []
+        for u in range(m.unit, max(-1, m.unit - 4), -1):
+            for h in reversed([h for h in history if h.unit == u and (u < m.unit or h.end <= m.start)]):
+                if h.actor is not None and self.actors[h.actor].type == "person" and h.actor not in found:
+                    found.append(h.actor)
+            if len(found) >= count:
+                break
+        if len(found) != count:
+            return None
+        found.reverse()
+        self.also.extend((m, ai) for ai in found[1:])
+        return found[0]
 
     def _countries_just_named(self, m: MentionDraft, count: int, history: list[MentionDraft]) -> int | None:
         """ "Mali, Burkina Faso and Niger …. the three juntas", "Kosovo … Serbia … both sides": the countries
