@@ -1569,3 +1569,11 @@ def test_saying_little_is_not_a_claim_by_the_subject() -> None:
     res, _ = analyse(text, {0: [("Iran", "location"), ("Baghdad", "location")], 1: [("Iran", "location")]})
     assert res.sources == [None, "Iran"]
     assert "Iran" in names(res, 0)
+
+
+def test_the_x_family_is_a_group_not_the_person_of_that_surname() -> None:
+    text = "Gotabaya Rajapaksa fled in 2022.\nThe Rajapaksa family, which dominated politics, lost.\nRajapaksa is back."
+    tags = {0: [("Gotabaya Rajapaksa", "person")], 1: [("Rajapaksa", "organisation")], 2: [("Rajapaksa", "person")]}
+    res, _ = analyse(text, tags)
+    assert [(a.name, a.type) for a in res.unit_actors[1]] == [("Rajapaksa family", "group")]
+    assert names(res, 2) == ["Gotabaya Rajapaksa"]

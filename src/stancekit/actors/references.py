@@ -99,6 +99,7 @@ _LED_BEFORE_NAME = re.compile(
     r"^(?P<c>[\w.]+?)-(?:led|backed|brokered|sponsored|allied|aligned|funded|controlled|dominated|owned|run)\s+"
     r"(?P<rest>[A-Z].*)$"
 )
+_FAMILY_AFTER = re.compile(r"\s+(?:family|clan|dynasty)\b")
 _PLACE_COMPOUND = re.compile(r"-(?:based|born|bred|raised|headquartered)$")
 _PLACE_SUFFIX = re.compile(r"-(?:based|born|bred|raised|headquartered)\b")
 _ABBREVIATED = re.compile(r"\b(?:Jr|Sr|Inc|Ltd|Corp|Co|Bros|St)$")
@@ -413,10 +414,21 @@ class MentionCollector(ArticleState):
                     extras.append(m)
             self.mentions.extend(self._merge(self._join_fragments(tagged), extras))
         self._propagate_names()
+        self._families()
         self.mentions.sort(key=lambda m: (m.start, m.end))
         self.in_unit: dict[int, list[MentionDraft]] = {}
         for m in self.mentions:
             self.in_unit.setdefault(m.unit, []).append(m)
+
+    def _families(self) -> None:
+        """ "the Rajapaksa family", "the Barzani clan": a group of people, not the person of that surname."""
+        for m in self.mentions:
+            if m.kind != "name" or m.tag == "location":
+                continue
+            family = _FAMILY_AFTER.match(self.norm, m.end, self.bounds[m.unit][1])
+            if family is not None:
+                m.end, m.tag = family.end(), "group"
+                m.text = self.norm[m.start : m.end]
 
     def _propagate_names(self) -> None:
         """Find again, in every unit the model read, the names the tagger found somewhere in the article.

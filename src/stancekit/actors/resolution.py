@@ -162,7 +162,7 @@ _GROUP_HEADS = {
     "group", "alliance", "coalition", "union", "bloc", "party", "council", "forum", "movement", "front", "brigade",
     "brigades", "army", "league", "committee", "caucus", "association", "network", "organisation", "organization",
     "federation", "assembly", "congress", "parliament", "junta", "militia", "guard", "taliban", "hamas", "hezbollah",
-    "fleet", "navy", "embassy", "ministry", "police", "command", "corps", "forces",
+    "fleet", "navy", "embassy", "ministry", "police", "command", "corps", "forces", "family", "clan", "dynasty",
 }  # fmt: skip
 # An adjective-shaped word the tables do not know ("Asian", "Siberian", "Republican", "Islamic").
 _ADJECTIVE = re.compile(r"[A-Z][a-z]+(?:ian|ese|ish|ic|can|ean)")
