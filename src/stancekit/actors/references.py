@@ -459,18 +459,23 @@ class MentionCollector(ArticleState):
         names = {n: t for n, t in names.items() if len(n) >= 2 and n[:1].isupper()}
         if not names:
             return
-        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        pattern = re.compile(rf"(?<![\w'-])(?:{alternatives})(?![\w-])")
-        taken = sorted((m.start, m.end) for m in self.mentions)
+        units = enumerate(self.bounds)
+        read = [(s, e, ui) for ui, (s, e) in units if e > s and getattr(self.units[ui], "prediction", None) is not None]
+        taken = [(m.start, m.end) for m in self.mentions]
         added: list[MentionDraft] = []
-        for ui, (s, e) in enumerate(self.bounds):
-            if getattr(self.units[ui], "prediction", None) is None or e == s:
-                continue
-            for hit in pattern.finditer(self.norm, s, e):
-                a, b = hit.span()
-                if any(not (b <= x or a >= y) for x, y in taken):
+        for name in sorted(names, key=len, reverse=True):  # longer names first: "Kais Saied" before "Saied"
+            at = self.norm.find(name)
+            while at >= 0:
+                a, b = at, at + len(name)
+                at = self.norm.find(name, at + 1)
+                before, after = self.norm[a - 1 : a], self.norm[b : b + 1]
+                if (before and (before.isalnum() or before in "'-_")) or (after and (after.isalnum() or after in "-_")):
+                    continue  # not a whole word: "Saiedi", "anti-Saied"
+                unit = next((ui for s, e, ui in read if s <= a and b <= e), None)
+                if unit is None or any(not (b <= x or a >= y) for x, y in taken):
                     continue
-                added.append(MentionDraft(ui, a, b, "name", names[hit.group()], (0.0, 0.0, 1.0), hit.group(), True))
+                taken.append((a, b))
+                added.append(MentionDraft(unit, a, b, "name", names[name], (0.0, 0.0, 1.0), name, True))
         self.mentions.extend(added)
 
     def _make(self, ui: int, us: int, ue: int, mp: Any, span: Any) -> MentionDraft | None:
