@@ -1577,3 +1577,13 @@ def test_the_x_family_is_a_group_not_the_person_of_that_surname() -> None:
     res, _ = analyse(text, tags)
     assert [(a.name, a.type) for a in res.unit_actors[1]] == [("Rajapaksa family", "group")]
     assert names(res, 2) == ["Gotabaya Rajapaksa"]
+
+
+def test_his_country_is_the_country_of_the_person_he_is() -> None:
+    text = (
+        "Israeli Prime Minister Benjamin Netanyahu said Iran was racing toward a bomb and that his country would act.\n"
+        "The minister said their country would wait."
+    )
+    res, _ = analyse(text, {0: [("Benjamin Netanyahu", "person"), ("Iran", "location")]})
+    assert names(res, 0) == ["Iran", "Israel"] and res.sources[0] == "Benjamin Netanyahu"
+    assert names(res, 1) == []  # "their country" names no one the text pins down

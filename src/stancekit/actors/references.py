@@ -107,7 +107,10 @@ _PARTY_RE = re.compile(r"\b(?:" + "|".join(PARTY_ADJECTIVES) + r")\b")
 
 # "his government", "her administration": the country of the person the pronoun refers to; "their
 # government", "its government": the government of the country the story is about.
-_PRONOUN_BODY_RE = re.compile(rf"\b(?P<poss>[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+(?P<body>{'|'.join(COUNTRY_BODIES)})\b")
+# "his country": the country of the person the pronoun refers to.
+_PRONOUN_BODY_RE = re.compile(
+    rf"\b(?P<poss>[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+(?P<body>{'|'.join(COUNTRY_BODIES)}|country)\b"
+)
 # "the two countries", "both governments", "the three juntas": the countries the text has just named.
 _PLURAL_COUNTS = {"two": 2, "three": 3, "four": 4, "both": 2}
 # "both men", "the two leaders": the people just named.
