@@ -1587,3 +1587,32 @@ def test_his_country_is_the_country_of_the_person_he_is() -> None:
     res, _ = analyse(text, {0: [("Benjamin Netanyahu", "person"), ("Iran", "location")]})
     assert names(res, 0) == ["Iran", "Israel"] and res.sources[0] == "Benjamin Netanyahu"
     assert names(res, 1) == []  # "their country" names no one the text pins down
+
+
+def test_talking_to_a_seat_is_talking_to_its_government_and_a_border_compound_names_both_sides() -> None:
+    text = (
+        "Faye has kept talking to creditors and to the Élysée.\n"
+        "He flew to Paris.\n"
+        "The Slovak-Ukrainian border remains open.\n"
+        "Ukrainian territory was shelled."
+    )
+    tags = {0: [("Faye", "person")], 1: [("Paris", "location")], 2: [("Slovak-Ukrainian", "group")],
+            3: [("Ukrainian", "group")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert names(res, 0) == ["Faye", "France"]
+    assert "France" not in names(res, 1)  # a journey's end is a place
+    assert names(res, 2) == ["Slovakia", "Ukraine"]
+    assert names(res, 3) == []  # "Ukrainian territory": the place
+
+
+def test_a_tagged_span_with_a_verb_inside_is_the_names_on_either_side() -> None:
+    text = (
+        "It cannot make Washington trust Mexico's new courts.\n"
+        "The Bank of England and the Organization for Security and Co-operation in Europe agreed."
+    )
+    tags = {0: [("Washington trust Mexico", "organisation")],
+            1: [("Bank of England", "organisation"),
+                ("Organization for Security and Co-operation in Europe", "organisation")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert names(res, 0) == ["United States", "Mexico"]
+    assert names(res, 1) == ["Bank of England", "Organization for Security and Co-operation in Europe"]

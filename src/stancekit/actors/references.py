@@ -99,6 +99,11 @@ _LED_BEFORE_NAME = re.compile(
     r"^(?P<c>[\w.]+?)-(?:led|backed|brokered|sponsored|allied|aligned|funded|controlled|dominated|owned|run)\s+"
     r"(?P<rest>[A-Z].*)$"
 )
+# Lower-case words that occur inside names: "Bank of England", "Casa de Nariño", "Trinidad and Tobago".
+NAME_CONNECTORS = frozenset(
+    ("of", "for", "and", "the", "de", "del", "da", "do", "dos", "das", "du", "des", "la", "le", "el", "al", "bin",
+     "van", "von", "der", "den", "y", "e", "on", "in", "&")
+)  # fmt: skip
 _FAMILY_AFTER = re.compile(r"\s+(?:family|clan|dynasty)\b")
 _PLACE_COMPOUND = re.compile(r"-(?:based|born|bred|raised|headquartered)$")
 _PLACE_SUFFIX = re.compile(r"-(?:based|born|bred|raised|headquartered)\b")
@@ -580,8 +585,32 @@ class MentionCollector(ArticleState):
             if lead:
                 m.start += lead.end()
                 m.text = self.norm[m.start : m.end]
-        parts = [p for m in joined for p in self._split_compound(m)]
+        parts = [p for m in joined for q in self._split_at_common_words(m) for p in self._split_compound(q)]
         return [m for m in parts if m.end > m.start and any(c.isupper() for c in m.text)]
+
+    def _split_at_common_words(self, m: MentionDraft) -> list[MentionDraft]:
+        """A span with a lower-case word inside that no name has ("Washington trust Mexico" of "make
+        Washington trust Mexico's new courts") is names on either side of a verb, not one name.
+        Connecting words of names ("Bank of England", "Alliance for the Union", "Trinidad and
+        Tobago", "Casa de Nariño") keep it whole; so does a person's name ("bin Salman")."""
+        if m.tag == "person" or " " not in m.text:
+            return [m]
+        spans: list[tuple[int, int]] = []
+        start = m.start
+        for word in re.finditer(r"\S+", m.text):
+            if word.group()[:1].islower() and word.group().lower() not in NAME_CONNECTORS:
+                spans.append((start, m.start + word.start()))
+                start = m.start + word.end()
+        if not spans:
+            return [m]
+        spans.append((start, m.end))
+        pieces = []
+        for a, b in spans:
+            text = self.norm[a:b]
+            a, b = a + len(text) - len(text.lstrip()), b - (len(text) - len(text.rstrip()))
+            if b > a:
+                pieces.append(MentionDraft(m.unit, a, b, "name", m.tag, m.scores, self.norm[a:b], m.from_tagger))
+        return pieces
 
     def _split_compound(self, m: MentionDraft) -> list[MentionDraft]:
         """A hyphenated compound yields the actors inside it, not an actor of its own.

@@ -267,7 +267,8 @@ class NameClusterer(ArticleState):
                 if (
                     (kind in ("capital", "seat") and self._setting(m, pre))
                     or self._after_city(m, pre)
-                    or _PLACE_AFTER.match(self.norm[m.end : m.end + 30])
+                    # "Ukrainian territory" is a place; "the Slovak-Ukrainian border" is between two countries
+                    or (_PLACE_AFTER.match(self.norm[m.end : m.end + 30]) and not pre.endswith("-"))
                     or (kind == "demonym" and self._region_demonym(m, pre))
                     # a language ("speaks fluent Chinese"), a field or a trait ("Russian history")
                     or (kind == "demonym" and self._language_or_field(m, pre))
