@@ -1616,3 +1616,20 @@ def test_a_tagged_span_with_a_verb_inside_is_the_names_on_either_side() -> None:
     res, _ = analyse(text, tags)
     assert names(res, 0) == ["United States", "Mexico"]
     assert names(res, 1) == ["Bank of England", "Organization for Security and Co-operation in Europe"]
+
+
+def test_an_acronym_the_tagger_calls_a_person_is_a_body_unless_a_person_has_those_initials() -> None:
+    text = (
+        "Prime Minister Anwar Ibrahim leads the coalition.\n"
+        "Akmal Saleh warned him.\n"
+        "The 78-year-old prime minister needs UMNO's 26 seats.\n"
+        "Andrés Manuel López Obrador left office.\n"
+        "AMLO still speaks daily."
+    )
+    tags = {0: [("Anwar Ibrahim", "person")], 1: [("Akmal Saleh", "person")], 2: [("UMNO", "person")],
+            3: [("Andrés Manuel López Obrador", "person")], 4: [("AMLO", "person")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    types = {a.name: a.type for a in res.actors}
+    assert types["UMNO"] == "organisation" and types["AMLO"] == "person"
+    # an age with a role is the holder of that role the text names, not the person named last
+    assert names(res, 2) == ["Anwar Ibrahim", "UMNO"]

@@ -129,7 +129,11 @@ _BODY_DESC_RE = re.compile(
     r"\b[Tt]he\s+(?:(?:regional|ten-member|\d+-member|military|trade|western)\s+)?(?P<head>bloc|grouping|alliance)\b"
 )
 # "the 72-year-old", "The 44-year-old businessman": the person the text has just named.
-_AGE_RE = re.compile(r"\b[Tt]he\s+\d{1,3}-year-old(?:\s+(?!(?:who|and|or|was|is|has|had|said|says)\b)[a-z][\w-]*)?\b")
+_AGE_ROLE = re.compile(rf"(?:{ROLE_PATTERN})$")
+_AGE_RE = re.compile(
+    rf"\b[Tt]he\s+\d{{1,3}}-year-old(?:\s+(?:{ROLE_PATTERN})\b"  # "The 78-year-old prime minister"
+    r"|(?:\s+(?!(?:who|and|or|was|is|has|had|said|says)\b)[a-z][\w-]*)?\b)"
+)
 
 
 @lru_cache(maxsize=1)
@@ -211,6 +215,9 @@ def when_of(mods: str) -> str | None:
 
 def parse_description(span: str) -> Description | None:
     span = span.translate(STRAIGHT_QUOTES)
+    if _AGE_RE.fullmatch(span):
+        held = _AGE_ROLE.search(span)  # "The 78-year-old prime minister": also a role
+        return Description(norm_role(held.group(0)) if held else None, None, "person", form="age")
     m = _DESC_RE.fullmatch(span)
     if m:
         ok, country = parse_modifiers(m.group("mods"))
@@ -244,8 +251,6 @@ def parse_description(span: str) -> Description | None:
                 return None
             return Description(None, None, "country", form="government")
         return Description(None, None, "country", possessor="m" if poss == "his" else "f")
-    if _AGE_RE.fullmatch(span):
-        return Description(None, None, "person", form="age")
     m = _BODY_DESC_RE.fullmatch(span)
     if m:
         return Description(m.group("head").lower(), None, "organisation", form="body")

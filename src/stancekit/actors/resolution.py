@@ -217,6 +217,7 @@ class NameClusterer(ArticleState):
         names = [m for m in self.mentions if m.kind == "name"]
         persons: list[int] = []
         surnames, full_surnames, org_names = self._names_by_tag(names)
+        person_initials = {initials(name_core(m.text)) for m in names if m.tag == "person" and " " in m.text.strip()}
         for m in names:
             core = name_core(m.text)
             m.core = core
@@ -235,6 +236,8 @@ class NameClusterer(ArticleState):
                 elif m.tag in ("location", "group", "other") and fold(core) in org_names:
                     m.tag = "organisation"
             pre = self.norm[self.bounds[m.unit][0] : m.start]
+            if m.tag == "person" and is_code(core) and len(core) >= 3 and core not in person_initials:
+                m.tag = "organisation"  # "UMNO", "DAP" the tagger called people ("AMLO" stays, if he is named)
             if m.tag == "person" and core.split()[-1].lower() in PLACE_HEADS:
                 m.tag = "location"  # "Second Thomas Shoal", "Hainan Island": a place the tagger called a person
             elif m.tag == "person" and self._place_called_person(m, core, full_surnames):
@@ -762,6 +765,11 @@ class Coreference(ArticleState):
             return self._country(d.country)
 
         if d.form == "age":
+            # "The 78-year-old prime minister": the prime minister, when the text calls someone that
+            if d.role is not None and any(r == d.role for a in self.actors for r, _, _ in a.roles):
+                holder = self._description(dataclasses.replace(m, desc=dataclasses.replace(d, form=None)), history)
+                if holder is not None:
+                    return holder
             return self._person_just_named(m, history)
         if d.when == "future":
             return None  # "the next president": whoever wins, not anyone the article names
