@@ -1633,3 +1633,13 @@ def test_an_acronym_the_tagger_calls_a_person_is_a_body_unless_a_person_has_thos
     assert types["UMNO"] == "organisation" and types["AMLO"] == "person"
     # an age with a role is the holder of that role the text names, not the person named last
     assert names(res, 2) == ["Anwar Ibrahim", "UMNO"]
+
+
+def test_congo_alone_is_the_democratic_republic_in_an_article_that_names_it() -> None:
+    text = "The Democratic Republic of Congo and Rwanda met.\nCongo's delegation said it would not sign."
+    res, _ = analyse(text, {0: [("Democratic Republic of Congo", "location"), ("Rwanda", "location")],
+                            1: [("Congo", "location")]})  # fmt: skip
+    assert names(res, 1) == ["Democratic Republic of the Congo"]
+    assert [a.name for a in res.actors] == ["Democratic Republic of the Congo", "Rwanda"]
+    res, _ = analyse("Congo's delegation said it would not sign.", {0: [("Congo", "location")]})
+    assert names(res, 0) == ["Republic of the Congo"]  # the tables' reading when nothing says otherwise

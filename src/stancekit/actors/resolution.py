@@ -326,6 +326,10 @@ class NameClusterer(ArticleState):
                 type_ = "other"
             m.actor = self._actor_for(f"N:{type_}:{fold(core)}", type_)
             self.actors[m.actor].names.append(core)
+        # "Congo" alone names two countries; in an article that names the Democratic Republic, it is that one
+        short, full = self.by_key.get("C:COG"), self.by_key.get("C:COD")
+        if short is not None and full is not None and set(self.actors[short].names) <= {"Congo"}:
+            self._absorb(full, short)
         self._drop_event_acronyms(names)
         self._link_acronyms()
         self._find_long_forms()
