@@ -1643,3 +1643,15 @@ def test_congo_alone_is_the_democratic_republic_in_an_article_that_names_it() ->
     assert [a.name for a in res.actors] == ["Democratic Republic of the Congo", "Rwanda"]
     res, _ = analyse("Congo's delegation said it would not sign.", {0: [("Congo", "location")]})
     assert names(res, 0) == ["Republic of the Congo"]  # the tables' reading when nothing says otherwise
+
+
+def test_a_body_name_grows_over_in_place_when_its_acronym_says_so() -> None:
+    text = (
+        "The United Nations Assistance Mission in Afghanistan (UNAMA) counted nine dead.\n"
+        "The Red Cross in Geneva (ICRC) agreed."
+    )
+    tags = {0: [("United Nations Assistance Mission", "organisation"), ("UNAMA", "organisation")],
+            1: [("Red Cross", "organisation"), ("Geneva", "location"), ("ICRC", "organisation")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert names(res, 0) == ["United Nations Assistance Mission in Afghanistan"]
+    assert "Red Cross" in names(res, 1)  # "RCG" is not "ICRC": Geneva stays a place

@@ -104,6 +104,7 @@ NAME_CONNECTORS = frozenset(
     ("of", "for", "and", "the", "de", "del", "da", "do", "dos", "das", "du", "des", "la", "le", "el", "al", "bin",
      "van", "von", "der", "den", "y", "e", "on", "in", "&")
 )  # fmt: skip
+_IN_BEFORE_ACRONYM = re.compile(r"\s+in\s+[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2}(?=\s*\((?P<acr>[A-Z][A-Z.&-]{1,9})\))")
 _FAMILY_AFTER = re.compile(r"\s+(?:family|clan|dynasty)\b")
 _PLACE_COMPOUND = re.compile(r"-(?:based|born|bred|raised|headquartered)$")
 _PLACE_SUFFIX = re.compile(r"-(?:based|born|bred|raised|headquartered)\b")
@@ -714,6 +715,9 @@ class MentionCollector(ArticleState):
             ):
                 break  # "the Brazilian Amazon": the country and a place in it, not one name ("Indian Ocean" is)
             m.start = left.start()
+        placed = _IN_BEFORE_ACRONYM.match(self.norm, m.end, self.bounds[m.unit][1]) if m.tag == "organisation" else None
+        if placed is not None and initials(self.norm[m.start : placed.end()]) == placed.group("acr").replace(".", ""):
+            m.end = placed.end()  # "United Nations Assistance Mission" + " in Afghanistan (UNAMA)": one name
         if self.norm[m.end : m.end + 1] == "." and m.end < ue and _ABBREVIATED.search(self.norm, m.start, m.end):
             m.end += 1  # "Ferdinand Marcos Jr.", "Acme Inc.": the full stop belongs to the abbreviation
         m.text = self.norm[m.start : m.end]
