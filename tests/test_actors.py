@@ -1655,3 +1655,10 @@ def test_a_body_name_grows_over_in_place_when_its_acronym_says_so() -> None:
     res, _ = analyse(text, tags)
     assert names(res, 0) == ["United Nations Assistance Mission in Afghanistan"]
     assert "Red Cross" in names(res, 1)  # "RCG" is not "ICRC": Geneva stays a place
+
+
+def test_a_government_in_a_capital_is_that_country_and_a_meeting_there_is_not() -> None:
+    text = "The Taliban administration in Kabul said its forces had retaliated.\nDiplomats met in Kabul."
+    res, _ = analyse(text, {0: [("Taliban", "organisation"), ("Kabul", "location")], 1: [("Kabul", "location")]})
+    assert "Afghanistan" in names(res, 0)
+    assert names(res, 1) == []

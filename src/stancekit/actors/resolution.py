@@ -12,6 +12,7 @@ from stancekit.actors.attribution import Attribution
 from stancekit.actors.facts import fact_tables, fold, is_code, lookup, nationality
 from stancekit.actors.grammar import (
     ACTING_NEXT,
+    COUNTRY_BODIES,
     COUNTRY_QUALIFIERS,
     DATELINE,
     DOMAIN_AFTER,
@@ -94,6 +95,9 @@ _TEXT_TITLE = re.compile(
     rf"(?P<name>[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){{0,3}})"
 )
 # "the Lithuanian capital", "Japanese waters": a demonym naming a place.
+_RULERS_IN = re.compile(
+    rf"\b(?:{'|'.join(COUNTRY_BODIES)}|junta|rulers|government-in-exile)\s+in\s+$", re.I
+)
 _PLACE_AFTER = re.compile(
     r"^\s+(?:capital|city|border|coast(?!\s+guard)|waters|territory|soil|airspace|island|islands|port|"
     # "in American history", "Japanese culture": the country's past or ways, not the country acting
@@ -416,8 +420,10 @@ class NameClusterer(ArticleState):
 
         "Many in Beijing" (people there) is not a setting; "Berlin and Paris" share one reading.
         """
-        if PEOPLE_IN.search(pre) or RELATIONAL_BEFORE.search(pre):
-            return False  # people of a capital, or a relation with its government ("closer to Washington")
+        if PEOPLE_IN.search(pre) or RELATIONAL_BEFORE.search(pre) or _RULERS_IN.search(pre):
+            # people of a capital, a relation with its government ("closer to Washington"), or the
+            # government seated there ("the Taliban administration in Kabul", "the junta in Naypyidaw")
+            return False
         loc = LOCATIVE.search(pre)
         if loc and not re.match(r"(?i)of\b", loc.group(0)):  # "courtship of the Kremlin": the government
             return True
