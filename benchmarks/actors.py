@@ -52,6 +52,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 # The engine's own prediction types: the resolver sees exactly what the pipeline gives it.
 from stancekit.inference import MentionPrediction as _Mention  # noqa: E402
 from stancekit.inference import UnitPrediction as _Prediction  # noqa: E402
+from stancekit.pipeline import prepare  # noqa: E402
 
 
 @dataclass
@@ -341,7 +342,7 @@ def predict_units(nlp: Any, texts: Sequence[str]) -> list[list[dict[str, Any]]]:
     """
     out: list[list[dict[str, Any]]] = []
     for text in texts:
-        p = nlp._prepare(text, None)
+        p = prepare(text)
         body_texts = [p.norm[p.spans[i].start : p.spans[i].end] for i in p.body]
         preds = nlp.engine.predict(body_texts, extra_spans=p.extra) if body_texts else []
         by_span = {i: k for k, i in enumerate(p.body)}
@@ -386,8 +387,14 @@ def working_text(document: str) -> str:
 
 def cached_predictions(nlp: Any, rows: Sequence[dict[str, str]], cache: Path | None) -> list[list[dict[str, Any]]]:
     """:func:`predict_units` for PerSenT rows, read from / written to ``cache`` (a JSON file)."""
-    # v2: units of the text with its mojibake repaired, as the pipeline reads it (working_text)
-    key = hashlib.sha256(("\x00".join(r["DOCUMENT"] for r in rows) + "\x00v2").encode()).hexdigest()
+    # v3: the key covers what the model is given (units and reference spans, stancekit.pipeline.prepare),
+    # so a change to the segmenter or to reference_spans makes a new cache instead of replaying a stale one
+    digest = hashlib.sha256(b"v3")
+    for r in rows:
+        p = prepare(r["DOCUMENT"])
+        digest.update(p.text.encode() + b"\x00")
+        digest.update(json.dumps([[s.start, s.end, s.reason] for s in p.spans] + p.extra).encode())
+    key = digest.hexdigest()
     if cache is not None and cache.exists():
         data = json.loads(cache.read_text(encoding="utf-8"))
         if data.get("key") == key:

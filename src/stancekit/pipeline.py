@@ -266,30 +266,7 @@ class Pipeline:
             yield from self._run(pending, bs)
 
     def _prepare(self, item: str | Article, id: str | None) -> _Pending:
-        if isinstance(item, Article):
-            text, id = item.text, id if id is not None else item.id
-        elif isinstance(item, str):
-            text = item
-        elif isinstance(item, bytes | bytearray):
-            text = decode(bytes(item))
-        else:
-            raise InputError(f"expected article text as str (or an Article), got {type(item).__name__}.")
-        check_encodable(text, f"article {id}" if id is not None else "article")
-        if len(text) > MAX_ARTICLE_CHARS:
-            raise InputError(
-                f"article {id or ''} has {len(text):,} characters, more than MAX_ARTICLE_CHARS="
-                f"{MAX_ARTICLE_CHARS:,}; split the input into articles first."
-            )
-        # UTF-8 read as Latin-1 ("itâ\x80\x99s", a third of PerSenT's articles) is read repaired; the
-        # Article's offsets are mapped back to the text as given (_restore).
-        repair = repair_mojibake(text)
-        if repair is not None:
-            text = repair.text
-        spans = segment(text)
-        norm = normalize(text)
-        body = [i for i, s in enumerate(spans) if s.reason is None]
-        extra = [_actors.reference_spans(norm[spans[i].start : spans[i].end]) for i in body]
-        return _Pending(text=text, norm=norm, id=id, spans=spans, body=body, extra=extra, repair=repair)
+        return prepare(item, id)
 
     def _run(self, pending: Sequence[_Pending], batch_size: int) -> Iterator[Article]:
         texts: list[str] = []
@@ -471,3 +448,33 @@ def load(
         model_path=str(default_model_path() if path is None else path),
         backend=backend,
     )
+
+
+def prepare(item: str | Article, id: str | None = None) -> _Pending:
+    """What the model will read of one article, before it reads it: the text (mojibake repaired), its
+    units, and the reference spans of each body unit. No model is involved, so benchmarks can tell from
+    it whether cached model output still fits the current segmenter and reference spans."""
+    if isinstance(item, Article):
+        text, id = item.text, id if id is not None else item.id
+    elif isinstance(item, str):
+        text = item
+    elif isinstance(item, bytes | bytearray):
+        text = decode(bytes(item))
+    else:
+        raise InputError(f"expected article text as str (or an Article), got {type(item).__name__}.")
+    check_encodable(text, f"article {id}" if id is not None else "article")
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise InputError(
+            f"article {id or ''} has {len(text):,} characters, more than MAX_ARTICLE_CHARS="
+            f"{MAX_ARTICLE_CHARS:,}; split the input into articles first."
+        )
+    # UTF-8 read as Latin-1 ("itâ\x80\x99s", a third of PerSenT's articles) is read repaired; the
+    # Article's offsets are mapped back to the text as given (_restore).
+    repair = repair_mojibake(text)
+    if repair is not None:
+        text = repair.text
+    spans = segment(text)
+    norm = normalize(text)
+    body = [i for i, s in enumerate(spans) if s.reason is None]
+    extra = [_actors.reference_spans(norm[spans[i].start : spans[i].end]) for i in body]
+    return _Pending(text=text, norm=norm, id=id, spans=spans, body=body, extra=extra, repair=repair)
