@@ -112,7 +112,7 @@ VARIANTS = (
 )
 SHIPPED = VARIANTS[5]
 #: Gold splits kept for one final scoring by others: ``--gold`` leaves them out unless ``--held-back``.
-HELD_BACK_SPLITS = ("heldout-v7", "heldout-v8", "heldout-v9", "heldout-v10")
+HELD_BACK_SPLITS = ("heldout-v11", "heldout-v12")
 
 
 def _bench() -> Any:
