@@ -1662,3 +1662,51 @@ def test_a_government_in_a_capital_is_that_country_and_a_meeting_there_is_not() 
     res, _ = analyse(text, {0: [("Taliban", "organisation"), ("Kabul", "location")], 1: [("Kabul", "location")]})
     assert "Afghanistan" in names(res, 0)
     assert names(res, 1) == []
+
+
+def test_declaring_an_act_or_a_clause_subject_is_not_the_speaker() -> None:
+    text = (
+        "When Yoon Suk Yeol declared martial law, lawmakers voted it down.\n"
+        "Although Thailand has insisted on talks, Prime Minister Anutin Charnvirakul said Bangkok would wait.\n"
+        "Yoon declared that the vote was void."
+    )
+    tags = {0: [("Yoon Suk Yeol", "person")], 1: [("Thailand", "location"), ("Anutin Charnvirakul", "person"),
+            ("Bangkok", "location")], 2: [("Yoon", "person")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert res.sources[0] is None and names(res, 0) == ["Yoon Suk Yeol"]
+    assert res.sources[1] == "Anutin Charnvirakul"  # the main clause's speaker, after the subordinate clause
+    assert res.sources[2] == "Yoon Suk Yeol"  # declaring that … is speech
+
+
+def test_the_claim_after_a_claimants_apposition_keeps_its_actors() -> None:
+    text = (
+        "President Yoon Suk Yeol was removed.\n"
+        "According to Kim Ji-won, a political scientist at Korea University, the PPP is split between Yoon loyalists.\n"
+        "Menendez, then the chairman of the Senate Foreign Relations Committee, warned Moscow."
+    )
+    tags = {0: [("Yoon Suk Yeol", "person")],
+            1: [("Kim Ji-won", "person"), ("Korea University", "organisation"), ("PPP", "organisation"),
+                ("Yoon", "person")],
+            2: [("Menendez", "person"), ("Senate Foreign Relations Committee", "organisation"),
+                ("Moscow", "location")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert res.sources[1] == "Kim Ji-won"
+    assert names(res, 1) == ["PPP", "Yoon Suk Yeol"]  # not Korea University, the source's affiliation
+    assert "Senate Foreign Relations Committee" not in names(res, 2)
+
+
+def test_a_hyphenated_pair_of_surnames_is_the_people_and_a_double_surname_stays_whole() -> None:
+    text = (
+        "President Bernardo Arévalo faces Attorney General Consuelo Porras.\n"
+        "The Arévalo-Porras standoff continues.\n"
+        "Yoweri Museveni rules on.\n"
+        "Museveni-era tactics have hardened.\n"
+        "Fernando Grande-Marlaska spoke."
+    )
+    tags = {0: [("Bernardo Arévalo", "person"), ("Consuelo Porras", "person")], 1: [("Arévalo-Porras", "group")],
+            2: [("Yoweri Museveni", "person")], 3: [("Museveni-era", "person")],
+            4: [("Fernando Grande-Marlaska", "person")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert names(res, 1) == ["Bernardo Arévalo", "Consuelo Porras"]
+    assert names(res, 3) == ["Yoweri Museveni"]
+    assert names(res, 4) == ["Fernando Grande-Marlaska"]

@@ -8,7 +8,7 @@ from stancekit.actors.grammar import MEDIA_HEADS, MEDIA_NAMES, PLATFORMS, ROLES
 from stancekit.actors.state import ArticleState, MentionDraft
 
 _SPEECH_VERBS = (
-    "said|says|say|told|tells|declared|declares|stated|states|claimed|claims|argued|argues|warned|warns|"
+    "said|says|say|told|tells|stated|states|claimed|claims|argued|argues|warned|warns|"
     "insisted|insists|added|adds|announced|announces|noted|notes|wrote|writes|believes|believed|thinks|"
     "thought|maintained|maintains|asserted|asserts|stressed|stresses|suggested|suggests|acknowledged|"
     "acknowledges|admitted|admits|explained|explains|contended|contends|emphasized|emphasised|emphasizes|"
@@ -19,7 +19,9 @@ _SPEECH_VERBS = (
     # answering verbs attribute only with what was said: "replied on Monday that …"
     # and so do promising verbs ("promised that …", not "promised a golden era")
     r"(?:replied|replies|responded|responds|countered|counters|vowed|vows|promised|promises|pledged|pledges|"
-    r"concluded|concludes|found|finds)"
+    r"concluded|concludes|found|finds|"
+    # declaring something is an act ("declared martial law", "declared independence"); declaring that … is speech
+    r"declared|declares)"
     r"(?=\s*,?\s*(?:(?:on|in|last|this|late|early)\s+\w+\s*,?\s*)?(?:that\b|[:\"“]))"
 )
 _ADVERBS = (
@@ -60,6 +62,14 @@ _BODY_WORDS = ("ministry", "office", "department", "party", "government", "state
                "interior", "finance", "police", "army", "military", "agency", "press", "council", "court")  # fmt: skip
 _TITLE_RUN_WORDS = frozenset(("the", "former", "then", *ROLES, *_BODY_WORDS))
 _PARTY = re.compile(r"\b[Pp]arty\b")
+# A finite verb: what follows the claimant's apposition is a clause of its own, not another apposition.
+_CLAUSE_VERB = re.compile(
+    r"\b(?:is|are|was|were|has|have|had|will|would|can|could|may|might|must|should|does|do|did)\b"
+)
+# A subordinate clause opening the unit: its subject is not the claim's speaker.
+_SUBORDINATE_OPENING = re.compile(
+    r"\s*(?:When|After|Before|Although|Though|If|Since|While|Once|Until|Because|As)\s"
+)
 _ACCORDING_TO = re.compile(r"\b[Aa]ccording\s+to\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,4}$")
 
 
@@ -145,6 +155,10 @@ class Attribution(ArticleState):
             seg = _AFFILIATION.match(self.norm, end, ue)
             if seg is None or seg.end() <= end:
                 return out
+            if out is not None and end > m.end and _CLAUSE_VERB.search(self.norm, end, seg.end()):
+                # "According to Kim, a political scientist at Korea University, the PPP is split …": after
+                # the apposition comes the claim itself, not more about who Kim is
+                return out
             out += [
                 k for k in unit_mentions if k is not m and end <= k.start and k.end <= seg.end() and not self._party(k)
             ]
@@ -158,6 +172,8 @@ class Attribution(ArticleState):
         """A speaker before "said" is a subject: unit start, after a quote/comma, or after a title."""
         us = self.bounds[m.unit][0]
         pre = self.norm[us : m.start]
+        if _SUBORDINATE_OPENING.match(pre) and "," not in pre:
+            return False  # "When Yoon declared …, lawmakers …": the subject of a clause the claim is not
         if not pre.strip() or re.search(r"""[,"':;—–]\s*$""", pre):
             return True
         # "Russian President Vladimir Putin told …", '…," European Commission President X said':

@@ -105,6 +105,8 @@ NAME_CONNECTORS = frozenset(
      "van", "von", "der", "den", "y", "e", "on", "in", "&")
 )  # fmt: skip
 _IN_BEFORE_ACRONYM = re.compile(r"\s+in\s+[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2}(?=\s*\((?P<acr>[A-Z][A-Z.&-]{1,9})\))")
+# Words after a person's name in a compound that qualifies something by that person: "Museveni-era".
+_PERSON_COMPOUND_WORDS = frozenset(("era", "led", "backed", "style", "aligned", "allied", "linked", "appointed"))
 _FAMILY_AFTER = re.compile(r"\s+(?:family|clan|dynasty)\b")
 _PLACE_COMPOUND = re.compile(r"-(?:based|born|bred|raised|headquartered)$")
 _PLACE_SUFFIX = re.compile(r"-(?:based|born|bred|raised|headquartered)\b")
@@ -428,11 +430,45 @@ class MentionCollector(ArticleState):
                     extras.append(m)
             self.mentions.extend(self._merge(self._join_fragments(tagged), extras))
         self._propagate_names()
+        self._split_person_compounds()
         self._families()
         self.mentions.sort(key=lambda m: (m.start, m.end))
         self.in_unit: dict[int, list[MentionDraft]] = {}
         for m in self.mentions:
             self.in_unit.setdefault(m.unit, []).append(m)
+
+    def _split_person_compounds(self) -> None:
+        """ "the Arévalo-Porras standoff", "a Babiš-Fico bloc", "Museveni-era tactics": the people in it.
+
+        A hyphenated name whose capitalised parts are each the surname of one person the article
+        names in full (and whose other parts are words like "era", "led") is those people. Double
+        surnames and given names stay whole ("Grande-Marlaska", "Jens-Frederik Nielsen", "Jae-myung"),
+        because no person of the article is called by their parts alone.
+        """
+        owners: dict[str, set[str]] = {}
+        for m in self.mentions:
+            words = m.text.split()
+            if m.kind == "name" and m.tag == "person" and len(words) >= 2 and "-" not in words[-1]:
+                owners.setdefault(words[-1], set()).add(m.text)
+        out: list[MentionDraft] = []
+        for m in self.mentions:
+            parts = m.text.split("-")
+            if m.kind != "name" or len(parts) < 2 or " " in m.text:
+                out.append(m)
+                continue
+            names = [p for p in parts if p[:1].isupper()]
+            rest = [p for p in parts if not p[:1].isupper()]
+            if not names or any(len(owners.get(p, ())) != 1 for p in names) or any(
+                p.lower() not in _PERSON_COMPOUND_WORDS for p in rest
+            ):
+                out.append(m)
+                continue
+            pos = m.start
+            for part in parts:
+                if part in names:
+                    out.append(MentionDraft(m.unit, pos, pos + len(part), "name", "person", m.scores, part, True))
+                pos += len(part) + 1
+        self.mentions = out
 
     def _families(self) -> None:
         """ "the Rajapaksa family", "the Barzani clan": a group of people, not the person of that surname."""
