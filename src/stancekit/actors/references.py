@@ -7,6 +7,7 @@ encoder is asked to score beside the tagged names (:func:`reference_spans`).
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -509,9 +510,11 @@ class MentionCollector(ArticleState):
         names = {n: t for n, t in names.items() if len(n) >= 2 and n[:1].isupper()}
         if not names:
             return
-        units = enumerate(self.bounds)
-        read = [(s, e, ui) for ui, (s, e) in units if e > s and getattr(self.units[ui], "prediction", None) is not None]
-        taken = [(m.start, m.end) for m in self.mentions]
+        read = [ui for ui, (s, e) in enumerate(self.bounds) if e > s and getattr(self.units[ui], "prediction", None)]
+        starts = [self.bounds[ui][0] for ui in read]  # units are in text order
+        taken = bytearray(len(self.norm) + 1)  # characters some mention already covers
+        for m in self.mentions:
+            taken[m.start : m.end] = b"\x01" * (m.end - m.start)
         added: list[MentionDraft] = []
         for name in sorted(names, key=len, reverse=True):  # longer names first: "Kais Saied" before "Saied"
             at = self.norm.find(name)
@@ -521,11 +524,11 @@ class MentionCollector(ArticleState):
                 before, after = self.norm[a - 1 : a], self.norm[b : b + 1]
                 if (before and (before.isalnum() or before in "'-_")) or (after and (after.isalnum() or after in "-_")):
                     continue  # not a whole word: "Saiedi", "anti-Saied"
-                unit = next((ui for s, e, ui in read if s <= a and b <= e), None)
-                if unit is None or any(not (b <= x or a >= y) for x, y in taken):
-                    continue
-                taken.append((a, b))
-                added.append(MentionDraft(unit, a, b, "name", names[name], (0.0, 0.0, 1.0), name, True))
+                k = bisect.bisect_right(starts, a) - 1
+                if k < 0 or b > self.bounds[read[k]][1] or any(taken[a:b]):
+                    continue  # outside the units the model read, or part of a mention already there
+                taken[a:b] = b"\x01" * (b - a)
+                added.append(MentionDraft(read[k], a, b, "name", names[name], (0.0, 0.0, 1.0), name, True))
         self.mentions.extend(added)
 
     def _make(self, ui: int, us: int, ue: int, mp: Any, span: Any) -> MentionDraft | None:
