@@ -155,7 +155,7 @@ class Attribution(ArticleState):
             seg = _AFFILIATION.match(self.norm, end, ue)
             if seg is None or seg.end() <= end:
                 return out
-            if out is not None and end > m.end and _CLAUSE_VERB.search(self.norm, end, seg.end()):
+            if end > m.end and _CLAUSE_VERB.search(self.norm, end, seg.end()):
                 # "According to Kim, a political scientist at Korea University, the PPP is split …": after
                 # the apposition comes the claim itself, not more about who Kim is
                 return out

@@ -94,10 +94,11 @@ _TEXT_TITLE = re.compile(
     rf"(?:'s)?\s+(?P<past>then-|former\s+)?(?P<role>(?i:{ROLE_PATTERN}))\s+"
     rf"(?P<name>[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){{0,3}})"
 )
-# "the Lithuanian capital", "Japanese waters": a demonym naming a place.
+# "the Taliban administration in Kabul", "the junta in Naypyidaw": a government named with its seat.
 _RULERS_IN = re.compile(
     rf"\b(?:{'|'.join(COUNTRY_BODIES)}|junta|rulers|government-in-exile)\s+in\s+$", re.I
 )
+# "the Lithuanian capital", "Japanese waters": a demonym naming a place.
 _PLACE_AFTER = re.compile(
     r"^\s+(?:capital|city|border|coast(?!\s+guard)|waters|territory|soil|airspace|island|islands|port|"
     # "in American history", "Japanese culture": the country's past or ways, not the country acting
