@@ -1710,3 +1710,21 @@ def test_a_hyphenated_pair_of_surnames_is_the_people_and_a_double_surname_stays_
     assert names(res, 1) == ["Bernardo Arévalo", "Consuelo Porras"]
     assert names(res, 3) == ["Yoweri Museveni"]
     assert names(res, 4) == ["Fernando Grande-Marlaska"]
+
+
+def test_body_names_the_tagger_cut_short_are_whole() -> None:
+    text = (
+        "Prime Minister Abdul Hamid Dbeibah's Government of National Unity replaced the governor.\n"
+        "Rafizi Ramli, from Anwar's own People's Justice Party, objected.\n"
+        "The National Unity Government, formed by ousted lawmakers, called the vote a sham.\n"
+        "President Biden's government disagreed."
+    )
+    tags = {0: [("Abdul Hamid Dbeibah", "person"), ("National Unity", "organisation")],
+            1: [("Rafizi Ramli", "person"), ("Anwar", "person"), ("People", "organisation"),
+                ("Justice Party", "organisation")],
+            2: [("National Unity", "organisation")], 3: [("Biden", "person")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert "Government of National Unity" in names(res, 0)
+    assert "People's Justice Party" in names(res, 1)
+    assert names(res, 2) == ["National Unity Government"]
+    assert "Biden" in names(res, 3)  # a person's name does not grow over "government"

@@ -113,7 +113,8 @@ CAP_LEFT = re.compile(r"(?P<w>[A-Z][\w.'&-]*)(?:\s|(?<=\.))$")
 # The head of a body's name before "of"/"for": "Economic Community of" + "West African States".
 CONNECTOR_LEFT = re.compile(
     r"(?P<w>Community|Alliance|Union|Organi[sz]ation|Association|League|Council|Bank|Fund|Front|Movement|Coalition|"
-    r"Federation|Commission|Court|Agency|Institute|Party|Congress|Assembly|Bloc|Forum|Group|Committee)"
+    r"Federation|Commission|Court|Agency|Institute|Party|Congress|Assembly|Bloc|Forum|Group|Committee|Government|"
+    r"Mission)"
     r"\s(?:of|for)\s(?:the\s)?$"
 )
 # Capitalised words that do not belong to a name next to them.

@@ -613,7 +613,14 @@ class MentionCollector(ArticleState):
                 and "person" not in (prev.tag if prev else "", m.tag)  # "Márcio Astrini of the Climate Observatory"
                 and bool(re.fullmatch(r" (?:of|for|de)(?: the)? ", gap))
             )
-            if prev is not None and gap is not None and (gap in ("", " ", "-", ".") or connector):
+            peoples = (  # "People" + "'s" + "Justice Party": one name, tagged in two pieces
+                gap in ("'s ", "' ")
+                and prev is not None
+                and prev.tag in ("organisation", "group")
+                and m.tag in ("organisation", "group")
+                and _PEOPLES.search(prev.text) is not None
+            )
+            if prev is not None and gap is not None and (gap in ("", " ", "-", ".") or connector or peoples):
                 n = len(prev.scores)
                 total = (prev.end - prev.start) + (m.end - m.start)
                 w1, w2 = (prev.end - prev.start) / total, (m.end - m.start) / total
@@ -730,7 +737,13 @@ class MentionCollector(ArticleState):
                 right = _PEOPLES_RIGHT.match(self.norm, m.end, ue)  # "People" + "'s Power", "Workers" + "' Party"
             if right is None and m.tag == "person":
                 right = PARTICLE_RIGHT.match(self.norm, m.end, ue)
-            if right is None or right.group("w").rstrip(".").lower() in NOT_NAME | TITLE_WORDS | FUNCTION_WORDS:
+            if right is None:
+                break
+            word = right.group("w").rstrip(".")
+            # "National Unity" + "Government": a body's own name may end in it, a person's title may not
+            if word.lower() in NOT_NAME | TITLE_WORDS | FUNCTION_WORDS and not (
+                m.tag == "organisation" and word == "Government"
+            ):
                 break
             m.end = right.end()
         while True:
@@ -741,8 +754,13 @@ class MentionCollector(ArticleState):
             stop = NOT_NAME | FUNCTION_WORDS | (TITLE_WORDS if m.tag == "person" else _TITLES_BEFORE_BODY)
             if left is None or left.group("w").rstrip(".").lower() in stop:
                 break
-            if "'" in left.group("w") and not (m.tag == "organisation" and left.group("w").endswith("s'")):
-                break  # "Italy's": a possessive qualifies the name, it is not part of it ("Workers' Party" is)
+            plural_possessive = m.tag == "organisation" and (
+                left.group("w").endswith("s'") or _PEOPLES.search(POSSESSIVE.sub("", left.group("w")))
+            )
+            if "'" in left.group("w") and not plural_possessive:
+                # "Italy's": a possessive qualifies the name, it is not part of it ("Workers' Party",
+                # "People's Justice Party" are)
+                break
             if left.group("w").split("-")[0].lower() in COMPOUND_PREFIXES and "-" in left.group("w"):
                 break  # "Post-Brexit Britain", "Anti-Western Russia": the compound qualifies the name
             known = lookup(POSSESSIVE.sub("", left.group("w")))
