@@ -334,15 +334,14 @@ def _unpack(x: Sequence[Any]) -> _Mention:
     return _Mention(int(x[0]), int(x[1]), str(x[2]), float(x[3]), tuple(float(v) for v in x[4]))  # type: ignore[arg-type]
 
 
-def predict_units(nlp: Any, texts: Sequence[str]) -> list[list[dict[str, Any]]]:
+def predict_units(nlp: Any, prepared: Sequence[Any]) -> list[list[dict[str, Any]]]:
     """The engine's output for every unit of every article, as JSON-ready dicts.
 
     What the pipeline hands ``actors.resolve`` before any resolver decision, so that resolver
     and aggregation changes can be measured by replaying a cache instead of re-running the model.
     """
     out: list[list[dict[str, Any]]] = []
-    for text in texts:
-        p = prepare(text)
+    for p in prepared:  # stancekit.pipeline.prepare of each article
         body_texts = [p.norm[p.spans[i].start : p.spans[i].end] for i in p.body]
         preds = nlp.engine.predict(body_texts, extra_spans=p.extra) if body_texts else []
         by_span = {i: k for k, i in enumerate(p.body)}
@@ -390,8 +389,8 @@ def cached_predictions(nlp: Any, rows: Sequence[dict[str, str]], cache: Path | N
     # v3: the key covers what the model is given (units and reference spans, stancekit.pipeline.prepare),
     # so a change to the segmenter or to reference_spans makes a new cache instead of replaying a stale one
     digest = hashlib.sha256(b"v3")
-    for r in rows:
-        p = prepare(r["DOCUMENT"])
+    prepared = [prepare(r["DOCUMENT"]) for r in rows]
+    for p in prepared:
         digest.update(p.text.encode() + b"\x00")
         digest.update(json.dumps([[s.start, s.end, s.reason] for s in p.spans] + p.extra).encode())
     key = digest.hexdigest()
@@ -401,7 +400,7 @@ def cached_predictions(nlp: Any, rows: Sequence[dict[str, str]], cache: Path | N
             return list(data["articles"])
     if nlp is None:
         raise SystemExit(f"{cache}: no prediction cache for these rows and no model to make one")
-    preds = predict_units(nlp, [r["DOCUMENT"] for r in rows])
+    preds = predict_units(nlp, prepared)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text(json.dumps({"key": key, "articles": preds}), encoding="utf-8")

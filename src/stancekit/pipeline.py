@@ -252,7 +252,7 @@ class Pipeline:
         pending: list[_Pending] = []
         n_units = 0
         for i, item in enumerate(texts):
-            p = self._prepare(item, next(id_iter, None))
+            p = prepare(item, next(id_iter, None))
             article_targets = next(target_iter, None)
             if article_targets is None:
                 raise InputError(f"targets: got fewer target lists than articles (none for article {i}).")
@@ -264,9 +264,6 @@ class Pipeline:
                 pending, n_units = [], 0
         if pending:
             yield from self._run(pending, bs)
-
-    def _prepare(self, item: str | Article, id: str | None) -> _Pending:
-        return prepare(item, id)
 
     def _run(self, pending: Sequence[_Pending], batch_size: int) -> Iterator[Article]:
         texts: list[str] = []
