@@ -430,15 +430,25 @@ class MentionCollector(ArticleState):
                 if m is not None:
                     extras.append(m)
             self.mentions.extend(self._merge(self._join_fragments(tagged), extras))
-        self._propagate_names()
-        self._split_person_compounds()
+        full_names = self._full_names_by_surname()
+        self._propagate_names(full_names)
+        self._split_person_compounds(full_names)
         self._families()
         self.mentions.sort(key=lambda m: (m.start, m.end))
         self.in_unit: dict[int, list[MentionDraft]] = {}
         for m in self.mentions:
             self.in_unit.setdefault(m.unit, []).append(m)
 
-    def _split_person_compounds(self) -> None:
+    def _full_names_by_surname(self) -> dict[str, set[str]]:
+        """Surname -> the people's full names (two words or more) the tagger found that end in it."""
+        out: dict[str, set[str]] = {}
+        for m in self.mentions:
+            words = POSSESSIVE.sub("", m.text).split()
+            if m.kind == "name" and m.tag == "person" and len(words) >= 2:
+                out.setdefault(words[-1], set()).add(" ".join(words))
+        return out
+
+    def _split_person_compounds(self, owners: dict[str, set[str]]) -> None:
         """ "the Arévalo-Porras standoff", "a Babiš-Fico bloc", "Museveni-era tactics": the people in it.
 
         A hyphenated name whose capitalised parts are each the surname of one person the article
@@ -446,11 +456,6 @@ class MentionCollector(ArticleState):
         surnames and given names stay whole ("Grande-Marlaska", "Jens-Frederik Nielsen", "Jae-myung"),
         because no person of the article is called by their parts alone.
         """
-        owners: dict[str, set[str]] = {}
-        for m in self.mentions:
-            words = m.text.split()
-            if m.kind == "name" and m.tag == "person" and len(words) >= 2 and "-" not in words[-1]:
-                owners.setdefault(words[-1], set()).add(m.text)
         out: list[MentionDraft] = []
         for m in self.mentions:
             parts = m.text.split("-")
@@ -481,7 +486,7 @@ class MentionCollector(ArticleState):
                 m.end, m.tag = family.end(), "group"
                 m.text = self.norm[m.start : m.end]
 
-    def _propagate_names(self) -> None:
+    def _propagate_names(self, full_names: dict[str, set[str]]) -> None:
         """Find again, in every unit the model read, the names the tagger found somewhere in the article.
 
         An uncased tagger misses a name in some sentences and finds it in others ("The economy
@@ -493,18 +498,14 @@ class MentionCollector(ArticleState):
         ("Labour", "Will") the tagger once called a name does not spread.
         """
         names: dict[str, str] = {}  # surface -> tag
-        surnames: dict[str, set[str]] = {}  # surname -> the full names that end in it
         for m in self.mentions:
             if m.kind != "name" or not m.from_tagger or m.tag == "other":
                 continue
             text = POSSESSIVE.sub("", m.text).strip()
-            words = text.split()
-            if len(words) >= 2 or text.isupper() or lookup(name_core(text)) is not None:
+            if len(text.split()) >= 2 or text.isupper() or lookup(name_core(text)) is not None:
                 names.setdefault(text, m.tag)
-            if m.tag == "person" and len(words) >= 2:
-                surnames.setdefault(words[-1], set()).add(text)
         common = NOT_NAME | FUNCTION_WORDS | TITLE_WORDS
-        for last, full in surnames.items():
+        for last, full in full_names.items():
             if len(full) == 1 and len(last) >= 3 and last[:1].isupper() and last.lower() not in common:
                 names.setdefault(last, "person")
         names = {n: t for n, t in names.items() if len(n) >= 2 and n[:1].isupper()}
