@@ -71,6 +71,10 @@ GRID = {
     # 0.559 accuracy / 0.500 macro-F1 (more selection noise for no gain), recorded in RESULTS.md.
     "neutral_prior": (1.0,),
     "secondary_weight": (1.0,),
+    # Units the claim model did not call claims: left out (weight 0) by the first procedures.
+    "nonclaim_weight": (0.0,),
+    # Salience terms s·f and s·a (s: the actor's mentions over the article's most mentioned actor's).
+    "salience": (0.0,),
     "C": (0.3, 1.0, 3.0),
     "against_weight": (1.0, 1.25, 1.5, 2.0, 2.5),
     "neutral_weight": (1.0, 1.2, 1.4),
@@ -83,6 +87,13 @@ GRIDS = {
     "minority": dict(GRID, against_weight=(1.5, 2.0, 2.5), neutral_weight=(1.0, 1.2, 1.4)),
     "extended": dict(GRID, C=(0.3, 1.0, 3.0, 10.0), against_weight=(1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0)),
 }
+#: The extended grid with the units that are not claims pooled as well, at a weight the inner CV
+#: chooses: a sentence the claim model scores below its threshold ("Smith was greeted by cheering
+#: crowds") still says how the article treats the actor.
+GRIDS["all units"] = dict(GRIDS["extended"], nonclaim_weight=(0.25, 0.5, 1.0))
+#: And the salience terms: the article's main actor is what its author takes a side on; an actor
+#: mentioned in passing is more often treated neutrally.
+GRIDS["all units, salience"] = dict(GRIDS["all units"], salience=(1.0,))
 SEEDS = (0, 1, 2)
 #: The inner-CV macro-F1 a setting must reach to be chosen on accuracy (issue 13's 0.50 plus a margin).
 F1_FLOOR = 0.52
@@ -109,8 +120,12 @@ VARIANTS = (
     Variant("ordinal, wide weights, log-loss", "ordinal", "wide", "logloss"),
     Variant("multinomial, extended grid, accuracy with macro-F1 floor", "multinomial", "extended", "accuracy_f1floor"),
     Variant("paragraph-calibrated claims, minority weights, mean", "multinomial", "minority", "mean", calibrate=True),
+    Variant("all units, extended grid, accuracy with macro-F1 floor", "multinomial", "all units", "accuracy_f1floor"),
+    Variant(
+        "all units and salience, accuracy with macro-F1 floor", "multinomial", "all units, salience", "accuracy_f1floor"
+    ),  # fmt: skip
 )
-SHIPPED = VARIANTS[5]
+SHIPPED = VARIANTS[7]
 #: Gold splits kept for one final scoring by others: ``--gold`` leaves them out unless ``--held-back``.
 HELD_BACK_SPLITS = ("heldout-v11", "heldout-v12")
 
@@ -125,8 +140,10 @@ def _bench() -> Any:
 
 
 def collect(rows: Sequence[dict[str, str]], cached: Sequence[Any], claim_threshold: float) -> list[dict[str, Any]]:
-    """Per article: the gold label, the target actor's claims (stance scores, primary actor or not)
-    and, per claim, PerSenT's label of its paragraph (an index into LABELS, -1 if unlabelled)."""
+    """Per article: the gold label, the units that mention the target actor (stance scores toward
+    it, primary actor or not, claim or not; units the model did not read are left out), per unit
+    PerSenT's label of its paragraph (an index into LABELS, -1 if unlabelled), and the actor's
+    salience (its mentions over the most mentioned actor's)."""
     from stancekit.actors import find_actor, resolve
 
     bench = _bench()
@@ -136,21 +153,23 @@ def collect(rows: Sequence[dict[str, str]], cached: Sequence[Any], claim_thresho
         text = bench.working_text(row["DOCUMENT"])  # the cached offsets are into it
         res = resolve(text, inputs)
         actor = find_actor(res, row["TARGET_ENTITY"])
-        ev: list[tuple[tuple[float, float, float], bool]] = []
+        ev: list[tuple[tuple[float, float, float], bool, bool]] = []
         para: list[int] = []
+        most = max((len(x.mentions) for x in res.actors), default=1)
+        salience = len(actor.mentions) / most if actor is not None else 0.0
         if actor is not None:
             for ui, inp in enumerate(inputs):
-                if not inp.is_claim:
+                if inp.prediction is None:
                     continue
                 for st in res.unit_actors[ui]:
                     if st.name == actor.name:
                         sc = (st.scores["favor"], st.scores["against"], st.scores["neutral"])
-                        ev.append((sc, res.primary[ui] == st.name))
+                        ev.append((sc, res.primary[ui] == st.name, inp.is_claim))
                         k = text[: inp.start].count("\n")
                         label = bench.PERSENT_LABELS.get(row.get(f"Paragraph{k}", "").strip())
                         para.append(LABELS.index(label) if label else -1)
         gold = bench.PERSENT_LABELS[row["TRUE_SENTIMENT"].strip()]
-        out.append({"gold": gold, "evidence": ev, "paragraph_labels": para})
+        out.append({"gold": gold, "evidence": ev, "paragraph_labels": para, "salience": salience})
     return out
 
 
@@ -161,6 +180,8 @@ class Setting:
     C: float
     against_weight: float
     neutral_weight: float
+    nonclaim_weight: float = 0.0
+    salience: float = 0.0  # 1: add the salience terms
     form: str = "multinomial"
 
 
@@ -174,18 +195,26 @@ def grid(v: Variant) -> list[Setting]:
     return [Setting(**dict(zip(g, values, strict=True)), form=v.form) for values in itertools.product(*g.values())]
 
 
+def evidence_weight(primary: bool, claim: bool, s: Any) -> float:
+    """A unit's weight in the pooling, as :class:`stancekit.actors.summary.Summary` gives it."""
+    return (1.0 if primary else s.secondary_weight) * (1.0 if claim else s.nonclaim_weight)
+
+
 def features(articles: Sequence[dict[str, Any]], s: Setting) -> tuple[np.ndarray, np.ndarray]:
-    """``(f, a)`` per article as :func:`stancekit.actors.summary.pool_evidence` pools them, and
-    whether the article has any evidence (without, the stance is neutral whatever the fit)."""
+    """``(f, a)`` per article as :func:`stancekit.actors.summary.pool_evidence` pools them (and
+    ``(s·f, s·a)`` with ``s.salience``), and whether the article has any evidence (without, the
+    stance is neutral whatever the fit)."""
     from stancekit.actors.summary import StanceEvidence, pool_evidence
 
-    x = np.zeros((len(articles), 2))
+    x = np.zeros((len(articles), 4 if s.salience else 2))
     has = np.zeros(len(articles), dtype=bool)
     for i, a in enumerate(articles):
-        ev = [StanceEvidence(sc, 1.0 if prim else s.secondary_weight) for sc, prim in a["evidence"]]
+        ev = [StanceEvidence(sc, evidence_weight(prim, claim, s)) for sc, prim, claim in a["evidence"]]
         pooled = pool_evidence(ev, s.neutral_prior)
         if pooled is not None:
-            x[i], has[i] = pooled, True
+            f, ag = pooled
+            sal = a.get("salience", 1.0)
+            x[i], has[i] = ((f, ag, sal * f, sal * ag) if s.salience else (f, ag)), True
     return x, has
 
 
@@ -198,14 +227,14 @@ def calibrate_on_paragraphs(articles: Sequence[dict[str, Any]], train: np.ndarra
     pairs = []
     for i in train:
         a = articles[i]
-        pairs += [(sc, k) for (sc, _), k in zip(a["evidence"], a["paragraph_labels"], strict=True) if k >= 0]
+        pairs += [(sc, k) for (sc, *_), k in zip(a["evidence"], a["paragraph_labels"], strict=True) if k >= 0]
     model = LogisticRegression(max_iter=5000).fit(np.array([sc for sc, _ in pairs]), np.array([k for _, k in pairs]))
     out = []
     for a in articles:
         ev = a["evidence"]
-        p = model.predict_proba(np.array([sc for sc, _ in ev])) if ev else np.zeros((0, 3))
+        p = model.predict_proba(np.array([sc for sc, *_ in ev])) if ev else np.zeros((0, 3))
         out.append(
-            {**a, "evidence": [(tuple(float(v) for v in row), prim) for row, (_, prim) in zip(p, ev, strict=True)]}
+            {**a, "evidence": [(tuple(float(v) for v in row), *rest) for row, (_, *rest) in zip(p, ev, strict=True)]}
         )
     return out
 
@@ -299,11 +328,11 @@ def choose(articles: Sequence[dict[str, Any]], y: np.ndarray, idx: np.ndarray, s
     """The setting of ``grid(v)`` with the best inner 5-fold CV objective on ``idx`` (ties: the first, simplest)."""
     from sklearn.model_selection import StratifiedKFold
 
-    cache: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {}
+    cache: dict[tuple[float, float, float, float], tuple[np.ndarray, np.ndarray]] = {}
     best: tuple[tuple[float, ...], Setting] | None = None
     folds = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(idx, y[idx]))
     for s in grid(v):
-        key = (s.neutral_prior, s.secondary_weight)
+        key = (s.neutral_prior, s.secondary_weight, s.nonclaim_weight, s.salience)
         if key not in cache:
             cache[key] = features(articles, s)
         x, has = cache[key]
@@ -346,7 +375,7 @@ def shipped_score(articles: Sequence[dict[str, Any]], y: np.ndarray) -> dict[str
 
     pred = []
     for a in articles:
-        ev = [StanceEvidence(sc, 1.0 if prim else ARTICLE_STANCE.secondary_weight) for sc, prim in a["evidence"]]
+        ev = [StanceEvidence(sc, evidence_weight(prim, claim, ARTICLE_STANCE)) for sc, prim, claim in a["evidence"]]
         dist = article_stance(ev)
         pred.append(LABELS.index(max(LABELS, key=lambda k: dist[k])))
     return score(y, np.asarray(pred))
@@ -437,6 +466,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "claim_threshold": threshold,
         "articles": len(articles),
         "target_found": sum(1 for a in articles if a["evidence"]),
+        "target_in_claims": sum(1 for a in articles if any(claim for *_, claim in a["evidence"])),
         "gold_counts": {k: int((y == i).sum()) for i, k in enumerate(LABELS)},
         "majority_baseline": {"label": LABELS[majority], **score(y, np.full_like(y, majority))},
         "procedure": asdict(SHIPPED),

@@ -342,7 +342,7 @@ def test_negated_speech_is_not_an_attribution() -> None:
 # article level
 
 
-def test_article_actor_counts_and_means_are_over_claims_only() -> None:
+def test_article_actor_counts_are_over_claims_and_scores_over_every_read_unit() -> None:
     text = "Abe won.\nAbe lost badly.\nAbe failed again.\nAbe is a headline."
     tags = {i: [("Abe", "person")] for i in range(4)}
     # one stance per unit via distinct surfaces is not possible; give each unit's mention by index
@@ -357,9 +357,13 @@ def test_article_actor_counts_and_means_are_over_claims_only() -> None:
     res = resolve(text, inputs)
     (abe,) = res.actors
     assert abe.counts == {"favor": 1, "against": 2, "neutral": 0}
-    # the article-level scores pool the three claims only (the fourth unit is not a claim)
-    want = article_stance([StanceEvidence(tuple(sc), 1.0) for sc in scores[:3]])  # Abe is each claim's primary actor
+    # the article-level scores pool the three claims and, at its lower weight, the fourth unit
+    # (read by the model, not a claim); Abe is each unit's primary actor
+    ev = [StanceEvidence(tuple(sc), 1.0) for sc in scores[:3]]
+    want = article_stance([*ev, StanceEvidence(tuple(scores[3]), ARTICLE_STANCE.nonclaim_weight)])
+    assert 0.0 < ARTICLE_STANCE.nonclaim_weight < 1.0
     assert all(math.isclose(abe.scores[k], want[k], rel_tol=1e-6) for k in want)
+    assert not all(math.isclose(abe.scores[k], v, rel_tol=1e-6) for k, v in article_stance(ev).items())
     assert abe.stance == max(want, key=want.__getitem__)
     assert len(abe.mentions) == 4  # the non-claim unit's mention is still listed
 
@@ -397,12 +401,18 @@ def test_article_stance_weights_and_the_fitted_model_move_the_decision() -> None
     assert math.isclose(sum(article_stance(bad).values()), 1.0, rel_tol=1e-9)
 
 
-def test_actor_in_no_claim_is_neutral() -> None:
+def test_actor_in_no_claim_counts_no_claim_and_leans_less_than_in_a_claim() -> None:
     text = "Abe won."
-    res = resolve(
-        text, [UnitInput(0, 8, False, UnitPrediction(0.1, (MentionPrediction(0, 3, "person", 1, FAVOR),), ()), ())]
+    m = MentionPrediction(0, 3, "person", 1, FAVOR)
+    res = resolve(text, [UnitInput(0, 8, False, UnitPrediction(0.01, (m,), ()), ())])
+    claim = resolve(text, [UnitInput(0, 8, True, UnitPrediction(0.9, (m,), ()), ())])
+    assert sum(res.actors[0].counts.values()) == 0 and sum(claim.actors[0].counts.values()) == 1
+    assert 0.0 < res.actors[0].scores["favor"] < claim.actors[0].scores["favor"]
+    # a unit the model did not read (boilerplate: no prediction) says nothing about the actor
+    unread = resolve(
+        "Abe won.\nAbe lost.", [UnitInput(0, 8, True, UnitPrediction(0.9, (m,), ()), ()), UnitInput(9, 18)]
     )
-    assert res.actors[0].stance == "neutral" and sum(res.actors[0].counts.values()) == 0
+    assert unread.actors[0].scores == claim.actors[0].scores
 
 
 def test_primary_actor_is_the_first_named_not_other() -> None:

@@ -49,7 +49,7 @@ def test_paragraph_calibration_learns_from_the_training_articles_only() -> None:
     arts = []
     for i in range(40):
         k = i % 3
-        ev = [(tuple(float(v) for v in rng.dirichlet(np.ones(3) + 3 * np.eye(3)[k])), True) for _ in range(4)]
+        ev = [(tuple(float(v) for v in rng.dirichlet(np.ones(3) + 3 * np.eye(3)[k])), True, True) for _ in range(4)]
         arts.append({"gold": b.LABELS[k], "evidence": ev, "paragraph_labels": [k] * 4})
     train = np.arange(30)
     out = b.calibrate_on_paragraphs(arts, train)
@@ -59,4 +59,24 @@ def test_paragraph_calibration_learns_from_the_training_articles_only() -> None:
     assert all(o["evidence"] == a["evidence"] for o, a in zip(out, again, strict=True))
     for o, a in zip(out, arts, strict=True):
         assert len(o["evidence"]) == len(a["evidence"])
-        assert all(np.isclose(sum(sc), 1.0) and prim for sc, prim in o["evidence"])
+        assert all(np.isclose(sum(sc), 1.0) and prim and claim for sc, prim, claim in o["evidence"])
+
+
+def test_features_pool_units_that_are_not_claims_at_their_weight_only() -> None:
+    b = _bench()
+    favor, against = (0.9, 0.05, 0.05), (0.05, 0.9, 0.05)
+    arts = [
+        {"evidence": [(against, True, True), (favor, True, False)], "salience": 0.5},
+        {"evidence": [(favor, False, False)], "salience": 1.0},  # mentioned in no claim at all
+    ]
+    claims_only = b.Setting(1.0, 1.0, 1.0, 1.0, 1.0)
+    x, has = b.features(arts, claims_only)
+    assert x.shape == (2, 2) and has.tolist() == [True, False]
+    assert np.allclose(x[0], (0.05 / 2, 0.9 / 2))  # one claim and the neutral prior
+    half = b.Setting(1.0, 1.0, 1.0, 1.0, 1.0, nonclaim_weight=0.5)
+    x, has = b.features(arts, half)
+    assert has.tolist() == [True, True]
+    assert np.allclose(x[0], ((0.05 + 0.45) / 2.5, (0.9 + 0.025) / 2.5))
+    assert np.allclose(x[1], (0.9 * 0.5 / 1.5, 0.05 * 0.5 / 1.5))  # secondary weight 1 here
+    x, _ = b.features(arts, b.Setting(1.0, 1.0, 1.0, 1.0, 1.0, nonclaim_weight=0.5, salience=1.0))
+    assert x.shape == (2, 4) and np.allclose(x[0, 2:], 0.5 * x[0, :2]) and np.allclose(x[1, 2:], x[1, :2])

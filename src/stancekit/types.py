@@ -138,8 +138,9 @@ class Actor:
     """One canonical actor of an article, with all its mentions and its stance over the article.
 
     ``counts`` counts the claims labelled favor/against/neutral toward the actor; ``scores`` is the
-    article-level distribution pooled from those claims (``stancekit.actors.article_stance``);
-    ``stance`` is its argmax (``neutral`` when the actor appears in no claim).
+    article-level distribution pooled from the units that mention it, claims weighing more than the
+    other units the model read (``stancekit.actors.article_stance``); ``stance`` is its argmax
+    (``neutral`` when no unit the model read mentions the actor).
     """
 
     name: str

@@ -111,12 +111,13 @@ Decisions (documented here because the tests and the benchmark rely on them):
   of type ``other`` (``other`` only when nothing else is there): in English news the subject comes
   first, and a pronoun subject ("His flagship policy …") counts as a mention of its referent.
 - Per unit, an actor's scores are the mean of its mentions' stance scores in that unit. Per
-  article, ``counts`` count the *claims* by their stance toward the actor; ``scores`` pool those
-  claims with :func:`article_stance` (the mean favor and against scores over those claims, with
-  one imaginary neutral claim added so that thin evidence stays near neutral, turned into a
-  distribution by a multinomial logistic model fitted on PerSenT dev, see :data:`ARTICLE_STANCE`);
-  ``stance`` is their argmax
-  (``neutral`` when no claim mentions it).
+  article, ``counts`` count the *claims* by their stance toward the actor; ``scores`` pool the
+  units the model read that mention it with :func:`article_stance` (the weighted mean favor and
+  against scores, claims at weight 1 and the other read units at
+  ``ARTICLE_STANCE.nonclaim_weight``, with one imaginary neutral unit added so that thin evidence
+  stays near neutral, turned into a distribution by a multinomial logistic model fitted on
+  PerSenT dev, see :data:`ARTICLE_STANCE`); ``stance`` is their argmax (``neutral`` when no read
+  unit mentions it).
 - Actors are ordered by their first mention in the article.
 """
 

@@ -17,12 +17,13 @@ from stancekit.types import STANCE_LABELS, Actor, ActorStance, Mention, stance_o
 
 @dataclass(frozen=True)
 class StanceEvidence:
-    """One claim's say on an actor: the stance scores toward it there and how much the claim counts.
+    """One unit's say on an actor: the stance scores toward it there and how much the unit counts.
 
     Attributes:
-        scores: (favor, against, neutral) toward the actor in that claim.
-        weight: the claim's salience for the actor: 1 when the actor is the claim's primary actor, else
-            ``ARTICLE_STANCE.secondary_weight``.
+        scores: (favor, against, neutral) toward the actor in that unit.
+        weight: the unit's salience for the actor: 1 when the actor is the unit's primary actor, else
+            ``ARTICLE_STANCE.secondary_weight``; times ``ARTICLE_STANCE.nonclaim_weight`` when the
+            unit is not a claim.
     """
 
     scores: tuple[float, float, float]
@@ -31,36 +32,40 @@ class StanceEvidence:
 
 @dataclass(frozen=True)
 class ArticleStanceParams:
-    """The few numbers that turn claim-level scores into an article-level stance.
+    """The few numbers that turn unit-level scores into an article-level stance.
 
-    The claims that mention the actor are pooled into two numbers, the weighted mean favor score
-    ``f`` and mean against score ``a``, with ``neutral_prior`` imaginary claims of favor 0 and
-    against 0 added (so one or two claims move the means only part of the way). A multinomial
-    logistic model turns ``(f, a)`` into the distribution: ``P(label) ∝ exp(intercept[label] +
-    coef[label] · (f, a))``, labels in :data:`stancekit.types.STANCE_LABELS` order.
+    The units that mention the actor (claims, and at a lower weight the other units the model
+    read) are pooled into two numbers, the weighted mean favor score ``f`` and mean against score
+    ``a``, with ``neutral_prior`` imaginary units of favor 0 and against 0 added (so one or two
+    units move the means only part of the way). A multinomial logistic model turns ``(f, a)`` into
+    the distribution: ``P(label) ∝ exp(intercept[label] + coef[label] · (f, a))``, labels in
+    :data:`stancekit.types.STANCE_LABELS` order.
 
     Attributes:
         secondary_weight: weight of a claim in which the actor is mentioned but is not its primary
             actor (the primary actor's claims weigh 1).
+        nonclaim_weight: the factor for a unit the claim model scored below its threshold (0 leaves
+            such units out).
         neutral_prior: how many imaginary neutral claims are added to every actor's evidence.
         coef: per label (favor, against, neutral), the weights of ``f`` and ``a``.
         intercept: per label, the bias.
     """
 
     secondary_weight: float = 1.0
+    nonclaim_weight: float = 0.5
     neutral_prior: float = 1.0
-    coef: tuple[tuple[float, float], ...] = ((1.4701, -1.8526), (-0.468, 3.104), (-1.0021, -1.2514))
-    intercept: tuple[float, ...] = (0.6367, -1.5465, 0.9098)
+    coef: tuple[tuple[float, float], ...] = ((1.3054, -1.4454), (-0.5061, 2.2734), (-0.7993, -0.8279))
+    intercept: tuple[float, ...] = (0.4828, -1.1514, 0.6686)
 
 
 #: Fitted on PerSenT dev with the shipped model by ``benchmarks/article_stance.py`` (multinomial
-#: logistic regression, L2 C=3, class weights favor 1 / against 2.5 / neutral 1.2, chosen by 5-fold
-#: CV on accuracy among the settings with macro-F1 ≥ 0.52; neutral prior 1; salience and
-#: claim-confidence weights were measured on dev and lowered accuracy, so ``secondary_weight`` is
-#: 1). Nested cross-validated figures in benchmarks/RESULTS.md. With no evidence the stance is
-#: exactly neutral; with thin evidence the prior pulls ``(f, a)`` toward ``(0, 0)``, which the fit
-#: reads as neutral; evenly mixed strong evidence reads as favor, because that is what PerSenT's
-#: authors wrote more often than neutral.
+#: logistic regression, L2 C=0.3, class weights favor 1 / against 2.5 / neutral 1.2, units that are
+#: not claims at weight 0.5, chosen by 5-fold CV on accuracy among the settings with macro-F1 ≥
+#: 0.52; neutral prior 1; salience and claim-confidence weights were measured on dev and did not
+#: raise accuracy, so ``secondary_weight`` is 1). Nested cross-validated figures in
+#: benchmarks/RESULTS.md. With no evidence the stance is exactly neutral; with thin evidence the
+#: prior pulls ``(f, a)`` toward ``(0, 0)``, which the fit reads as neutral; evenly mixed strong
+#: evidence reads as favor, because that is what PerSenT's authors wrote more often than neutral.
 ARTICLE_STANCE = ArticleStanceParams()
 
 
@@ -88,10 +93,10 @@ def pool_evidence(evidence: Sequence[StanceEvidence], neutral_prior: float) -> t
 def article_stance(
     evidence: Sequence[StanceEvidence], params: ArticleStanceParams = ARTICLE_STANCE
 ) -> dict[str, float]:
-    """Pool an actor's claim-level stance scores into one article-level distribution.
+    """Pool an actor's unit-level stance scores into one article-level distribution.
 
     Args:
-        evidence: one :class:`StanceEvidence` per claim that mentions the actor.
+        evidence: one :class:`StanceEvidence` per unit that mentions the actor.
         params: the pooling weights and the fitted logistic model (:class:`ArticleStanceParams`).
 
     Returns:
@@ -107,7 +112,7 @@ def article_stance(
     """
     pooled = pool_evidence(evidence, params.neutral_prior)
     if pooled is None:
-        return {"favor": 0.0, "against": 0.0, "neutral": 1.0}  # no claim mentions the actor
+        return {"favor": 0.0, "against": 0.0, "neutral": 1.0}  # no unit counts for the actor
     f, a = pooled
     logits = [b + cf * f + ca * a for (cf, ca), b in zip(params.coef, params.intercept, strict=True)]
     top = max(logits)
@@ -158,10 +163,14 @@ class Summary(ArticleState):
                 )
             unit_actors.append(tuple(stances_here))
             main = next((a for a in stances_here if a.type != "other"), stances_here[0] if stances_here else None)
-            if bool(getattr(unit, "is_claim", False)):
+            is_claim = bool(getattr(unit, "is_claim", False))
+            if is_claim or getattr(unit, "prediction", None) is not None:
                 for ai, st in zip(order, stances_here, strict=True):
-                    per_actor_claims[ai].append(dict(st.scores))
+                    if is_claim:
+                        per_actor_claims[ai].append(dict(st.scores))
                     salience = 1.0 if st is main else ARTICLE_STANCE.secondary_weight
+                    if not is_claim:
+                        salience *= ARTICLE_STANCE.nonclaim_weight
                     sc = (st.scores["favor"], st.scores["against"], st.scores["neutral"])
                     evidence[ai].append(StanceEvidence(sc, salience))
             primary.append(main.name if main else None)
