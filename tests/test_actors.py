@@ -401,6 +401,33 @@ def test_article_stance_weights_and_the_fitted_model_move_the_decision() -> None
     assert math.isclose(sum(article_stance(bad).values()), 1.0, rel_tol=1e-9)
 
 
+def test_a_country_needs_stronger_evidence_than_a_person_to_leave_neutral() -> None:
+    weak = [StanceEvidence((0.6, 0.2, 0.2), 1.0)]
+    strong = [StanceEvidence((0.8, 0.1, 0.1), 1.0)] * 5
+
+    def label(ev: list[StanceEvidence], kind: str, params: ArticleStanceParams = ARTICLE_STANCE) -> str:
+        out = article_stance(ev, params, actor_type=kind)
+        return max(out, key=out.__getitem__)
+
+    assert ARTICLE_STANCE.country_neutral_bias > 0
+    assert label(weak, "person") == "favor" and label(weak, "organisation") == "favor"
+    assert label(weak, "country") == "neutral"
+    assert label(strong, "country") == "favor"
+    unbiased = ArticleStanceParams(country_neutral_bias=0.0)
+    assert article_stance(weak, unbiased, actor_type="country") == article_stance(weak, unbiased)
+    # through the resolver: the same claim about a country and about a person
+    text = "Japan won.\nAbe won."
+    inputs = [
+        UnitInput(0, 10, True, UnitPrediction(0.9, (MentionPrediction(0, 5, "location", 0.99, (0.6, 0.2, 0.2)),), ())),
+        UnitInput(11, 19, True, UnitPrediction(0.9, (MentionPrediction(0, 3, "person", 0.99, (0.6, 0.2, 0.2)),), ())),
+    ]
+    res = resolve(text, inputs)
+    kinds = {a.type: a for a in res.actors}
+    assert kinds["country"].name == "Japan" and kinds["person"].name == "Abe"
+    assert kinds["country"].scores["neutral"] > kinds["person"].scores["neutral"]
+    assert kinds["person"].stance == "favor" and kinds["country"].stance == "neutral"
+
+
 def test_actor_in_no_claim_counts_no_claim_and_leans_less_than_in_a_claim() -> None:
     text = "Abe won."
     m = MentionPrediction(0, 3, "person", 1, FAVOR)

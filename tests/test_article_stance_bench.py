@@ -80,3 +80,24 @@ def test_features_pool_units_that_are_not_claims_at_their_weight_only() -> None:
     assert np.allclose(x[1], (0.9 * 0.5 / 1.5, 0.05 * 0.5 / 1.5))  # secondary weight 1 here
     x, _ = b.features(arts, b.Setting(1.0, 1.0, 1.0, 1.0, 1.0, nonclaim_weight=0.5, salience=1.0))
     assert x.shape == (2, 4) and np.allclose(x[0, 2:], 0.5 * x[0, :2]) and np.allclose(x[1, 2:], x[1, :2])
+
+
+def test_country_bias_is_chosen_on_the_gold_pairs_and_moves_countries_only() -> None:
+    b = _bench()
+    from stancekit.actors.summary import ARTICLE_STANCE
+
+    leaning = {"favor": 0.5, "against": 0.05, "neutral": 0.45}  # favor by a little, under the shipped bias
+    rows = []
+    for k in range(4):  # four splits: countries labelled neutral, people labelled favor, same scores
+        for kind, want in (("country", "neutral"), ("country", "neutral"), ("person", "favor")):
+            rows.append({"split": f"s{k}", "gold": want, "type": kind, "scores": dict(leaning)})
+    rows.append({"split": "s0", "gold": "neutral", "type": None, "scores": None})  # not found: neutral
+    assert b.relabel(rows[0], ARTICLE_STANCE.country_neutral_bias) == b.LABELS.index("favor")
+    assert b.relabel(rows[0], ARTICLE_STANCE.country_neutral_bias + 1.0) == b.LABELS.index("neutral")
+    assert b.relabel(rows[2], 10.0) == b.LABELS.index("favor")  # a person never moves
+    assert b.relabel(rows[-1], 0.0) == b.LABELS.index("neutral")
+    out = b.choose_country_bias(rows)
+    assert out["chosen_on_all"] > ARTICLE_STANCE.country_neutral_bias
+    assert set(out["leave_one_split_out"]["chosen"]) == {"s0", "s1", "s2", "s3"}
+    assert out["leave_one_split_out"]["accuracy"] == 1.0
+    assert out["per_bias"]["0.0"]["accuracy"] < 1.0

@@ -116,8 +116,8 @@ Decisions (documented here because the tests and the benchmark rely on them):
   against scores, claims at weight 1 and the other read units at
   ``ARTICLE_STANCE.nonclaim_weight``, with one imaginary neutral unit added so that thin evidence
   stays near neutral, turned into a distribution by a multinomial logistic model fitted on
-  PerSenT dev, see :data:`ARTICLE_STANCE`); ``stance`` is their argmax (``neutral`` when no read
-  unit mentions it).
+  PerSenT dev, whose labels are about people, so a country needs stronger evidence to leave neutral;
+  see :data:`ARTICLE_STANCE`); ``stance`` is their argmax (``neutral`` when no read unit mentions it).
 - Actors are ordered by their first mention in the article.
 """
 

@@ -49,6 +49,11 @@ class ArticleStanceParams:
         neutral_prior: how many imaginary neutral claims are added to every actor's evidence.
         coef: per label (favor, against, neutral), the weights of ``f`` and ``a``.
         intercept: per label, the bias.
+        country_neutral_bias: added to the neutral logit for a country. PerSenT, where ``coef``
+            and ``intercept`` are fitted, labels stance toward people only; on the gold articles'
+            countries that fit over-calls favor and never finds against, so for a country only
+            stronger evidence moves the label off neutral. (Organisations are left as people:
+            the tagger types some people as organisations, and PerSenT loses by it.)
     """
 
     secondary_weight: float = 1.0
@@ -56,6 +61,7 @@ class ArticleStanceParams:
     neutral_prior: float = 1.0
     coef: tuple[tuple[float, float], ...] = ((1.3054, -1.4454), (-0.5061, 2.2734), (-0.7993, -0.8279))
     intercept: tuple[float, ...] = (0.4828, -1.1514, 0.6686)
+    country_neutral_bias: float = 0.5
 
 
 #: Fitted on PerSenT dev with the shipped model by ``benchmarks/article_stance.py`` (multinomial
@@ -66,6 +72,8 @@ class ArticleStanceParams:
 #: benchmarks/RESULTS.md. With no evidence the stance is exactly neutral; with thin evidence the
 #: prior pulls ``(f, a)`` toward ``(0, 0)``, which the fit reads as neutral; evenly mixed strong
 #: evidence reads as favor, because that is what PerSenT's authors wrote more often than neutral.
+#: ``country_neutral_bias`` (0.5) is chosen by the same benchmark's ``--gold`` run, on the mean of
+#: accuracy and macro-F1 over the gold articles' labels, leaving one gold split out at a time.
 ARTICLE_STANCE = ArticleStanceParams()
 
 
@@ -91,13 +99,14 @@ def pool_evidence(evidence: Sequence[StanceEvidence], neutral_prior: float) -> t
 
 
 def article_stance(
-    evidence: Sequence[StanceEvidence], params: ArticleStanceParams = ARTICLE_STANCE
+    evidence: Sequence[StanceEvidence], params: ArticleStanceParams = ARTICLE_STANCE, actor_type: str = "person"
 ) -> dict[str, float]:
     """Pool an actor's unit-level stance scores into one article-level distribution.
 
     Args:
         evidence: one :class:`StanceEvidence` per unit that mentions the actor.
         params: the pooling weights and the fitted logistic model (:class:`ArticleStanceParams`).
+        actor_type: the actor's type; ``"country"`` gets ``params.country_neutral_bias``.
 
     Returns:
         ``{"favor": p, "against": p, "neutral": p}`` summing to one; exactly neutral when no claim
@@ -115,6 +124,8 @@ def article_stance(
         return {"favor": 0.0, "against": 0.0, "neutral": 1.0}  # no unit counts for the actor
     f, a = pooled
     logits = [b + cf * f + ca * a for (cf, ca), b in zip(params.coef, params.intercept, strict=True)]
+    if actor_type == "country" and math.isfinite(params.country_neutral_bias):
+        logits[STANCE_LABELS.index("neutral")] += params.country_neutral_bias
     top = max(logits)
     exps = [math.exp(x - top) for x in logits]
     total = sum(exps)
@@ -184,7 +195,7 @@ class Summary(ArticleState):
             counts = {k: 0 for k in STANCE_LABELS}
             for claim_scores in claims:
                 counts[stance_of(claim_scores)] += 1
-            avg = article_stance(evidence[ai])
+            avg = article_stance(evidence[ai], actor_type=self._type(ai))
             aliases: list[str] = []
             for m in mine:
                 if m.kind == "pronoun":
