@@ -1601,6 +1601,34 @@ def test_both_men_are_the_two_people_just_named_but_one_of_the_two_men_is_not() 
     assert names(res, 5) == []  # three people just named: which two is not said
 
 
+def test_both_leaders_are_the_two_people_named_together_not_whoever_was_named_since() -> None:
+    text = (
+        "Kyrgyz President Sadyr Japarov and his Tajik counterpart Emomali Rahmon signed the treaty.\n"
+        "Kremlin spokesman Dmitry Peskov said Moscow had backed a settlement.\n"
+        "Uzbekistan's Shavkat Mirziyoyev is expected to host both leaders next year."
+    )
+    tags = {0: [("Sadyr Japarov", "person"), ("Emomali Rahmon", "person")],
+            1: [("Dmitry Peskov", "person"), ("Moscow", "location")],
+            2: [("Uzbekistan", "location"), ("Shavkat Mirziyoyev", "person")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert set(names(res, 2)) == {"Uzbekistan", "Shavkat Mirziyoyev", "Sadyr Japarov", "Emomali Rahmon"}
+
+
+def test_a_leaders_administration_is_the_country_and_a_led_compound_gives_both_names() -> None:
+    text = (
+        "President Donald Trump spoke on Monday.\n"
+        "The Trump administration called the prison a model.\n"
+        "Herbert Kickl won the most votes.\n"
+        "A Kickl-led Austria would join Hungary in a bloc."
+    )
+    tags = {0: [("Donald Trump", "person")], 1: [("Trump", "person")], 2: [("Herbert Kickl", "person")],
+            3: [("Kickl-led Austria", "location"), ("Hungary", "location")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert names(res, 1) == ["United States"]
+    assert names(res, 0) == ["Donald Trump"]  # the person himself, elsewhere, stays a person
+    assert names(res, 3) == ["Herbert Kickl", "Austria", "Hungary"]
+
+
 def test_saying_little_is_not_a_claim_by_the_subject() -> None:
     text = "Iran, whose allies hold sway in Baghdad, has said little in public.\nIran has said it will respond."
     res, _ = analyse(text, {0: [("Iran", "location"), ("Baghdad", "location")], 1: [("Iran", "location")]})

@@ -684,6 +684,15 @@ class MentionCollector(ArticleState):
             head = MentionDraft(m.unit, m.start, h_end, "name", m.tag, m.scores, head_text, m.from_tagger)
             rest = MentionDraft(m.unit, r_start, m.end, "name", m.tag, m.scores, rest_text, m.from_tagger)
             return [*self._split_compound(head), rest]
+        if led is not None and re.fullmatch(r"[A-Z][\w.']*", led.group("c")):
+            # "A Kickl-led Austria", "a Morena-dominated Congress": whoever leads, and the name led
+            c_end = m.start + len(led.group("c"))
+            r_start = m.start + led.start("rest")
+            tag = m.tag if m.tag in ("person", "organisation") else "organisation"
+            lead_text, rest_text = self.norm[m.start : c_end], self.norm[r_start : m.end]
+            lead = MentionDraft(m.unit, m.start, c_end, "name", tag, m.scores, lead_text, m.from_tagger)
+            rest = MentionDraft(m.unit, r_start, m.end, "name", m.tag, m.scores, rest_text, m.from_tagger)
+            return [lead, rest]
         if _PLACE_COMPOUND.search(text):
             return []  # "a Beijing-based analyst", "the U.S.-born envoy": where someone is, not an actor
         pieces: list[tuple[int, int]] = []

@@ -78,6 +78,12 @@ _WON_OFFICE = re.compile(
 _OFFICE_ROLE = {"presidential": "president", "presidency": "president", "premiership": "prime minister"}
 # Between the names of a list: "Mali, Burkina Faso and Niger", "Japan and Russia".
 _LIST_GAP = re.compile(r"\s*(?:,|,?\s+and|,?\s+or|\s+and\s+the|,\s+the)\s*(?:the\s+)?")
+# How far back "both leaders" looks for the people named together.
+_PAIR_UNITS = 20
+# Between the people of a list: "Japarov and his Tajik counterpart Emomali Rahmon", "Arce and Morales".
+_PEOPLE_LIST_GAP = re.compile(
+    r"\s*(?:,|,?\s+and)\s+(?:(?:his|her|their)\s+(?:[A-Z][\w-]*\s+)?(?:counterpart|rival|predecessor),?\s+)?"
+)
 # A possessive before a person related to the possessor: the claim is about that other person.
 _RELATION_AFTER = re.compile(
     r"\s+(?:[A-Z][\w-]*\s+|[a-z][\w-]*\s+)?(?:counterpart|rival|successor|predecessor|opponent|challenger|deputy|"
@@ -95,9 +101,7 @@ _TEXT_TITLE = re.compile(
     rf"(?P<name>[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){{0,3}})"
 )
 # "the Taliban administration in Kabul", "the junta in Naypyidaw": a government named with its seat.
-_RULERS_IN = re.compile(
-    rf"\b(?:{'|'.join(COUNTRY_BODIES)}|junta|rulers|government-in-exile)\s+in\s+$", re.I
-)
+_RULERS_IN = re.compile(rf"\b(?:{'|'.join(COUNTRY_BODIES)}|junta|rulers|government-in-exile)\s+in\s+$", re.I)
 # "the Lithuanian capital", "Japanese waters": a demonym naming a place.
 _PLACE_AFTER = re.compile(
     r"^\s+(?:capital|city|border|coast(?!\s+guard)|waters|territory|soil|airspace|island|islands|port|"
@@ -127,6 +131,8 @@ _EMBEDDED = re.compile(
     r"(?:[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*;\s*)(?:and\s+)?(?:the\s+)?)*"
     r"|\(\s*)$"
 )
+# A leader's name before "administration": "the Trump administration" is the United States.
+_ADMINISTRATION_AFTER = re.compile(r"\s+administration\b")
 # Bodies that act for their possessor: "China's coast guard said …; it said …" is China.
 _BODY_AFTER = re.compile(
     r"^\s+(?:(?:foreign|defen[cs]e|state|military|central)\s+)?(?:government|administration|regime|authorities|"
@@ -718,6 +724,7 @@ class Coreference(ArticleState):
         for m in self.mentions:
             if m.kind == "name":
                 if not m.dropped and m.actor is not None:
+                    m.actor = self._administration_of(m)
                     history.append(m)
                     self.last_seen[m.actor] = len(history)
                 previous = m
@@ -874,6 +881,30 @@ class Coreference(ArticleState):
         unresolved rather than guessed. The first is returned; the others join the unit via ``self.also``."""
         if re.search(r"\bof\s+$", self.norm[max(0, m.start - 4) : m.start]):
             return None  # "One of the two men allowed to stand, Zammel, …": a part of a new pair, not the last two
+        people = [
+            h for h in history
+            if h.actor is not None and self.actors[h.actor].type == "person" and m.unit - _PAIR_UNITS <= h.unit
+            and (h.unit < m.unit or h.end <= m.start)
+        ]  # fmt: skip
+
+        # "Japarov and his Tajik counterpart Rahmon signed …. Peskov said …. Mirziyoyev will host both
+        # leaders": the latest ``count`` people named together (A, B and C; "A and his counterpart B")
+        # in the last _PAIR_UNITS units, before whoever was named since
+        def joined(a: MentionDraft, b: MentionDraft) -> bool:
+            return a.unit == b.unit and _PEOPLE_LIST_GAP.fullmatch(self.norm[a.end : b.start]) is not None
+
+        for i in range(len(people) - count, -1, -1):
+            run = people[i : i + count]
+            longer = (i > 0 and joined(people[i - 1], run[0])) or (
+                i + count < len(people) and joined(run[-1], people[i + count])
+            )  # "Sara Ahmed and Omar Said" of "Ali Ahmed, Sara Ahmed and Omar Said": not a pair
+            if (
+                len({h.actor for h in run}) == count
+                and not longer
+                and all(itertools.starmap(joined, itertools.pairwise(run)))
+            ):
+                self.also.extend((m, h.actor) for h in run[1:] if h.actor is not None)
+                return run[0].actor
         found: list[int] = []
         for u in range(m.unit, max(-1, m.unit - 4), -1):
             for h in reversed([h for h in history if h.unit == u and (u < m.unit or h.end <= m.start)]):
@@ -1044,6 +1075,20 @@ class Coreference(ArticleState):
         if not counts:
             return None
         return max(counts, key=lambda ai: (counts[ai], self.last_seen.get(ai, 0)))
+
+    def _administration_of(self, m: MentionDraft) -> int | None:
+        """ "The Trump administration called …": a leader's name before "administration" stands for
+        the leader's country (from the roles the article gives, else ``facts.people``); any other
+        mention keeps its actor."""
+        a = self.actors[m.actor] if m.actor is not None else None
+        if a is None or a.type != "person" or _ADMINISTRATION_AFTER.match(self.norm, m.end) is None:
+            return m.actor
+        countries = [c for _, c, past in sorted(a.roles, key=lambda r: r[2]) if c is not None] or [a.listed]
+        if countries[0] is None:
+            return m.actor
+        ai = self._actor_for(countries[0], "country")
+        self.actors[ai].canonical = fact_tables().country_names.get(countries[0][2:], countries[0][2:])
+        return ai
 
     def _country_of_person(self, m: MentionDraft, gender: str, history: list[MentionDraft]) -> int | None:
         """ "His government": the country of the most recent person (at most two units back) it can be."""
