@@ -1629,6 +1629,17 @@ def test_a_leaders_administration_is_the_country_and_a_led_compound_gives_both_n
     assert names(res, 3) == ["Herbert Kickl", "Austria", "Hungary"]
 
 
+def test_neither_side_is_both_countries_just_named_but_either_side_of_a_border_is_a_place() -> None:
+    text = (
+        "Ethiopia and Eritrea massed troops on the border.\n"
+        "Analysts say neither side can afford a war.\n"
+        "Villagers on either side of the border fled."
+    )
+    res, _ = analyse(text, {0: [("Ethiopia", "location"), ("Eritrea", "location")]})
+    assert names(res, 1) == ["Ethiopia", "Eritrea"]
+    assert names(res, 2) == []
+
+
 def test_saying_little_is_not_a_claim_by_the_subject() -> None:
     text = "Iran, whose allies hold sway in Baghdad, has said little in public.\nIran has said it will respond."
     res, _ = analyse(text, {0: [("Iran", "location"), ("Baghdad", "location")], 1: [("Iran", "location")]})

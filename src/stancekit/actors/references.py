@@ -122,11 +122,13 @@ _PRONOUN_BODY_RE = re.compile(
 )
 # "the two countries", "both governments", "the three juntas": the countries the text has just named.
 _PLURAL_COUNTS = {"two": 2, "three": 3, "four": 4, "both": 2}
-# "both men", "the two leaders": the people just named.
+# "both men", "the two leaders": the people just named; "neither side", "either capital": one of the
+# two countries just named, so both (but not "on either side of the border": a place).
 _PLURAL_RE = re.compile(
     r"\b(?:[Tt]he\s+(?P<n>two|three|four)|(?P<both>[Bb]oth))\s+"
     r"(?:(?P<people>men|women|leaders|presidents)|countries|nations|governments|states|capitals|sides|neighbou?rs|"
     r"juntas|allies|rivals)\b"
+    r"|(?<!on\s)\b(?P<neither>[Nn]either|[Ee]ither)\s+(?:side|capital|country|government|nation)\b(?!\s+of\b)"
 )
 # "the bloc", "the grouping", "the alliance": the organisation or group the text has just named.
 _BODY_DESC_RE = re.compile(
