@@ -1640,6 +1640,20 @@ def test_neither_side_is_both_countries_just_named_but_either_side_of_a_border_i
     assert names(res, 2) == []
 
 
+def test_a_choice_between_capitals_and_a_capitals_possessions_are_governments_its_streets_a_place() -> None:
+    text = (
+        "Kazakhstan will never choose between Moscow and Beijing.\n"
+        "A good policy does not start from Moscow's moods.\n"
+        "Protesters marched through Moscow's streets."
+    )
+    tags = {0: [("Kazakhstan", "location"), ("Moscow", "location"), ("Beijing", "location")],
+            1: [("Moscow", "location")], 2: [("Moscow", "location")]}  # fmt: skip
+    res, _ = analyse(text, tags)
+    assert names(res, 0) == ["Kazakhstan", "Russia", "China"]
+    assert names(res, 1) == ["Russia"]
+    assert names(res, 2) == []
+
+
 def test_saying_little_is_not_a_claim_by_the_subject() -> None:
     text = "Iran, whose allies hold sway in Baghdad, has said little in public.\nIran has said it will respond."
     res, _ = analyse(text, {0: [("Iran", "location"), ("Baghdad", "location")], 1: [("Iran", "location")]})

@@ -85,7 +85,9 @@ RELATIONAL_BEFORE = re.compile(
     r"provid\w*|grant\w*|lend\w*|lent|loan\w*)\b[^.;:]{0,60}?\bto\s+(?:the\s+)?$"
     # a relation between governments: "the standoff between Pristina and Belgrade", "talks between Tokyo and"
     r"|\b(?:standoff|talks|tensions?|relations|ties|dispute|rift|deal|agreement|negotiations|dialogue|rivalry|"
-    r"feud|row|spat|cooperation|conflict|war|differences|mediation|détente|thaw|rapprochement|truce|ceasefire)"
+    r"feud|row|spat|cooperation|conflict|war|differences|mediation|détente|thaw|rapprochement|truce|ceasefire|"
+    # a choice or a squeeze between governments: "never choose between Moscow and Beijing"
+    r"choose|choosing|chose|chosen|pick|picking|balanc\w*|torn|caught|squeezed|sandwiched|wedged)"
     r"\s+between\s+(?:the\s+)?(?:[A-Z][\w.'-]*\s+(?:and|or)\s+(?:the\s+)?)?$",
     re.I,
 )

@@ -131,6 +131,13 @@ _EMBEDDED = re.compile(
     r"(?:[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*;\s*)(?:and\s+)?(?:the\s+)?)*"
     r"|\(\s*)$"
 )
+# A capital's possessive before a common noun that is not a part or a feature of the city:
+# "Moscow's moods", "Beijing's loans" (the government's), not "Moscow's streets".
+_GOVERNMENT_POSSESSES = re.compile(
+    r"'s\s+(?!(?:streets?|suburbs?|outskirts|cent(?:re|er)|downtown|airports?|districts?|neighbou?rhoods?|"
+    r"hospitals?|mayor|residents|skyline|metro|subway|squares?|parks?|old|historic|university|universities|"
+    r"port|harbou?r|markets?|cafés?|cafes?|restaurants?|traffic|air|weather|population|people|citizens)\b)[a-z]"
+)
 # A leader's name before "administration": "the Trump administration" is the United States.
 _ADMINISTRATION_AFTER = re.compile(r"\s+administration\b")
 # Bodies that act for their possessor: "China's coast guard said …; it said …" is China.
@@ -427,6 +434,8 @@ class NameClusterer(ArticleState):
 
         "Many in Beijing" (people there) is not a setting; "Berlin and Paris" share one reading.
         """
+        if _GOVERNMENT_POSSESSES.match(self.norm, m.end):
+            return False  # "not from Moscow's moods": a place has no moods; its government does
         if PEOPLE_IN.search(pre) or RELATIONAL_BEFORE.search(pre) or _RULERS_IN.search(pre):
             # people of a capital, a relation with its government ("closer to Washington"), or the
             # government seated there ("the Taliban administration in Kabul", "the junta in Naypyidaw")
