@@ -1654,6 +1654,16 @@ def test_a_choice_between_capitals_and_a_capitals_possessions_are_governments_it
     assert names(res, 2) == []
 
 
+def test_a_quoted_nickname_inside_a_name_is_one_person_named_without_it() -> None:
+    text = "The alliance, led by former police officer Jimmy “Barbecue” Chérizier, attacked.\nChérizier said so."
+    tags = {0: [("Jimmy “Barbecue", "person"), ("Chérizier", "person")], 1: [("Chérizier", "person")]}
+    res, _ = analyse(text, tags)
+    (jimmy,) = res.actors
+    assert jimmy.name == "Jimmy Chérizier"
+    assert [m.text for m in jimmy.mentions] == ["Jimmy “Barbecue” Chérizier", "Chérizier"]
+    assert all(text[m.start : m.end] == m.text for m in jimmy.mentions)
+
+
 def test_saying_little_is_not_a_claim_by_the_subject() -> None:
     text = "Iran, whose allies hold sway in Baghdad, has said little in public.\nIran has said it will respond."
     res, _ = analyse(text, {0: [("Iran", "location"), ("Baghdad", "location")], 1: [("Iran", "location")]})

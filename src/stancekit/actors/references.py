@@ -379,8 +379,14 @@ def split_title(core: str) -> tuple[str, str | None, str | None, str | None]:
     return " ".join(words[i:]), role, country, gender
 
 
+# A person's name up to a quoted nickname: 'Jimmy "Barbecue" ' of 'Jimmy "Barbecue" Chérizier'.
+_NICKNAME_GAP = re.compile(r"[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*\s+\"[A-Z][^\"]{0,24}\"\s+")
+# The nickname inside a name: 'Jimmy "Barbecue" Chérizier' is Jimmy Chérizier.
+_INNER_NICKNAME = re.compile(r"(?<=\w)\s+[\"\u201c][A-Z][^\"\u201d]{0,24}[\"\u201d]\s+(?=[A-Z])")
+
+
 def name_core(text: str) -> str:
-    core = text.strip().strip("\"'()[],;:").strip()
+    core = _INNER_NICKNAME.sub(" ", text.strip()).strip("\"'()[],;:").strip()
     core = POSSESSIVE.sub("", core).strip()
     if core.lower().startswith("the "):
         core = core[4:].strip()
@@ -623,7 +629,15 @@ class MentionCollector(ArticleState):
                 and m.tag in ("organisation", "group")
                 and _PEOPLES.search(prev.text) is not None
             )
-            if prev is not None and gap is not None and (gap in ("", " ", "-", ".") or connector or peoples):
+            nickname = (  # 'Jimmy "Barbecue' + '" ' + 'Chérizier', or 'Jimmy' + ' "Barbecue" ' + 'Chérizier'
+                gap is not None
+                and prev is not None
+                and prev.tag == "person"
+                and m.tag == "person"
+                and _NICKNAME_GAP.fullmatch(self.norm[prev.start : m.start]) is not None
+            )
+            glued = gap in ("", " ", "-", ".") or connector or peoples or nickname
+            if prev is not None and gap is not None and glued:
                 n = len(prev.scores)
                 total = (prev.end - prev.start) + (m.end - m.start)
                 w1, w2 = (prev.end - prev.start) / total, (m.end - m.start) / total

@@ -733,7 +733,7 @@ class Coreference(ArticleState):
         for m in self.mentions:
             if m.kind == "name":
                 if not m.dropped and m.actor is not None:
-                    m.actor = self._administration_of(m)
+                    m.actor = self._administration_of(m, m.actor)
                     history.append(m)
                     self.last_seen[m.actor] = len(history)
                 previous = m
@@ -1085,18 +1085,19 @@ class Coreference(ArticleState):
             return None
         return max(counts, key=lambda ai: (counts[ai], self.last_seen.get(ai, 0)))
 
-    def _administration_of(self, m: MentionDraft) -> int | None:
+    def _administration_of(self, m: MentionDraft, actor: int) -> int:
         """ "The Trump administration called …": a leader's name before "administration" stands for
         the leader's country (from the roles the article gives, else ``facts.people``); any other
-        mention keeps its actor."""
-        a = self.actors[m.actor] if m.actor is not None else None
-        if a is None or a.type != "person" or _ADMINISTRATION_AFTER.match(self.norm, m.end) is None:
-            return m.actor
-        countries = [c for _, c, past in sorted(a.roles, key=lambda r: r[2]) if c is not None] or [a.listed]
-        if countries[0] is None:
-            return m.actor
-        ai = self._actor_for(countries[0], "country")
-        self.actors[ai].canonical = fact_tables().country_names.get(countries[0][2:], countries[0][2:])
+        mention keeps its ``actor``."""
+        a = self.actors[actor]
+        if a.type != "person" or _ADMINISTRATION_AFTER.match(self.norm, m.end) is None:
+            return actor
+        countries = [c for _, c, past in sorted(a.roles, key=lambda r: r[2]) if c is not None]
+        country = countries[0] if countries else a.listed
+        if country is None:
+            return actor
+        ai = self._actor_for(country, "country")
+        self.actors[ai].canonical = fact_tables().country_names.get(country[2:], country[2:])
         return ai
 
     def _country_of_person(self, m: MentionDraft, gender: str, history: list[MentionDraft]) -> int | None:
