@@ -132,7 +132,7 @@ SHIPPED = VARIANTS[7]
 #: The values ``--gold`` chooses ``ArticleStanceParams.country_neutral_bias`` from.
 COUNTRY_BIASES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 #: Gold splits kept for one final scoring by others: ``--gold`` leaves them out unless ``--held-back``.
-HELD_BACK_SPLITS = ("heldout-v11", "heldout-v12", "heldout-v13", "heldout-v14")
+HELD_BACK_SPLITS = ("heldout-v11", "heldout-v12", "heldout-v13", "heldout-v14", "heldout-v15", "heldout-v16")
 
 
 def _bench() -> Any:
