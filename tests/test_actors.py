@@ -1626,6 +1626,10 @@ def test_a_leaders_administration_is_the_country_and_a_led_compound_gives_both_n
     res, _ = analyse(text, tags)
     assert names(res, 1) == ["United States"]
     assert names(res, 0) == ["Donald Trump"]  # the person himself, elsewhere, stays a person
+    (us,) = res.unit_actors[1]
+    assert [m.text for m in us.mentions] == ["Trump administration"]  # "Trump" alone never names the country
+    article = article_of(text, res, _units(text))
+    assert find_actor(article, "Trump") is not None and find_actor(article, "Trump").name == "Donald Trump"
     assert names(res, 3) == ["Herbert Kickl", "Austria", "Hungary"]
 
 

@@ -1090,12 +1090,15 @@ class Coreference(ArticleState):
         the leader's country (from the roles the article gives, else ``facts.people``); any other
         mention keeps its ``actor``."""
         a = self.actors[actor]
-        if a.type != "person" or _ADMINISTRATION_AFTER.match(self.norm, m.end) is None:
+        after = _ADMINISTRATION_AFTER.match(self.norm, m.end)
+        if a.type != "person" or after is None:
             return actor
         countries = [c for _, c, past in sorted(a.roles, key=lambda r: r[2]) if c is not None]
         country = countries[0] if countries else a.listed
         if country is None:
             return actor
+        # the mention is "Trump administration", so that "Trump" alone never names the country
+        m.end, m.text = after.end(), self.norm[m.start : after.end()]
         ai = self._actor_for(country, "country")
         self.actors[ai].canonical = fact_tables().country_names.get(country[2:], country[2:])
         return ai

@@ -46,7 +46,7 @@ class ArticleStanceParams:
             actor (the primary actor's claims weigh 1).
         nonclaim_weight: the factor for a unit the claim model scored below its threshold (0 leaves
             such units out).
-        neutral_prior: how many imaginary neutral claims are added to every actor's evidence.
+        neutral_prior: how many imaginary neutral units are added to every actor's evidence.
         coef: per label (favor, against, neutral), the weights of ``f`` and ``a``.
         intercept: per label, the bias.
         country_neutral_bias: added to the neutral logit for a country. PerSenT, where ``coef``
@@ -109,7 +109,7 @@ def article_stance(
         actor_type: the actor's type; ``"country"`` gets ``params.country_neutral_bias``.
 
     Returns:
-        ``{"favor": p, "against": p, "neutral": p}`` summing to one; exactly neutral when no claim
+        ``{"favor": p, "against": p, "neutral": p}`` summing to one; exactly neutral when no unit
         counts.
 
     >>> p = ArticleStanceParams(coef=((4.0, -4.0), (-4.0, 4.0), (0.0, 0.0)), intercept=(-1.0, -1.0, 0.0))
