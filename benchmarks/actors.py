@@ -213,7 +213,7 @@ class Tally:
         return out
 
 
-def resolve_gold(gold: GoldArticle, engine: Any = None) -> Any:
+def resolve_gold(gold: GoldArticle, engine: Any = None, speakers_as_actors: bool = False) -> Any:
     """Mode (a): gold units and gold name mentions through actors.resolve."""
     from stancekit import actors
     from stancekit.cleaning import normalize
@@ -249,14 +249,14 @@ def resolve_gold(gold: GoldArticle, engine: Any = None) -> Any:
         )
         ex = tuple(_Mention(s, e, "other", 1.0, scores_refs[k][j]) for j, (s, e) in enumerate(refs[k]))  # type: ignore[arg-type]
         inputs.append(actors.UnitInput(u["start"], u["end"], bool(u["is_claim"]), _Prediction(0.9, ms, ex), refs[k]))
-    return actors.resolve(gold.text, inputs)
+    return actors.resolve(gold.text, inputs, speakers_as_actors=speakers_as_actors)
 
 
-def run_gold(engine: Any = None, verbose: bool = False) -> dict[str, Any]:
+def run_gold(engine: Any = None, verbose: bool = False, speakers_as_actors: bool = False) -> dict[str, Any]:
     by_split: dict[str, Tally] = {}
     for path in gold_files():
         gold = load_gold(path)
-        res = resolve_gold(gold, engine)
+        res = resolve_gold(gold, engine, speakers_as_actors)
         tally = by_split.setdefault(gold.split, Tally())
         tally.add_article(gold, res.actors)
         for ui in gold.claims:
@@ -492,6 +492,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--modes", default="gold,pipeline", help="which of gold,pipeline to run (default: both)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every error to stderr")
+    ap.add_argument(
+        "--speakers-as-actors", action="store_true", help="score with a claim's speaker among its actors (gold modes)"
+    )
     args = ap.parse_args(argv)
 
     nlp = None
@@ -500,11 +503,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             import stancekit
 
-            nlp = stancekit.load(args.model, device=args.device)
+            nlp = stancekit.load(args.model, device=args.device, speakers_as_actors=args.speakers_as_actors)
             model_name = str(args.model or "default")
         except Exception as err:  # a missing model is reported, not fatal: mode (a) still runs
             print(f"no model: {err}", file=sys.stderr)
     out: dict[str, Any] = _meta(model_name)
+    if args.speakers_as_actors:
+        out["speakers_as_actors"] = True
     if args.persent:
         if nlp is None:
             print("--persent needs a model", file=sys.stderr)
@@ -515,10 +520,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         engine = getattr(nlp, "engine", None) if nlp is not None else None
         modes = set(args.modes.split(","))
         if "gold" in modes:
-            out["gold_mentions"] = run_gold(engine, args.verbose)
+            out["gold_mentions"] = run_gold(engine, args.verbose, args.speakers_as_actors)
         if nlp is not None and "pipeline" in modes:
             out["pipeline"] = run_pipeline(nlp, args.verbose)
-        path = args.out or RESULTS / "actors.json"
+        path = args.out or RESULTS / ("actors-speakers.json" if args.speakers_as_actors else "actors.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(out, indent=2))

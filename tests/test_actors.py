@@ -1668,6 +1668,28 @@ def test_a_quoted_nickname_inside_a_name_is_one_person_named_without_it() -> Non
     assert all(text[m.start : m.end] == m.text for m in jimmy.mentions)
 
 
+def test_speakers_as_actors_adds_the_speaker_but_not_as_the_primary_actor() -> None:
+    text = "Vladimir Putin said Russia would never give up.\nAccording to Reuters, Russia is losing."
+    tags = {0: [("Vladimir Putin", "person"), ("Russia", "location")],
+            1: [("Reuters", "organisation"), ("Russia", "location")]}  # fmt: skip
+    spans = _units(text)
+    res, _ = analyse(text, tags)
+    assert names(res, 0) == ["Russia"] and res.sources[0] == "Vladimir Putin"
+    inputs = []
+    for i, (s, e) in enumerate(spans):
+        ms = tuple(MentionPrediction(text.index(t, s) - s, text.index(t, s) - s + len(t), ty, 0.99, (0.1, 0.1, 0.8))
+                   for t, ty in tags[i])  # fmt: skip
+        inputs.append(UnitInput(s, e, True, UnitPrediction(0.9, ms, ()), ()))
+    plain = resolve(text, inputs)
+    both = resolve(text, inputs, speakers_as_actors=True)
+    assert names(plain, 0) == ["Russia"]
+    assert names(both, 0) == ["Vladimir Putin", "Russia"]
+    assert both.primary[0] == "Russia" and both.sources[0] == "Vladimir Putin"
+    # "according to" names the claim's source too, so the option lists it as well
+    assert names(plain, 1) == ["Russia"] and names(both, 1) == ["Reuters", "Russia"]
+    assert both.primary[1] == "Russia"
+
+
 def test_saying_little_is_not_a_claim_by_the_subject() -> None:
     text = "Iran, whose allies hold sway in Baghdad, has said little in public.\nIran has said it will respond."
     res, _ = analyse(text, {0: [("Iran", "location"), ("Baghdad", "location")], 1: [("Iran", "location")]})

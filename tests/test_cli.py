@@ -115,7 +115,16 @@ def test_every_model_loading_command_takes_the_model_options():
         assert {"--model", "--device", "--precision", "--batch-size", "--max-batch-tokens"} <= flags, name
     for name in ("analyze", "score"):
         flags = {f for a in subs[name]._actions for f in a.option_strings}
-        assert {"--claim-threshold", "--target", "--targets-file"} <= flags, name
+        assert {"--claim-threshold", "--target", "--targets-file", "--speakers-as-actors"} <= flags, name
+
+
+def test_speakers_as_actors_flag_reaches_load_and_is_refused_on_ray():
+    from stancekit.cli import _load_args, _parser
+
+    on = _parser().parse_args(["analyze", "x.txt", "--speakers-as-actors"])
+    off = _parser().parse_args(["analyze", "x.txt"])
+    assert _load_args(on)["speakers_as_actors"] is True
+    assert "speakers_as_actors" not in _load_args(off)
 
 
 def test_every_optional_argument_says_what_it_is_and_its_default():

@@ -254,6 +254,17 @@ def test_resume_with_other_options_is_refused(tmp_path: Path) -> None:
         score(inp, tmp_path / "out.jsonl", text_field="t", model=FakePipeline(), chunk_size=2, resume=True)
 
 
+def test_resume_with_the_other_speaker_convention_is_refused(tmp_path: Path) -> None:
+    inp = _write_jsonl(tmp_path / "in.jsonl", _articles(10))
+    with pytest.raises(_Crash):
+        score(inp, tmp_path / "out.jsonl", model=FakePipeline(crash_after=5), chunk_size=2, progress=False)
+    with pytest.raises(InputError, match="speakers_as_actors"):
+        score(inp, tmp_path / "out.jsonl", model=FakePipeline(), chunk_size=2, resume=True, speakers_as_actors=True)
+    # the same convention resumes
+    done = score(inp, tmp_path / "out.jsonl", model=FakePipeline(), chunk_size=2, resume=True, progress=False)
+    assert done.articles == 10
+
+
 def test_resume_ignores_files_the_manifest_does_not_list(tmp_path: Path) -> None:
     rows = _articles(12)
     inp = _write_jsonl(tmp_path / "in.jsonl", rows)

@@ -53,3 +53,15 @@ def test_shipped_model_keeps_its_newsmtsc_rw_dev_score(nlp):
     with pytest.warns(UserWarning, match="exceeded max_length"):  # two dev sentences are longer than 128 tokens
         report = stancekit.evaluate(dataset="newsmtsc-rw", pipeline=nlp)
     assert report["primary_metric"]["value"] >= 0.815
+
+
+def test_speakers_as_actors_lists_the_speaker_of_a_claim(nlp):
+    text = "Vladimir Putin said on Monday that Russia would never give up its claims."
+    plain = nlp(text)
+    both = stancekit.load(device="cpu", speakers_as_actors=True)(text)
+    (unit,) = [u for u in plain.units if u.is_claim]
+    (unit2,) = [u for u in both.units if u.is_claim]
+    assert unit.source == unit2.source == "Vladimir Putin"
+    assert "Vladimir Putin" not in [a.name for a in unit.actors]
+    assert "Vladimir Putin" in [a.name for a in unit2.actors]
+    assert unit2.primary_actor == unit.primary_actor == "Russia"

@@ -1,6 +1,7 @@
 """The ``stancekit`` command: thin wrappers over library functions; the only module that prints or exits.
 
-stancekit analyze PATH… [--format jsonl|json|table] [--target TEXT…] [--claim-threshold P] [model options]
+stancekit analyze PATH… [--format jsonl|json|table] [--target TEXT…] [--claim-threshold P] [--speakers-as-actors]
+    [model options]
 stancekit evaluate --dataset NAME [--file PATH] [-o report.json] [--plot PNG] [model options]
 stancekit train --config FILE -o DIR
 stancekit distil --teacher DIR --config FILE -o DIR [--resume] [--seed N]
@@ -124,6 +125,12 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="FILE",
         help="a UTF-8 file with one target per line (blank lines and lines starting with # are skipped; default: none)",
+    )
+    g.add_argument(
+        "--speakers-as-actors",
+        action="store_true",
+        help='also list a claim\'s speaker among its actors ("Putin said Russia would win": Putin and Russia; '
+        "default: off, the speaker is the claim's source only)",
     )
 
 
@@ -312,6 +319,8 @@ def _load_args(args: argparse.Namespace) -> dict[str, Any]:
         out["backend"] = args.backend
     if getattr(args, "claim_threshold", None) is not None:
         out["claim_threshold"] = args.claim_threshold
+    if getattr(args, "speakers_as_actors", False):
+        out["speakers_as_actors"] = True
     return out
 
 
@@ -505,6 +514,7 @@ def _score(args: argparse.Namespace) -> int:
             for flag, used in (
                 ("--target/--targets-file", bool(targets)),
                 ("--claim-threshold", args.claim_threshold is not None),
+                ("--speakers-as-actors", args.speakers_as_actors),
                 ("--precision", args.precision != "auto"),
                 ("--backend", args.backend != "torch"),
                 ("--overwrite", args.overwrite),
@@ -527,6 +537,7 @@ def _score(args: argparse.Namespace) -> int:
             precision=args.precision,
             backend=args.backend,
             claim_threshold=args.claim_threshold,
+            speakers_as_actors=args.speakers_as_actors,
             overwrite=args.overwrite,
             follow_links=args.follow_links,
             **kwargs,

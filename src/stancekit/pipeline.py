@@ -151,6 +151,9 @@ class Pipeline:
         max_batch_tokens: the most padded tokens in one encoder batch.
         claim_threshold: a unit is a claim when its claim score is at least this; ``None`` takes the
             model's ``config.claim_threshold`` (tuned on whole articles; 0.5 when the model has none).
+        speakers_as_actors: also list a claim's speaker among its actors ("Putin said Russia would
+            win" → Putin and Russia); off, the speaker is only the claim's ``source`` (see
+            :func:`stancekit.actors.resolve`).
 
     Raises:
         DeviceError: if the requested device is not available.
@@ -168,6 +171,7 @@ class Pipeline:
         claim_threshold: float | None = None,
         model_path: str | None = None,
         backend: str = "torch",
+        speakers_as_actors: bool = False,
     ) -> None:
         from stancekit.inference import Engine
 
@@ -187,6 +191,7 @@ class Pipeline:
         self.model = model
         self.tokenizer = tokenizer
         self.claim_threshold = claim_threshold
+        self.speakers_as_actors = bool(speakers_as_actors)
         self.batch_size = batch_size
         self.model_path = model_path
 
@@ -196,7 +201,8 @@ class Pipeline:
         return (
             f"Pipeline(model={name!r}, base={getattr(cfg, 'base_encoder', '?')!r}, device={str(self.engine.device)!r}, "
             f"precision={getattr(self.engine, 'precision', '?')!r}, batch_size={self.batch_size}, "
-            f"claim_threshold={self.claim_threshold})"
+            f"claim_threshold={self.claim_threshold}"
+            + (", speakers_as_actors=True)" if self.speakers_as_actors else ")")
         )
 
     def __call__(self, text: str | Article, *, id: str | None = None, targets: Sequence[str] | None = None) -> Article:
@@ -347,7 +353,7 @@ class Pipeline:
             inputs.append(
                 _actors.UnitInput(start=span.start, end=span.end, is_claim=is_claim, prediction=pred, extra_spans=extra)
             )
-        res = _actors.resolve(p.text, inputs)
+        res = _actors.resolve(p.text, inputs, speakers_as_actors=self.speakers_as_actors)
         units = []
         for i, (span, inp) in enumerate(zip(p.spans, inputs, strict=True)):
             score = float(inp.prediction.claim_score) if inp.prediction is not None else 0.0
@@ -424,8 +430,10 @@ def load(
     max_batch_tokens: int = 8192,
     claim_threshold: float | None = None,
     backend: str = "torch",
+    speakers_as_actors: bool = False,
 ) -> Pipeline:
     """Load a model directory as a :class:`Pipeline`; ``None`` loads the shipped default model.
+    The keyword arguments are :class:`Pipeline`'s.
 
     Raises:
         ModelLoadError: if the directory is not a usable stancekit model.
@@ -444,6 +452,7 @@ def load(
         claim_threshold=claim_threshold,
         model_path=str(default_model_path() if path is None else path),
         backend=backend,
+        speakers_as_actors=speakers_as_actors,
     )
 
 

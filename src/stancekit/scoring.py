@@ -850,6 +850,7 @@ def score(
     overwrite: bool = False,
     follow_links: bool = False,
     backend: str = "torch",
+    speakers_as_actors: bool = False,
 ) -> ScoreSummary:
     """Score every article of ``input`` and write unit rows to ``output``, resumably.
 
@@ -872,8 +873,8 @@ def score(
             crash, and about this many articles are held in memory.
         targets: names or topics to read every article's stance toward (``unit.targets`` /
             ``article.targets``, see :meth:`stancekit.pipeline.Pipeline.__call__`).
-        precision, claim_threshold, backend: passed to :func:`stancekit.load` (``backend="openvino"``
-            runs the encoder in OpenVINO: ``pip install 'stancekit[runtimes]'``).
+        precision, claim_threshold, backend, speakers_as_actors: passed to :func:`stancekit.load`
+            (``backend="openvino"`` runs the encoder in OpenVINO: ``pip install 'stancekit[runtimes]'``).
         overwrite: replace an existing ``output``; without it (or ``resume``) an existing output is refused.
         follow_links: for a folder input, read symbolic links to files outside the folder and
             enter symbolically linked folders (off: such links are reported, not followed).
@@ -908,6 +909,7 @@ def score(
                 batch_size=batch_size, max_batch_tokens=max_batch_tokens, device=device, model=model,
                 progress=progress, chunk_size=chunk_size, targets=targets, precision=precision,
                 claim_threshold=claim_threshold, overwrite=overwrite, backend=backend,
+                speakers_as_actors=speakers_as_actors,
             )  # fmt: skip
         except OSError as err:
             if isinstance(err, StancekitError):  # ModelLoadError and OutputError are OSErrors too
@@ -954,6 +956,7 @@ def _score_locked(
     backend: str = "torch",
     claim_threshold: float | None,
     overwrite: bool,
+    speakers_as_actors: bool = False,
 ) -> ScoreSummary:
     settings = {
         "version": _MANIFEST_VERSION,
@@ -963,6 +966,8 @@ def _score_locked(
         "format": fmt,
         "chunk_size": chunk_size,
         "targets": (target_list := list(targets or ())),
+        # an already loaded Pipeline brings its own setting
+        "speakers_as_actors": bool(getattr(model, "speakers_as_actors", speakers_as_actors)),
     }
     if isinstance(reader, _JsonlReader):
         _check_first_record(in_path, text_field)
@@ -971,7 +976,9 @@ def _score_locked(
             f"{paths.output} already exists. Pass overwrite=True (--overwrite) to replace it, or resume=True "
             "(--resume) to finish an interrupted run."
         )
-    options = {"precision": precision, "claim_threshold": claim_threshold, "backend": backend}
+    options: dict[str, Any] = {"precision": precision, "claim_threshold": claim_threshold, "backend": backend}
+    if speakers_as_actors:
+        options["speakers_as_actors"] = True
 
     notes: list[str] = list(getattr(reader, "skipped", []))
     _remove_finished_work(paths)
@@ -1222,8 +1229,9 @@ def _check_resumable(data: dict[str, Any], settings: dict[str, Any], work: Path)
             f"{work}/manifest.json has version {data.get('version')!r}, this stancekit writes {_MANIFEST_VERSION}. "
             "Delete that folder and score again."
         )
-    for key in ("input", "text_field", "id_field", "format", "chunk_size", "targets"):
-        if data.get(key) != settings[key]:
+    for key in ("input", "text_field", "id_field", "format", "chunk_size", "targets", "speakers_as_actors"):
+        # a run started before a setting existed had it at its default (False)
+        if data.get(key, False if key == "speakers_as_actors" else None) != settings[key]:
             raise InputError(
                 f"Cannot resume {work}: {key} was {data.get(key)!r} in the interrupted run "
                 f"but is {settings[key]!r} now. Resume with the same input and options, "

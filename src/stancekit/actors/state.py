@@ -109,8 +109,9 @@ def clean_scores(raw: Any) -> tuple[float, float, float]:
 class ArticleState:
     """What the resolver knows about one article so far; each step of the flow reads and extends it."""
 
-    def __init__(self, text: str, units: Sequence[UnitInput]) -> None:
+    def __init__(self, text: str, units: Sequence[UnitInput], *, speakers_as_actors: bool = False) -> None:
         self.text = text
+        self.speakers_as_actors = speakers_as_actors
         # Read the text as the encoder did (cleaning.normalize keeps every offset), so that the
         # patterns here see the same quotes and spaces as reference_spans did in the pipeline.
         self.norm = normalize(text).translate(STRAIGHT_QUOTES)

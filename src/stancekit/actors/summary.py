@@ -153,11 +153,14 @@ class Summary(ArticleState):
         for m in live:
             by_unit.setdefault(m.unit, []).append(m)
         for ui, unit in enumerate(self.units):
-            ms = [m for m in by_unit.get(ui, []) if not m.source]
+            speaker = sources[ui] if self.speakers_as_actors else None
+            ms = [m for m in by_unit.get(ui, []) if not m.source or (speaker is not None and m.actor == speaker)]
             order: list[int] = []
             for m in ms:
                 if m.actor is not None and m.actor not in order:
                     order.append(m.actor)
+            # the speaker counted as an actor is not what the claim is about first
+            named = {m.actor for m in ms if not m.source}
             stances_here: list[ActorStance] = []
             for ai in order:
                 mine = [m for m in ms if m.actor == ai]
@@ -173,7 +176,8 @@ class Summary(ArticleState):
                     )
                 )
             unit_actors.append(tuple(stances_here))
-            main = next((a for a in stances_here if a.type != "other"), stances_here[0] if stances_here else None)
+            ranked = [st for ai, st in zip(order, stances_here, strict=True) if ai in named] or stances_here
+            main = next((a for a in ranked if a.type != "other"), ranked[0] if ranked else None)
             is_claim = bool(getattr(unit, "is_claim", False))
             if is_claim or getattr(unit, "prediction", None) is not None:
                 for ai, st in zip(order, stances_here, strict=True):
