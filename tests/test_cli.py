@@ -118,13 +118,18 @@ def test_every_model_loading_command_takes_the_model_options():
         assert {"--claim-threshold", "--target", "--targets-file", "--speakers-as-actors"} <= flags, name
 
 
-def test_speakers_as_actors_flag_reaches_load_and_is_refused_on_ray():
+def test_speakers_as_actors_flag_reaches_load_and_is_refused_on_ray(tmp_path, capsys):
     from stancekit.cli import _load_args, _parser
 
     on = _parser().parse_args(["analyze", "x.txt", "--speakers-as-actors"])
     off = _parser().parse_args(["analyze", "x.txt"])
     assert _load_args(on)["speakers_as_actors"] is True
     assert "speakers_as_actors" not in _load_args(off)
+    inp = tmp_path / "in.jsonl"
+    inp.write_text('{"id": "a", "text": "Abe spoke."}\n', encoding="utf-8")
+    args = ["score", str(inp), "-o", str(tmp_path / "out.jsonl"), "--ray", "--speakers-as-actors"]
+    assert main(args) == 1
+    assert "--speakers-as-actors not supported with --ray" in capsys.readouterr().err
 
 
 def test_every_optional_argument_says_what_it_is_and_its_default():
