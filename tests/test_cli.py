@@ -127,9 +127,30 @@ def test_speakers_as_actors_flag_reaches_load_and_is_refused_on_ray(tmp_path, ca
     assert "speakers_as_actors" not in _load_args(off)
     inp = tmp_path / "in.jsonl"
     inp.write_text('{"id": "a", "text": "Abe spoke."}\n', encoding="utf-8")
-    args = ["score", str(inp), "-o", str(tmp_path / "out.jsonl"), "--ray", "--speakers-as-actors"]
+    args = ["score", str(inp), "-o", str(tmp_path / "out.jsonl"), "--ray", "--target", "Abe"]
     assert main(args) == 1
-    assert "--speakers-as-actors not supported with --ray" in capsys.readouterr().err
+    assert "--target/--targets-file not supported with --ray" in capsys.readouterr().err
+
+
+def test_score_on_ray_passes_the_analysis_options_to_every_actor(tmp_path, monkeypatch, capsys):
+    import stancekit.integrations.ray as ray_integration
+    from stancekit.scoring import ScoreSummary
+
+    seen = {}
+
+    def fake_score_files(input, output, **kwargs):
+        seen.update(kwargs)
+        return ScoreSummary(output=Path(output), articles_path=Path(output), errors_path=Path(output),
+                            articles=1, units=1, claims=0, errors=0, resumed=0, seconds=0.0)  # fmt: skip
+
+    monkeypatch.setattr(ray_integration, "score_files", fake_score_files)
+    inp = tmp_path / "in.jsonl"
+    inp.write_text('{"id": "a", "text": "Abe spoke."}\n', encoding="utf-8")
+    args = ["score", str(inp), "-o", str(tmp_path / "out.jsonl"), "--ray", "--speakers-as-actors",
+            "--claim-threshold", "0.3", "--precision", "fp32"]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr().err
+    assert seen["speakers_as_actors"] is True and seen["claim_threshold"] == 0.3 and seen["precision"] == "fp32"
+    assert seen["backend"] == "torch"
 
 
 def test_every_optional_argument_says_what_it_is_and_its_default():

@@ -103,6 +103,20 @@ def test_score_dataset_gives_the_rows_of_the_single_process_path(local_ray: Any,
     assert {r["article_id"] for r in got} == {r["id"] for i, r in enumerate(rows) if i not in (3, 7)}  # 3: no units
 
 
+def test_score_dataset_loads_each_actor_with_the_analysis_options(
+    local_ray: Any, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    rows = test_scoring._articles(4)
+    ds = local_ray.data.from_arrow(pa.Table.from_pylist(rows))
+    every = score_dataset(ds, model=str(tiny_model_dir), claim_threshold=0.0, precision="fp32").take_all()
+    none = score_dataset(ds, model=str(tiny_model_dir), claim_threshold=1.0, precision="fp32").take_all()
+    units = [r for r in every if r["reason"] is None]
+    assert units and all(r["is_claim"] for r in units)  # every score is at least 0
+    assert not any(r["is_claim"] for r in none)  # nothing reaches 1.0
+    with pytest.raises(InputError, match="claim_threshold"):
+        score_dataset(ds, model=lambda: None, claim_threshold=0.5)
+
+
 def test_errors_dataset_lists_articles_without_text(local_ray: Any) -> None:
     ds = local_ray.data.from_arrow(pa.Table.from_pylist(_rows(10)))
     got = sorted(errors_dataset(ds).take_all(), key=lambda r: r["article_id"])

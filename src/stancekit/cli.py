@@ -513,10 +513,6 @@ def _score(args: argparse.Namespace) -> int:
             flag
             for flag, used in (
                 ("--target/--targets-file", bool(targets)),
-                ("--claim-threshold", args.claim_threshold is not None),
-                ("--speakers-as-actors", args.speakers_as_actors),
-                ("--precision", args.precision != "auto"),
-                ("--backend", args.backend != "torch"),
                 ("--overwrite", args.overwrite),
                 ("--follow-links", args.follow_links),
             )
@@ -525,7 +521,16 @@ def _score(args: argparse.Namespace) -> int:
         if unsupported:
             raise InputError(f"{', '.join(unsupported)} not supported with --ray yet; run without --ray.")
 
-        summary = score_files(args.input, args.output, address=None if args.ray == "auto" else args.ray, **kwargs)
+        summary = score_files(
+            args.input,
+            args.output,
+            address=None if args.ray == "auto" else args.ray,
+            precision=args.precision,
+            claim_threshold=args.claim_threshold,
+            backend=args.backend,
+            speakers_as_actors=args.speakers_as_actors,
+            **kwargs,
+        )
     else:
         from stancekit.scoring import score
 

@@ -75,6 +75,8 @@ class StancePredictor:
         device: the device inside each actor (``"cuda"`` when the actor was given a GPU).
         batch_size, max_batch_tokens: encoder batching, as in :func:`stancekit.load`.
         text_field, id_field: the columns holding the article text and id.
+        load_options: further keyword arguments of :func:`stancekit.load` (``precision``,
+            ``claim_threshold``, ``backend``, ``speakers_as_actors``); not with a callable ``model``.
     """
 
     def __init__(
@@ -86,13 +88,16 @@ class StancePredictor:
         max_batch_tokens: int = 8192,
         text_field: str = "text",
         id_field: str = "id",
+        load_options: dict[str, Any] | None = None,
     ) -> None:
         if callable(model) and not isinstance(model, str | os.PathLike):
             self.nlp = model()
         else:
             import stancekit
 
-            self.nlp = stancekit.load(model, device=device, batch_size=batch_size, max_batch_tokens=max_batch_tokens)
+            self.nlp = stancekit.load(
+                model, device=device, batch_size=batch_size, max_batch_tokens=max_batch_tokens, **(load_options or {})
+            )
         self.batch_size = batch_size
         self.text_field, self.id_field = text_field, id_field
 
@@ -135,6 +140,10 @@ def score_dataset(
     articles_per_batch: int = 256,
     num_cpus: float | None = None,
     device: str | None = None,
+    precision: str = "auto",
+    claim_threshold: float | None = None,
+    backend: str = "torch",
+    speakers_as_actors: bool = False,
 ) -> ray.data.Dataset:
     """Map the stance pipeline over a Ray Dataset of articles; returns a Dataset of unit rows.
 
@@ -149,11 +158,30 @@ def score_dataset(
         articles_per_batch: articles handed to one actor call.
         num_cpus: CPUs reserved per actor (Ray's default: 1).
         device: the device inside each actor; default ``"cuda"`` when ``num_gpus > 0`` else ``"cpu"``.
+        precision, claim_threshold, backend, speakers_as_actors: passed to :func:`stancekit.load` in
+            each actor (with a callable ``model``, set them in the callable instead).
 
     Returns:
         A lazy ``ray.data.Dataset`` with the columns of :func:`stancekit.scoring.unit_schema`.
+
+    Raises:
+        InputError: load options other than the defaults together with a callable ``model``.
     """
     _ray()
+    load_options: dict[str, Any] = {}
+    if precision != "auto":
+        load_options["precision"] = precision
+    if claim_threshold is not None:
+        load_options["claim_threshold"] = claim_threshold
+    if backend != "torch":
+        load_options["backend"] = backend
+    if speakers_as_actors:
+        load_options["speakers_as_actors"] = True
+    if load_options and callable(model) and not isinstance(model, str | os.PathLike):
+        raise InputError(
+            f"score_dataset: {', '.join(sorted(load_options))} cannot be applied to a callable model; "
+            "pass them to stancekit.load inside it."
+        )
     extra: dict[str, Any] = {}
     if num_cpus is not None:
         extra["num_cpus"] = num_cpus
@@ -168,6 +196,7 @@ def score_dataset(
             "max_batch_tokens": max_batch_tokens,
             "text_field": text_field,
             "id_field": id_field,
+            "load_options": load_options,
         },
         batch_size=articles_per_batch,
         batch_format="pyarrow",
@@ -255,6 +284,10 @@ def score_files(
     num_gpus: float | None = None,
     concurrency: int | tuple[int, int] | None = None,
     articles_per_batch: int = 256,
+    precision: str = "auto",
+    claim_threshold: float | None = None,
+    backend: str = "torch",
+    speakers_as_actors: bool = False,
 ) -> ScoreSummary:
     """``stancekit score INPUT -o OUTPUT --ray [ADDRESS]``: score files through Ray Data.
 
@@ -309,6 +342,10 @@ def score_files(
         id_field=id_field,
         articles_per_batch=articles_per_batch,
         device=None if device == "auto" else device,
+        precision=precision,
+        claim_threshold=claim_threshold,
+        backend=backend,
+        speakers_as_actors=speakers_as_actors,
     )
     errors = errors_dataset(ds, text_field=text_field, id_field=id_field)
     errors_dir = out_path.with_name(out_path.name[: -len(out_path.suffix)] + ".errors")
