@@ -884,10 +884,31 @@ class Coreference(ArticleState):
                     return h.actor
         return None
 
+    def _latest_list(self, names: Sequence[MentionDraft], count: int, gap: re.Pattern[str]) -> list[int] | None:
+        """The actors of the latest run of exactly ``count`` of ``names`` (in text order) that name
+        different actors, sit in one unit and are joined by ``gap`` ("A, B and C"), and are not part of
+        a longer such list ("Burkina Faso and Niger" of "Mali, Burkina Faso and Niger")."""
+
+        def joined(a: MentionDraft, b: MentionDraft) -> bool:
+            return a.unit == b.unit and gap.fullmatch(self.norm[a.end : b.start]) is not None
+
+        for i in range(len(names) - count, -1, -1):
+            run = names[i : i + count]
+            longer = (i > 0 and joined(names[i - 1], run[0])) or (
+                i + count < len(names) and joined(run[-1], names[i + count])
+            )
+            together = all(itertools.starmap(joined, itertools.pairwise(run)))
+            if together and not longer and len({h.actor for h in run}) == count:
+                return [h.actor for h in run if h.actor is not None]
+        return None
+
     def _people_just_named(self, m: MentionDraft, count: int, history: list[MentionDraft]) -> int | None:
-        """ "Sudani … the Kurdish prime minister …. Both men", "the two leaders": the last ``count`` people
-        named, in this unit or the three before, when exactly that many were; more or fewer is left
-        unresolved rather than guessed. The first is returned; the others join the unit via ``self.also``."""
+        """ "Japarov and his Tajik counterpart Rahmon signed …. Peskov said …. Mirziyoyev will host both
+        leaders": the latest ``count`` people named together ("A and B", "A and his counterpart B") in
+        the last _PAIR_UNITS units, before whoever was named since; else ("Sudani … the Kurdish prime
+        minister …. Both men") the last ``count`` people named, in this unit or the three before, when
+        exactly that many were; more or fewer is left unresolved rather than guessed. The first is
+        returned; the others join the unit via ``self.also``."""
         if re.search(r"\bof\s+$", self.norm[max(0, m.start - 4) : m.start]):
             return None  # "One of the two men allowed to stand, Zammel, …": a part of a new pair, not the last two
         people = [
@@ -895,25 +916,10 @@ class Coreference(ArticleState):
             if h.actor is not None and self.actors[h.actor].type == "person" and m.unit - _PAIR_UNITS <= h.unit
             and (h.unit < m.unit or h.end <= m.start)
         ]  # fmt: skip
-
-        # "Japarov and his Tajik counterpart Rahmon signed …. Peskov said …. Mirziyoyev will host both
-        # leaders": the latest ``count`` people named together (A, B and C; "A and his counterpart B")
-        # in the last _PAIR_UNITS units, before whoever was named since
-        def joined(a: MentionDraft, b: MentionDraft) -> bool:
-            return a.unit == b.unit and _PEOPLE_LIST_GAP.fullmatch(self.norm[a.end : b.start]) is not None
-
-        for i in range(len(people) - count, -1, -1):
-            run = people[i : i + count]
-            longer = (i > 0 and joined(people[i - 1], run[0])) or (
-                i + count < len(people) and joined(run[-1], people[i + count])
-            )  # "Sara Ahmed and Omar Said" of "Ali Ahmed, Sara Ahmed and Omar Said": not a pair
-            if (
-                len({h.actor for h in run}) == count
-                and not longer
-                and all(itertools.starmap(joined, itertools.pairwise(run)))
-            ):
-                self.also.extend((m, h.actor) for h in run[1:] if h.actor is not None)
-                return run[0].actor
+        together = self._latest_list(people, count, _PEOPLE_LIST_GAP)
+        if together:
+            self.also.extend((m, ai) for ai in together[1:])
+            return together[0]
         found: list[int] = []
         for u in range(m.unit, max(-1, m.unit - 4), -1):
             for h in reversed([h for h in history if h.unit == u and (u < m.unit or h.end <= m.start)]):
@@ -939,17 +945,7 @@ class Coreference(ArticleState):
         ]  # fmt: skip
         found: list[int] = []
         for u in range(m.unit, max(-1, m.unit - 4), -1):
-            here = [h for h in countries if h.unit == u]
-            for i in range(len(here) - count, -1, -1):  # the latest run of ``count`` names joined by , / and
-                run = here[i : i + count]
-                gaps = [self.norm[a.end : b.start] for a, b in itertools.pairwise(run)]
-                # … and not part of a longer list ("Burkina Faso and Niger" of "Mali, Burkina Faso and Niger")
-                longer = (i > 0 and _LIST_GAP.fullmatch(self.norm[here[i - 1].end : run[0].start])) or (
-                    i + count < len(here) and _LIST_GAP.fullmatch(self.norm[run[-1].end : here[i + count].start])
-                )
-                if len({h.actor for h in run}) == count and all(_LIST_GAP.fullmatch(g) for g in gaps) and not longer:
-                    found = [h.actor for h in run if h.actor is not None]
-                    break
+            found = self._latest_list([h for h in countries if h.unit == u], count, _LIST_GAP) or []
             if found:
                 break
         if not found:
